@@ -1,0 +1,105 @@
+"""The four kinds of agents.
+
+Grid workers, volunteers and mediators are few (thousands at full scale) and are real Mesa
+agents fixed to a cell of the grid network. Residents are many (700,000): their state lives
+in arrays (``sim.population``) and is driven by events, never stepped; a ``Resident`` agent
+is the face of one row of those arrays, made on demand by ``model.resident(index)``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mesa.discrete_space import FixedAgent
+
+from sim.enums import Level, SpecialisedField, VolunteerRole
+
+if TYPE_CHECKING:
+    from sim.model import GridGovernanceModel
+
+
+class Handler(FixedAgent):
+    """An agent that takes cases up to a caseload capacity (a server of a handler pool)."""
+
+    level: Level
+
+    def __init__(self, model: GridGovernanceModel, cell, capacity: int):
+        super().__init__(model)
+        self.cell = cell
+        self.capacity = capacity
+        self.active_cases = 0
+        self.cases_handled = 0
+
+
+class GridWorker(Handler):
+    """A community (grid) worker: patrols assigned grids, handles minor cases on the spot."""
+
+    level = Level.GRID
+
+    def __init__(self, model, cell, capacity: int, community: int, grids: tuple[int, ...]):
+        super().__init__(model, cell, capacity)
+        self.community = community
+        self.grids = grids
+        self.cases_found = 0
+
+
+class Volunteer(Handler):
+    """A volunteer of a community: extra eyes on the street, informal mediation of minor
+    neighbour disputes (capacity 0 means they only watch)."""
+
+    level = Level.GRID
+
+    def __init__(self, model, cell, capacity: int, community: int, role: VolunteerRole):
+        super().__init__(model, cell, capacity)
+        self.community = community
+        self.role = role
+        self.cases_found = 0
+
+
+class Mediator(Handler):
+    """A people's mediator on a community, town, city or specialised committee."""
+
+    def __init__(self, model, cell, capacity: int, level: Level, committee: int,
+                 field: SpecialisedField | None = None):
+        super().__init__(model, cell, capacity)
+        self.level = level
+        self.committee = committee
+        self.field = field
+
+
+class Resident(FixedAgent):
+    """One resident, read from and written to the population arrays."""
+
+    def __init__(self, model: GridGovernanceModel, index: int):
+        super().__init__(model)
+        self.index = index
+        self.cell = model.grid_cell(int(model.population.grid[index]))
+
+    @property
+    def grid(self) -> int:
+        return int(self.model.population.grid[self.index])
+
+    @property
+    def migrant(self) -> bool:
+        return bool(self.model.population.migrant[self.index])
+
+    @property
+    def trust(self) -> float:
+        return float(self.model.population.trust[self.index])
+
+    @property
+    def reporting_propensity(self) -> float:
+        return float(self.model.population.propensity([self.index])[0])
+
+    @property
+    def civility_certified(self) -> bool:
+        return bool(self.model.population.certified[self.index])
+
+    @property
+    def civility_points(self) -> int:
+        return int(self.model.population.points[self.index])
+
+    @property
+    def cases(self) -> list[int]:
+        """Ids of the cases this resident has been party to."""
+        return self.model.cases.cases_of_party(self.index)

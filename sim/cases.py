@@ -1,0 +1,128 @@
+"""Every case's record, as growable columns (one row per case that arose).
+
+Times are in days since the start of the run, as floats (a case reported at 12.25 was
+reported a quarter into day 12). A row also holds the case's own random numbers, drawn
+when it arose, so two policies run on one seed meet each case with the same luck
+(common random numbers), whatever order the cases are handled in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.enums import Channel, EndReason, Level, Outcome
+
+# Columns of a case's own uniform random numbers (handling stream).
+MAX_VISITS = len(Level)
+U_SERVICE = 0  # one per visit
+U_SUCCESS = MAX_VISITS  # one per visit
+U_SATISFACTION = 2 * MAX_VISITS
+E_WITHDRAW = 2 * MAX_VISITS + 1  # unit exponential clock for withdrawing while waiting
+N_CASE_UNIFORMS = 2 * MAX_VISITS + 2
+
+_COLUMNS: dict[str, tuple[type, object]] = {
+    "grid": (np.int32, 0),
+    "kind": (np.int8, 0),
+    "severity_arisen": (np.int8, 0),
+    "severity": (np.int8, 0),  # at report (latent cases worsen)
+    "party": (np.int32, 0),
+    "t_arisen": (np.float64, np.nan),
+    "t_reported": (np.float64, np.nan),
+    "t_closed": (np.float64, np.nan),
+    "channel": (np.int8, -1),
+    "outcome": (np.int8, int(Outcome.NONE)),
+    "level": (np.int8, -1),  # current level while open; level reached at close
+    "level_resolved": (np.int8, -1),
+    "escalations": (np.int16, 0),
+    "visits": (np.int8, 0),
+    "satisfied": (np.int8, -1),
+    "worsen_days": (np.float64, np.inf),  # latent age at which a minor case turns moderate
+    "worsen_more_days": (np.float64, np.inf),  # further latent age to turn major
+}
+
+
+@dataclass
+class Visit:
+    """One stay of a case at one handler pool."""
+
+    case: int
+    level: Level
+    pool: int
+    t_entered: float
+    t_started: float = np.nan
+    t_left: float = np.nan
+    reason: EndReason | None = None
+
+
+class CaseBook:
+    def __init__(self, capacity: int = 1024):
+        self.size = 0
+        self._capacity = max(16, capacity)
+        for name, (dtype, fill) in _COLUMNS.items():
+            setattr(self, name, np.full(self._capacity, fill, dtype=dtype))
+        self.clocks = np.zeros((self._capacity, len(Channel)))  # unit exponential per surfacing channel
+        self.uniforms = np.zeros((self._capacity, N_CASE_UNIFORMS))
+        self.visit_log: list[Visit] = []
+        self.case_visits: dict[int, list[Visit]] = {}
+
+    def add(self, columns: dict[str, np.ndarray], clocks: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+        """Append new cases; returns their ids."""
+        n = len(clocks)
+        if self.size + n > self._capacity:
+            self._grow(self.size + n)
+        ids = np.arange(self.size, self.size + n)
+        for name, values in columns.items():
+            getattr(self, name)[ids] = values
+        self.clocks[ids] = clocks
+        self.uniforms[ids] = uniforms
+        self.size += n
+        return ids
+
+    def _grow(self, needed: int) -> None:
+        capacity = max(needed, 2 * self._capacity)
+        for name, (dtype, fill) in _COLUMNS.items():
+            old = getattr(self, name)
+            new = np.full(capacity, fill, dtype=dtype)
+            new[: self.size] = old[: self.size]
+            setattr(self, name, new)
+        for name in ("clocks", "uniforms"):
+            old = getattr(self, name)
+            new = np.zeros((capacity, old.shape[1]))
+            new[: self.size] = old[: self.size]
+            setattr(self, name, new)
+        self._capacity = capacity
+
+    def column(self, name: str) -> np.ndarray:
+        """A read-only view of one column over the cases so far."""
+        view = getattr(self, name)[: self.size].view()
+        view.flags.writeable = False
+        return view
+
+    def visits_of(self, case: int) -> list[Visit]:
+        return self.case_visits.get(case, [])
+
+    def cases_of_party(self, resident: int) -> list[int]:
+        return np.flatnonzero(self.party[: self.size] == resident).tolist()
+
+    def open_visit(self, case: int, level: Level, pool: int, t: float) -> Visit:
+        visit = Visit(case, level, pool, t)
+        self.visit_log.append(visit)
+        self.case_visits.setdefault(case, []).append(visit)
+        self.visits[case] += 1
+        self.level[case] = level
+        return visit
+
+    # -- counts used by the conservation law: arisen = latent + open + closed
+    @property
+    def arisen(self) -> int:
+        return self.size
+
+    @property
+    def reported(self) -> int:
+        return int(np.count_nonzero(~np.isnan(self.t_reported[: self.size])))
+
+    @property
+    def closed(self) -> int:
+        return int(np.count_nonzero(~np.isnan(self.t_closed[: self.size])))

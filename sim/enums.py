@@ -1,0 +1,119 @@
+"""Enumerations for every categorical state in the model.
+
+Integer values are stable: they index numpy arrays and parameter tables, so they must
+never be renumbered. Lower-case names are what scenario files and output files use.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class _Named(IntEnum):
+    """An IntEnum whose lower-case name is its label in files."""
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def labels(cls) -> list[str]:
+        return [member.label for member in cls]
+
+    @classmethod
+    def from_label(cls, label: str):
+        return cls[label.upper()]
+
+
+class Level(_Named):
+    """Where a case is handled. SPECIALISED is a side rung between community and town."""
+
+    GRID = 0
+    COMMUNITY = 1
+    SPECIALISED = 2
+    TOWN = 3
+    CITY = 4
+
+
+class CaseKind(_Named):
+    NEIGHBOUR = 0
+    FAMILY = 1
+    PROPERTY = 2
+    LABOUR = 3
+    COMMERCIAL = 4
+    PUBLIC_SERVICE = 5
+
+
+class Severity(_Named):
+    MINOR = 0
+    MODERATE = 1
+    MAJOR = 2
+
+
+class Channel(_Named):
+    """How a latent case surfaces. Order matters: it indexes the hazard matrix."""
+
+    PATROL = 0
+    VOLUNTEER = 1
+    HOTLINE = 2
+    WALK_IN = 3
+    POLICE_ALERT = 4
+    PETITION = 5
+
+
+class Outcome(_Named):
+    NONE = 0  # still latent or open
+    RESOLVED = 1
+    UNRESOLVED = 2
+    WITHDRAWN = 3
+
+
+class PlaceKind(_Named):
+    STREET_LANE = 0
+    RESIDENTIAL_COMPOUND = 1
+    MARKET_CLUSTER = 2
+    INDUSTRIAL_PARK = 3
+    VILLAGE = 4
+
+
+class NodeLevel(_Named):
+    """Levels of the grid network (city → towns → communities → unit → responsibility)."""
+
+    CITY = 0
+    TOWN = 1
+    COMMUNITY = 2
+    UNIT_GRID = 3
+    RESPONSIBILITY_GRID = 4
+
+
+class SpecialisedField(_Named):
+    """Specialised mediation committees by field; each serves one dispute kind."""
+
+    PROPERTY = 0
+    LABOUR = 1
+    COMMERCIAL = 2
+
+
+class VolunteerRole(_Named):
+    PARTY_MEMBER = 0  # 双报到 in-service Party members
+    STREET_HEAD = 1  # 党员街巷长
+    BUILDING_HEAD = 2  # 党员楼长
+    RED_GRID_WORKER = 3  # 红色网格员 (part-time)
+    RIDER = 4  # couriers, delivery riders, drivers
+
+
+class EndReason(_Named):
+    """Why a case left a level."""
+
+    RESOLVED = 0
+    FAILED = 1
+    TIMED_OUT = 2
+    WITHDRAWN = 3
+    NO_HANDLER = 4  # the level has no capacity at all (e.g. zero staff)
+
+
+SPECIALISED_FIELD_OF_KIND: dict[CaseKind, SpecialisedField] = {
+    CaseKind.PROPERTY: SpecialisedField.PROPERTY,
+    CaseKind.LABOUR: SpecialisedField.LABOUR,
+    CaseKind.COMMERCIAL: SpecialisedField.COMMERCIAL,
+}

@@ -1,0 +1,55 @@
+"""The run's figure: where backlogs build, how long closing takes, where cases end."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from sim.enums import Level  # noqa: E402
+
+LEVEL_COLOURS = {"grid": "#4C9F70", "community": "#3B7EA1", "specialised": "#C17C2E", "town": "#8E5EA2",
+                 "city": "#C0392B"}
+
+
+def summary_figure(summary: dict, daily, cases):
+    """Three panels for a slide: open cases by level over time, the days-to-close
+    distribution, and the share of resolved cases by level."""
+    fig, (ax_open, ax_days, ax_level) = plt.subplots(1, 3, figsize=(15, 4.4), layout="constrained")
+    days = daily["day"].to_numpy() + 1
+    stacks = [daily[f"open_{level.label}"].to_numpy() for level in Level]
+    ax_open.stackplot(days, stacks, labels=[level.label for level in Level],
+                      colors=[LEVEL_COLOURS[level.label] for level in Level], alpha=0.9)
+    ax_open.set(title="Open cases by level", xlabel="day", ylabel="open cases (end of day)")
+    ax_open.legend(loc="upper left", fontsize=8, frameon=False)
+
+    closed = cases["day_closed"].notna()
+    to_close = (cases.loc[closed, "day_closed"] - cases.loc[closed, "day_reported"]).to_numpy()
+    if len(to_close):
+        bins = np.logspace(np.log10(max(to_close.min(), 0.01)), np.log10(max(to_close.max(), 0.1)), 40)
+        ax_days.hist(to_close, bins=bins, color="#3B7EA1")
+        ax_days.set_xscale("log")
+        for label, value, style in (("median", summary["days_to_close"]["median"], "-"),
+                                    ("90th percentile", summary["days_to_close"]["p90"], "--")):
+            ax_days.axvline(value, color="black", linestyle=style, linewidth=1, label=f"{label}: {value:.1f} d")
+        ax_days.legend(fontsize=8, frameon=False)
+    ax_days.set(title="Days from report to close", xlabel="days (log scale)", ylabel="cases")
+
+    shares = summary["resolved_share_by_level"]
+    labels = [level.label for level in Level]
+    values = [100 * (shares[label] if shares[label] == shares[label] else 0.0) for label in labels]
+    bars = ax_level.bar(labels, values, color=[LEVEL_COLOURS[label] for label in labels])
+    ax_level.bar_label(bars, fmt="%.1f%%", fontsize=8)
+    ax_level.set(title="Where resolved cases were resolved", ylabel="% of resolved cases", ylim=(0, 105))
+    fig.suptitle(f"{summary['scenario']} — {summary['residents']:,} residents, {summary['days']} days, "
+                 f"{summary['workers_per_10k']:g} workers per 10,000, {summary['escalation_rule']}, "
+                 f"seed {summary['seed']}", fontsize=11)
+    return fig
+
+
+def save_figure(fig, path) -> None:
+    fig.savefig(path, dpi=110, metadata={"Software": None})
+    plt.close(fig)

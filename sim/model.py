@@ -1,0 +1,165 @@
+"""The grid-governance model: Mesa's clock, the city network, agents, and the case flow.
+
+One step is one day. Residents are not stepped: the day's new disputes are drawn for all
+grids at once, latent cases surface through vectorised hazard clocks, and reported cases
+move through handler pools in continuous time (see ``sim.handling``).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+from mesa.discrete_space import Network
+
+from sim.agents import Resident
+from sim.arrivals import Arrivals, DAYS_PER_YEAR
+from sim.cases import CaseBook
+from sim.enums import Channel, Level
+from sim.handling import CaseFlow, HandlerPool
+from sim.network import build_city_map
+from sim.organisation import GRID_SIZE_RESIDENTS, build_organisation
+from sim.params import Params
+from sim.policies import make_rule
+from sim.population import Population
+from sim.rng import streams_for
+from sim.surfacing import LatentPool
+
+DAILY_FIELDS = ("day", "arisen", "reported", "closed", "resolved", "satisfied", "open", "latent",
+                *(f"open_{level.label}" for level in Level), "worker_busy", "police_alerts", "petitions")
+
+
+class GridGovernanceModel(mesa.Model):
+    """Shishi's grid governance for one parameter set and one seed."""
+
+    def __init__(self, params: Params | None = None, seed: int = 1, scenario: str = "custom"):
+        params = params if params is not None else Params()
+        streams = streams_for(seed)
+        super().__init__(rng=streams.mesa_seed)
+        self.params, self.seed, self.scenario_name = params, seed, scenario
+        self.rule = make_rule(params["escalation_rule"])
+        self.city = build_city_map(params)
+        self.space = Network(self.city.graph, layout=self.city.layout, random=self.random)
+        self.population = Population(self.city, params, streams.population)
+        self.arrivals = Arrivals(self.city, self.population, params, streams.world, streams.handling)
+        expected = self.arrivals.rates.sum() * params["days"]
+        self.cases = CaseBook(capacity=int(expected * 1.2) + 64)
+        self.organisation = build_organisation(self, self.city, params)
+        self.latent = LatentPool(params, self.population, self.city.grid_community)
+        self.flow = CaseFlow(self.cases, self.rule, params, self.population, self._pool_for)
+        self.day = 0
+        self.daily: dict[str, list] = {name: [] for name in DAILY_FIELDS}
+        org = self.organisation
+        pop = self.city.grid_population.astype(float)
+        self._patrol_strength = params["patrol_find_per_day"] * org.patrol_fte * GRID_SIZE_RESIDENTS / pop
+        self._volunteer_strength = (params["volunteer_find_per_day"] * org.volunteers_per_community
+                                    * GRID_SIZE_RESIDENTS / np.maximum(self.city.community_population, 1))
+        self._grid_workers = [[] for _ in range(self.city.grids)]
+        for worker in org.workers:
+            for grid in worker.grids:
+                self._grid_workers[grid].append(worker)
+        self._residents: dict[int, Resident] = {}
+        self._worker_busy_time = 0.0
+        self.datacollector = mesa.DataCollector(model_reporters={
+            name: [self.today, [name]] for name in DAILY_FIELDS if name != "day"})
+
+    # ------------------------------------------------------------------ time
+    def step(self) -> None:
+        day = self.day
+        book, latent = self.cases, self.latent
+        new = self.arrivals.draw(day, book)
+        latent.add(new)
+        latent.worsen(day, book)
+        hazards = latent.hazards(book, self._patrol_per_grid(), self._volunteer_strength)
+        surfaced = latent.surface(day, book, hazards)
+        for case, channel, t in zip(surfaced.ids.tolist(), surfaced.channels.tolist(), surfaced.times.tolist(),
+                                    strict=True):
+            self._credit_finder(case, channel)
+            self.flow.report(case, channel, t)
+        self.flow.run_until(day + 1)
+        self._record_day(day, len(new), surfaced)
+        self.day += 1
+        self.datacollector.collect(self)
+
+    def run(self, days: int | None = None, on_day=None) -> None:
+        """Run ``days`` more days (default: the ``days`` parameter)."""
+        for _ in range(self.params["days"] if days is None else days):
+            self.step()
+            if on_day is not None:
+                on_day(self.day)
+
+    def _patrol_per_grid(self) -> np.ndarray:
+        """Patrol strength falls as workers are taken up by orders."""
+        busy = self.flow.busy_fraction(self.organisation.worker_pools)
+        return self._patrol_strength * (1.0 - busy[self.city.grid_community])
+
+    def _credit_finder(self, case: int, channel: int) -> None:
+        if channel == Channel.PATROL:
+            workers = self._grid_workers[self.cases.grid[case]]
+            workers[case % len(workers)].cases_found += 1
+        elif channel == Channel.VOLUNTEER:
+            members = self.organisation.volunteer_pools[self.city.grid_community[self.cases.grid[case]]].servers
+            members[case % len(members)].cases_found += 1
+
+    def _pool_for(self, case: int, level: Level) -> HandlerPool | None:
+        book = self.cases
+        grid = book.grid[case]
+        return self.organisation.pool_for(int(self.city.grid_community[grid]), int(self.city.grid_town[grid]),
+                                          int(book.kind[case]), int(book.severity[case]), level)
+
+    def _record_day(self, day: int, arisen: int, surfaced) -> None:
+        flow, daily, end = self.flow, self.daily, day + 1.0
+        busy_before = self._worker_busy_time
+        for pool in self.organisation.pools:
+            pool.account(end)
+        self._worker_busy_time = sum(pool.busy_time for pool in self.organisation.worker_pools)
+        capacity = sum(pool.capacity for pool in self.organisation.worker_pools)
+        channels = np.bincount(surfaced.channels, minlength=len(Channel))
+        values = {"day": day, "arisen": arisen, "reported": len(surfaced.ids), "closed": flow.closed_today,
+                  "resolved": flow.resolved_today, "satisfied": flow.satisfied_today, "open": len(flow.open),
+                  "latent": len(self.latent),
+                  "worker_busy": (self._worker_busy_time - busy_before) / capacity if capacity else 0.0,
+                  "police_alerts": int(channels[Channel.POLICE_ALERT]), "petitions": int(channels[Channel.PETITION])}
+        for level in Level:
+            values[f"open_{level.label}"] = flow.at_level[level]
+        for name in DAILY_FIELDS:
+            daily[name].append(values[name])
+        flow.closed_today = flow.resolved_today = flow.satisfied_today = 0
+
+    # ------------------------------------------------------------------ looking at the world
+    def today(self, name: str):
+        """The latest value of one daily series (what the DataCollector records)."""
+        return self.daily[name][-1]
+
+    def grid_cell(self, grid: int):
+        return self.space[int(self.city.grid_node[grid])]
+
+    def node_cell(self, node: int):
+        return self.space[node]
+
+    def resident(self, index: int) -> Resident:
+        """The agent for one resident, made on first look (residents live in arrays)."""
+        if not 0 <= index < self.population.size:
+            raise IndexError(f"resident {index} out of range 0..{self.population.size - 1}")
+        if index not in self._residents:
+            self._residents[index] = Resident(self, index)
+        return self._residents[index]
+
+    @property
+    def workers(self):
+        return self.organisation.workers
+
+    @property
+    def volunteers(self):
+        return self.organisation.volunteers
+
+    @property
+    def mediators(self):
+        return self.organisation.mediators
+
+    @property
+    def residents_simulated(self) -> int:
+        return self.population.size
+
+    @property
+    def years(self) -> float:
+        return self.day / DAYS_PER_YEAR

@@ -1,0 +1,403 @@
+"""Every model parameter, in one place: default, unit, source, valid range and kind.
+
+Kinds keep policy apart from the world (EMA-workbench style):
+- LEVER: what policy chooses (staffing, escalation rule, committees, patrol).
+- UNCERTAINTY: what the world does (dispute rates, success probabilities, behaviour).
+- SETTING: the city's facts and the run's size (counts from the article, scale, days).
+
+Names are flat and dotted (``dispute_rate_per_10k.labour``); a scenario file writes the
+dotted part as a TOML table. ``plausible`` is the range sweeps and calibration draw from;
+``low``/``high`` is what validation accepts. Sources: "article" is the Shishi article
+(shared/domain/seed-article-zh.txt), "anchors: …" a row of calibration-anchors.md,
+"estimate" a judgement to be calibrated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from sim.enums import CaseKind, Level, PlaceKind, Severity, SpecialisedField
+from sim.policies import RULES
+
+
+class ParamKind(StrEnum):
+    LEVER = "lever"
+    UNCERTAINTY = "uncertainty"
+    SETTING = "setting"
+
+
+Value = bool | int | float | str
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    default: Value
+    unit: str
+    source: str
+    kind: ParamKind
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    plausible: tuple[float, float] | None = None
+
+    @property
+    def type(self) -> type:
+        return type(self.default)
+
+    def check(self, value: object) -> Value:
+        """Return the value in this parameter's type, or raise ValueError saying what was expected."""
+        expected = self.type
+        if expected is bool:
+            if not isinstance(value, bool):
+                raise ValueError(f"expected true or false, got {value!r}")
+            return value
+        if expected is str:
+            if not isinstance(value, str):
+                raise ValueError(f"expected a string, got {value!r}")
+            if self.choices is not None and value not in self.choices:
+                raise ValueError(f"expected one of {', '.join(self.choices)}; got {value!r}")
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"expected a number ({self.unit}), got {value!r}")
+        if expected is int:
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError(f"expected a whole number ({self.unit}), got {value!r}")
+            value = int(value)
+        else:
+            value = float(value)
+        if value != value:  # NaN
+            raise ValueError("expected a number, got NaN")
+        if self.low is not None and value < self.low:
+            raise ValueError(f"expected at least {self.low:g} {self.unit}, got {value!r}")
+        if self.high is not None and value > self.high:
+            raise ValueError(f"expected at most {self.high:g} {self.unit}, got {value!r}")
+        return value
+
+
+_REGISTRY: dict[str, Param] = {}
+
+
+def _add(name, default, unit, source, kind, doc, low=None, high=None, choices=None, plausible=None):
+    if name in _REGISTRY:
+        raise RuntimeError(f"parameter {name} defined twice")
+    _REGISTRY[name] = Param(name, default, unit, source, kind, doc, low, high, choices, plausible)
+
+
+L, U, S = ParamKind.LEVER, ParamKind.UNCERTAINTY, ParamKind.SETTING
+EST = "estimate"
+
+# ---------------------------------------------------------------- run size and the city
+_add("scale", 1.0, "share of 700,000 residents", "design.md", S,
+     "Share of Shishi's resident population simulated; grid counts follow it, all levels kept.",
+     low=0.0005, high=2.0)
+_add("days", 365, "days", "design.md", S, "Simulated days.", low=1, high=3650)
+_add("map_seed", 20240305, "seed", EST, S,
+     "Seed of the fixed city map (grid populations, place kinds): the same city for every run seed.",
+     low=0, high=2**32 - 1)
+_add("population", 700_000, "residents", "article: 常住人口 70万", S, "Resident population at scale 1.0.",
+     low=1_000, high=20_000_000)
+_add("urban_share", 0.8622, "share of residents", "article: 城镇化率 86.22%", S,
+     "Urban residents, the base of the workers-per-10,000 norm.", low=0.0, high=1.0)
+_add("towns", 9, "towns/subdistricts", "article: 7个镇2个街道", S, "Towns and subdistricts at scale 1.0.",
+     low=1, high=100)
+_add("communities", 128, "villages/communities", "article: 128个村居", S, "Communities at scale 1.0.",
+     low=1, high=5_000)
+_add("unit_grids", 676, "unit grids", "article: 676个单元网格", S, "Unit grids at scale 1.0.",
+     low=1, high=50_000)
+_add("responsibility_grids", 1394, "responsibility grids", "article: 1394个责任网格", S,
+     "Responsibility grids (leaf cells) at scale 1.0.", low=1, high=100_000)
+_add("grid_population_cv", 0.3, "coefficient of variation", EST, S,
+     "Spread of residents across responsibility grids (mean ≈ 502, shishi-facts.md).", low=0.0, high=2.0)
+
+_PLACE_SHARE = {  # share of responsibility grids; village = rural residents (1 − 86.22 %)
+    PlaceKind.STREET_LANE: (0.33, EST + " (article: 街巷枫桥 for mobile street lanes)"),
+    PlaceKind.RESIDENTIAL_COMPOUND: (0.30, EST + " (article: 108 red owners' committees)"),
+    PlaceKind.MARKET_CLUSTER: (0.09, EST + " (article: 电商枫桥 in market clusters)"),
+    PlaceKind.INDUSTRIAL_PARK: (0.1422, EST + " (article: 园区枫桥)"),
+    PlaceKind.VILLAGE: (0.1378, "article: 1 − 城镇化率 86.22%"),
+}
+for _place, (_share, _src) in _PLACE_SHARE.items():
+    _add(f"place_share.{_place.label}", _share, "share of grids", _src, S,
+         f"Share of responsibility grids that are {_place.label.replace('_', ' ')}s (shares sum to 1).",
+         low=0.0, high=1.0)
+
+_add("migrant_share", 0.457, "share of residents", "article: (700k − 380k registered) / 700k", U,
+     "Residents without local household registration.", low=0.0, high=0.95, plausible=(0.35, 0.65))
+_MIGRANT_WEIGHT = {PlaceKind.STREET_LANE: 1.3, PlaceKind.RESIDENTIAL_COMPOUND: 0.7,
+                   PlaceKind.MARKET_CLUSTER: 1.1, PlaceKind.INDUSTRIAL_PARK: 1.7, PlaceKind.VILLAGE: 0.5}
+for _place, _weight in _MIGRANT_WEIGHT.items():
+    _add(f"migrant_weight.{_place.label}", _weight, "relative weight", EST, S,
+         "How concentrated migrants are in this place kind (normalised to the city-wide share).",
+         low=0.0, high=10.0)
+
+# ---------------------------------------------------------------- staffing and organisation (levers)
+_add("workers_per_10k", 18.0, "grid workers per 10,000 urban residents",
+     "anchors: 国办发〔2021〕56号 norm (18 per 10,000), article", L,
+     "Community/grid workers (full-time equivalents) per 10,000 urban residents.", low=0.0, high=200.0,
+     plausible=(6.0, 30.0))
+_add("escalation_rule", "three_level", "rule name", "article: 三级响应", L,
+     "How cases are routed between levels.", choices=tuple(RULES))
+_add("patrol", True, "on/off", "article: 社区网格排查", L, "Grid workers patrol and find latent cases.")
+_add("patrol_share", 0.5, "share of a worker's time", EST, L,
+     "Share of a grid worker's time spent patrolling when not busy with orders.", low=0.0, high=1.0,
+     plausible=(0.3, 0.7))
+_add("worker_caseload", 3, "open orders per grid worker", EST, L,
+     "Orders a grid worker handles at once on the spot.", low=1, high=50)
+_add("volunteers_per_10k", 73.83, "volunteers per 10,000 residents",
+     "article: 3,312 双报到 + 570 riders + 235 street heads + 318 building heads + 733 red grid workers "
+     "= 5,168 / 70", L, "Volunteers (extra eyes on the street, informal mediation).", low=0.0, high=1000.0,
+     plausible=(0.0, 100.0))
+_add("volunteer_caseload", 1, "minor neighbour disputes per volunteer", EST, L,
+     "Minor neighbour disputes a volunteer mediates informally at once (0: volunteers only watch).",
+     low=0, high=10)
+_add("mediators_per_10k", 10.84, "mediators per 10,000 residents", "article: 759 人民调解员 / 70", L,
+     "People's mediators per 10,000 residents.", low=0.0, high=200.0, plausible=(5.0, 20.0))
+_add("mediator_caseload", 4, "cases per mediator", EST, L, "Cases a mediator handles at once.",
+     low=1, high=100)
+_MEDIATOR_SHARE = {Level.COMMUNITY: 0.50, Level.TOWN: 0.12, Level.CITY: 0.03, Level.SPECIALISED: 0.35}
+for _level, _share in _MEDIATOR_SHARE.items():
+    _add(f"mediator_share.{_level.label}", _share, "share of mediators", EST + " (anchors: 1 city, 9 town, "
+         "128 community centres; article: 43 specialised committees)", L,
+         f"Share of mediators serving {_level.label} committees (shares sum to 1).", low=0.0, high=1.0)
+_SPECIALISED = {SpecialisedField.PROPERTY: (3, "article: 3 物业纠纷调委会"),
+                SpecialisedField.LABOUR: (5, "article: 3 企业 + 2 园区调委会"),
+                SpecialisedField.COMMERCIAL: (35, "article: 20 商会调委室 + 15 行业性专业性调委会")}
+for _field, (_count, _src) in _SPECIALISED.items():
+    _add(f"specialised_committees.{_field.label}", _count, "committees at scale 1.0", _src, L,
+         f"Specialised mediation committees for {_field.label} disputes (0 removes the route).",
+         low=0, high=1_000)
+_TIME_LIMIT = {Level.GRID: (3.0, "anchors: hotline enquiries 3 working days"),
+               Level.COMMUNITY: (15.0, "anchors: complaints 13 working days"),
+               Level.SPECIALISED: (30.0, "anchors: mediation within one month (MoJ order 75)"),
+               Level.TOWN: (30.0, "anchors: mediation within one month (MoJ order 75)"),
+               Level.CITY: (0.0, EST + ": the top level has no time limit")}
+for _level, (_days, _src) in _TIME_LIMIT.items():
+    _add(f"time_limit_days.{_level.label}", _days, "days (0 = none)", _src, L,
+         f"Days a case may spend at the {_level.label} level before it escalates.", low=0.0, high=3650.0)
+_add("civility_incentive", True, "on/off", "article: 乡风文明积分制", L,
+     "Civility points reward certified residents for reporting.")
+
+# ---------------------------------------------------------------- disputes and requests arising
+_RATE = {CaseKind.NEIGHBOUR: 55.0, CaseKind.FAMILY: 25.0, CaseKind.PROPERTY: 30.0, CaseKind.LABOUR: 25.0,
+         CaseKind.COMMERCIAL: 20.0, CaseKind.PUBLIC_SERVICE: 190.0}
+for _kind, _rate in _RATE.items():
+    _add(f"dispute_rate_per_10k.{_kind.label}", _rate, "cases per 10,000 residents per year",
+         EST + " (anchors: 290–360 requests and ≈ 36–50 mediations per 10,000 a year)", U,
+         f"City-wide rate at which {_kind.label.replace('_', ' ')} cases arise.", low=0.0, high=10_000.0,
+         plausible=(0.5 * _rate, 1.5 * _rate))
+_PLACE_MULT = {  # relative rate of each kind by place kind; normalised so the city average is the rate above
+    (PlaceKind.STREET_LANE, CaseKind.NEIGHBOUR): 1.4, (PlaceKind.RESIDENTIAL_COMPOUND, CaseKind.PROPERTY): 2.5,
+    (PlaceKind.VILLAGE, CaseKind.PROPERTY): 0.2, (PlaceKind.MARKET_CLUSTER, CaseKind.COMMERCIAL): 5.0,
+    (PlaceKind.INDUSTRIAL_PARK, CaseKind.LABOUR): 5.0, (PlaceKind.VILLAGE, CaseKind.FAMILY): 1.3,
+}
+for _place in PlaceKind:
+    for _kind in CaseKind:
+        _add(f"place_rate_weight.{_place.label}.{_kind.label}", _PLACE_MULT.get((_place, _kind), 1.0),
+             "relative weight", EST + " (article: 街巷/电商/园区枫桥 by place)", S,
+             f"Relative rate of {_kind.label} cases in {_place.label} grids.", low=0.0, high=100.0)
+_add("migrant_rate_ratio", 1.2, "ratio", EST, U,
+     "Disputes per migrant resident relative to a registered resident.", low=0.0, high=10.0,
+     plausible=(1.0, 1.5))
+_SEVERITY = {  # (moderate share, major share) at arising
+    CaseKind.NEIGHBOUR: (0.25, 0.03), CaseKind.FAMILY: (0.30, 0.06), CaseKind.PROPERTY: (0.30, 0.05),
+    CaseKind.LABOUR: (0.35, 0.08), CaseKind.COMMERCIAL: (0.35, 0.08), CaseKind.PUBLIC_SERVICE: (0.12, 0.01),
+}
+for _kind, (_moderate, _major) in _SEVERITY.items():
+    _add(f"moderate_share.{_kind.label}", _moderate, "share of new cases", EST, U,
+         f"Share of new {_kind.label} cases that are moderate.", low=0.0, high=1.0)
+    _add(f"major_share.{_kind.label}", _major, "share of new cases", EST, U,
+         f"Share of new {_kind.label} cases that are major.", low=0.0, high=1.0,
+         plausible=(0.5 * _major, 2.0 * _major))
+_add("worsen_days.minor", 45.0, "mean days", EST, U, "Mean days for a latent minor case to become moderate.",
+     low=0.1, high=10_000.0, plausible=(20.0, 90.0))
+_add("worsen_days.moderate", 90.0, "mean days", EST, U, "Mean days for a latent moderate case to become major.",
+     low=0.1, high=10_000.0, plausible=(45.0, 180.0))
+_add("surge.kind", "labour", "case kind", "issue 4: layoffs in industrial parks", U,
+     "Kind of case whose rate surges.", choices=tuple(CaseKind.labels()))
+_add("surge.place", "industrial_park", "place kind or 'all'", "issue 4", U,
+     "Where the surge happens.", choices=(*PlaceKind.labels(), "all"))
+_add("surge.factor", 1.0, "rate multiplier", "issue 4 (1 = no surge)", U,
+     "Multiplier on the surging kind's rate during the surge.", low=0.0, high=100.0, plausible=(1.0, 3.0))
+_add("surge.start_day", 90, "day", "issue 4", U, "First day of the surge.", low=0, high=3650)
+_add("surge.days", 0, "days", "issue 4 (0 = no surge)", U, "Length of the surge.", low=0, high=3650)
+
+# ---------------------------------------------------------------- how latent cases surface
+_VISIBILITY = {CaseKind.NEIGHBOUR: 0.8, CaseKind.FAMILY: 0.3, CaseKind.PROPERTY: 0.7, CaseKind.LABOUR: 0.5,
+               CaseKind.COMMERCIAL: 0.5, CaseKind.PUBLIC_SERVICE: 1.0}
+for _kind, _visibility in _VISIBILITY.items():
+    _add(f"visibility.{_kind.label}", _visibility, "0–1", EST, U,
+         f"How visible a latent {_kind.label} case is to patrols and volunteers.", low=0.0, high=1.0)
+_add("patrol_find_per_day", 0.15, "probability per day", EST + " (anchors: 97.6 % of urban grid cases found by "
+     "patrol, Kunming)", U,
+     "Chance a full-time patrol of a 500-resident grid finds a given fully visible latent case in a day.",
+     low=0.0, high=1.0, plausible=(0.05, 0.3))
+_add("volunteer_find_per_day", 0.02, "probability per day", EST, U,
+     "Chance one volunteer per 500 residents finds a given fully visible latent case in a day.",
+     low=0.0, high=1.0, plausible=(0.0, 0.05))
+_add("report_per_day", 0.08, "probability per day", EST, U,
+     "Daily chance a fully trusting registered resident reports a latent minor case.", low=0.0, high=100.0,
+     plausible=(0.03, 0.15))
+_add("report_factor.moderate", 1.5, "multiplier", EST, U, "Reporting of moderate cases relative to minor.",
+     low=0.0, high=100.0)
+_add("report_factor.major", 3.0, "multiplier", EST, U, "Reporting of major cases relative to minor.",
+     low=0.0, high=100.0)
+_add("migrant_report_factor", 0.75, "multiplier", EST + " (facts: migrants have weaker neighbour ties)", U,
+     "Reporting propensity of migrants relative to registered residents.", low=0.0, high=2.0,
+     plausible=(0.5, 1.0))
+_add("hotline_share", 0.6, "share of resident reports", EST + " (article: 12345 热线 among intake channels)", U,
+     "Resident reports through the 12345 hotline; the rest walk in or report online.", low=0.0, high=1.0)
+_add("police_alert_per_day.moderate", 0.004, "probability per day", EST + " (anchors: 13.9 % of 110 alerts are "
+     "disputes)", U, "Daily chance a latent moderate case surfaces as a police alert.", low=0.0, high=1.0)
+_add("police_alert_per_day.major", 0.03, "probability per day", EST, U,
+     "Daily chance a latent major case surfaces as a police alert.", low=0.0, high=1.0)
+_add("petition_per_day.major", 0.01, "probability per day at zero trust", EST, U,
+     "Daily chance a latent major case becomes a petition (信访), times (1 − the party's trust).",
+     low=0.0, high=1.0, plausible=(0.0, 0.03))
+
+# ---------------------------------------------------------------- residents' trust
+_add("initial_trust.registered", 0.75, "0–1 mean", EST, U, "Mean initial trust of registered residents.",
+     low=0.0, high=1.0)
+_add("initial_trust.migrant", 0.6, "0–1 mean", EST, U, "Mean initial trust of migrant residents.",
+     low=0.0, high=1.0, plausible=(0.4, 0.75))
+_add("trust_concentration", 10.0, "Beta concentration", EST, U, "How tightly initial trust clusters.",
+     low=0.1, high=1_000.0)
+_add("trust_gain_satisfied", 0.05, "trust points", EST, U, "Trust gained after a satisfying follow-up.",
+     low=0.0, high=1.0)
+_add("trust_loss_dissatisfied", 0.15, "trust points", EST, U, "Trust lost after a dissatisfying follow-up.",
+     low=0.0, high=1.0)
+_add("civility_certified_share", 0.107, "share of residents", "article: ≈ 75,000 certified / 700,000", S,
+     "Residents certified in the civility points scheme.", low=0.0, high=1.0)
+_add("civility_initial_points", 113, "points", "article: 8.48 million points / 75,000 residents", S,
+     "Mean points a certified resident holds at the start.", low=0, high=100_000)
+_add("civility_points_per_report", 5, "points", EST, L, "Points earned per case reported.", low=0, high=1_000)
+_add("civility_report_factor", 1.2, "multiplier", EST, U,
+     "Reporting propensity of certified residents while the incentive is on.", low=0.0, high=10.0,
+     plausible=(1.0, 1.5))
+
+# ---------------------------------------------------------------- handling
+_SERVICE_DAYS = {Level.GRID: 0.5, Level.COMMUNITY: 4.0, Level.SPECIALISED: 7.0, Level.TOWN: 10.0,
+                 Level.CITY: 15.0}
+for _level, _days in _SERVICE_DAYS.items():
+    _add(f"service_days.{_level.label}", _days, "mean days for a minor case",
+         EST + " (anchors: first visit within 8 hours; mediation within one month)", U,
+         f"Mean handling time at the {_level.label} level.", low=0.0001, high=3650.0,
+         plausible=(0.5 * _days, 2.0 * _days))
+_add("service_factor.moderate", 1.5, "multiplier", EST, U, "Handling time of moderate cases relative to minor.",
+     low=0.0, high=100.0)
+_add("service_factor.major", 2.5, "multiplier", EST, U, "Handling time of major cases relative to minor.",
+     low=0.0, high=100.0)
+_add("volunteer_service_days", 2.0, "mean days", EST, U, "Mean time a volunteer takes to mediate.",
+     low=0.0001, high=365.0)
+_add("service_distribution", "lognormal", "distribution", EST, U, "Shape of handling times.",
+     choices=("lognormal", "exponential"))
+_add("service_cv", 0.8, "coefficient of variation", EST, U, "Spread of lognormal handling times.",
+     low=0.01, high=10.0)
+_SUCCESS = {  # (minor, moderate, major)
+    Level.GRID: (0.85, 0.50, 0.20), Level.COMMUNITY: (0.95, 0.88, 0.70), Level.SPECIALISED: (0.97, 0.94, 0.88),
+    Level.TOWN: (0.96, 0.92, 0.85), Level.CITY: (0.97, 0.94, 0.90),
+}
+for _level, _probabilities in _SUCCESS.items():
+    for _severity, _p in zip(Severity, _probabilities, strict=True):
+        _add(f"success.{_level.label}.{_severity.label}", _p, "probability",
+             EST + " (anchors: people's mediation succeeds ≈ 96–97 %)", U,
+             f"Chance a {_severity.label} case is resolved at the {_level.label} level.", low=0.0, high=1.0,
+             plausible=(max(0.0, _p - 0.1), min(1.0, _p + 0.03)))
+_add("volunteer_success", 0.8, "probability", EST, U, "Chance a volunteer's informal mediation works.",
+     low=0.0, high=1.0)
+_add("withdraw_per_day", 0.002, "probability per day waiting", EST, U,
+     "Daily chance a party withdraws a case while it waits for a handler.", low=0.0, high=1.0)
+
+# ---------------------------------------------------------------- follow-up
+_add("satisfaction.resolved", 0.99, "probability", EST + " (article: 回访满意率 close to 100 %)", U,
+     "Chance a resolved case's party is satisfied when closed promptly.", low=0.0, high=1.0)
+_add("satisfaction.unresolved", 0.2, "probability", EST, U, "Chance the party of an unresolved case is satisfied.",
+     low=0.0, high=1.0)
+_add("satisfaction.withdrawn", 0.5, "probability", EST, U, "Chance the party of a withdrawn case is satisfied.",
+     low=0.0, high=1.0)
+_add("satisfaction_grace_days", 15.0, "days", EST + " (anchors: complaints 13 working days)", U,
+     "Days to close before delay starts to cost satisfaction.", low=0.0, high=3650.0)
+_add("satisfaction_loss_per_day", 0.01, "probability per day late", EST, U,
+     "Satisfaction lost per day beyond the grace period.", low=0.0, high=1.0)
+
+del L, U, S, EST
+
+PARAMS: Mapping[str, Param] = MappingProxyType(_REGISTRY)
+
+# Groups whose members must sum to one.
+SHARE_GROUPS = ("place_share", "mediator_share")
+
+
+class ParamError(ValueError):
+    """A bad parameter: ``field`` names it, the message says what was expected."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class Params(Mapping[str, Value]):
+    """A complete, validated, read-only set of parameter values."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, overrides: Mapping[str, object] | None = None):
+        values: dict[str, Value] = {name: param.default for name, param in PARAMS.items()}
+        for name, value in (overrides or {}).items():
+            param = PARAMS.get(name)
+            if param is None:
+                raise ParamError(name, f"unknown parameter{_did_you_mean(name)}")
+            try:
+                values[name] = param.check(value)
+            except ValueError as error:
+                raise ParamError(name, str(error)) from None
+        _check_relations(values)
+        self._values = values
+
+    def __getitem__(self, name: str) -> Value:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def group(self, prefix: str) -> dict[str, Value]:
+        """Members of a dotted group, keyed by the rest of the name: group('service_days')['town']."""
+        start = prefix + "."
+        return {name[len(start):]: value for name, value in self._values.items() if name.startswith(start)}
+
+    def replace(self, **changes: object) -> Params:
+        return Params({**self.changed(), **changes})
+
+    def changed(self) -> dict[str, Value]:
+        """The values that differ from the defaults."""
+        return {name: value for name, value in self._values.items() if value != PARAMS[name].default}
+
+    def as_dict(self) -> dict[str, Value]:
+        return dict(self._values)
+
+
+def _check_relations(values: Mapping[str, Value]) -> None:
+    for group in SHARE_GROUPS:
+        members = {name: value for name, value in values.items() if name.startswith(group + ".")}
+        total = sum(members.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ParamError(group, f"the shares {', '.join(members)} must sum to 1, not {total:.6g}")
+    for kind in CaseKind.labels():
+        moderate, major = values[f"moderate_share.{kind}"], values[f"major_share.{kind}"]
+        if moderate + major > 1.0 + 1e-9:
+            raise ParamError(f"major_share.{kind}", f"moderate ({moderate}) plus major ({major}) share exceeds 1")
+
+
+def _did_you_mean(name: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(PARAMS), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""

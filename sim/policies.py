@@ -1,0 +1,127 @@
+"""Escalation rules: small strategy objects selected by name from scenario files.
+
+A rule answers two questions and nothing else: where a new case goes first, and where it
+goes after it fails or times out at a level. The model checks whether that level has any
+handler and, if not, asks again as if the level had been passed (``EndReason.NO_HANDLER``).
+``None`` means the case has nowhere left to go: it closes unresolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+from sim.enums import SPECIALISED_FIELD_OF_KIND, CaseKind, Channel, EndReason, Level, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """What a rule may see of a case."""
+
+    kind: CaseKind
+    severity: Severity
+    channel: Channel
+    visited: tuple[Level, ...]
+
+
+def ladder(kind: CaseKind) -> tuple[Level, ...]:
+    """The rungs a case of this kind climbs one at a time: the specialised committee
+    sits between community and town, and only for the kinds it serves."""
+    if kind in SPECIALISED_FIELD_OF_KIND:
+        return (Level.GRID, Level.COMMUNITY, Level.SPECIALISED, Level.TOWN, Level.CITY)
+    return (Level.GRID, Level.COMMUNITY, Level.TOWN, Level.CITY)
+
+
+def next_rung(kind: CaseKind, level: Level) -> Level | None:
+    rungs = ladder(kind)
+    position = rungs.index(level)
+    return rungs[position + 1] if position + 1 < len(rungs) else None
+
+
+class EscalationRule(Protocol):
+    name: ClassVar[str]
+    title: ClassVar[str]
+    allows_skipping: ClassVar[bool]
+
+    def first_route(self, case: CaseView) -> Level: ...
+
+    def next_route(self, case: CaseView, level: Level, reason: EndReason) -> Level | None: ...
+
+
+class ThreeLevel:
+    """三级响应, 小事不出村、大事不出镇、难事不出县 (article): minor matters start at the grid,
+    moderate ones at the community, major ones at the town; failures climb one rung."""
+
+    name = "three_level"
+    title = "Three-level response (community → town → city)"
+    allows_skipping = False
+
+    _entry = {Severity.MINOR: Level.GRID, Severity.MODERATE: Level.COMMUNITY, Severity.MAJOR: Level.TOWN}
+
+    def first_route(self, case: CaseView) -> Level:
+        return self._entry[case.severity]
+
+    def next_route(self, case: CaseView, level: Level, reason: EndReason) -> Level | None:
+        return next_rung(case.kind, level)
+
+
+class DirectDispatch:
+    """Graded direct dispatch (跨层级直达, article): the centre sends specialised kinds
+    (property, labour, commercial) of moderate or major severity straight to their
+    specialised committee and other major cases to the town; a major case that fails
+    below the city goes straight to the city."""
+
+    name = "direct_dispatch"
+    title = "Graded direct dispatch to the right level"
+    allows_skipping = True
+
+    def first_route(self, case: CaseView) -> Level:
+        if case.severity is Severity.MINOR:
+            return Level.GRID
+        if case.kind in SPECIALISED_FIELD_OF_KIND:
+            return Level.SPECIALISED
+        return Level.TOWN if case.severity is Severity.MAJOR else Level.COMMUNITY
+
+    def next_route(self, case: CaseView, level: Level, reason: EndReason) -> Level | None:
+        if case.severity is Severity.MAJOR and level is not Level.CITY and reason is not EndReason.NO_HANDLER:
+            return Level.CITY
+        return next_rung(case.kind, level)
+
+
+class BottomUp:
+    """Strict bottom-up: every case starts at the grid and climbs one rung at a time."""
+
+    name = "bottom_up"
+    title = "Strict bottom-up, one level at a time"
+    allows_skipping = False
+
+    def first_route(self, case: CaseView) -> Level:
+        return Level.GRID
+
+    def next_route(self, case: CaseView, level: Level, reason: EndReason) -> Level | None:
+        return next_rung(case.kind, level)
+
+
+class SingleLevel:
+    """Validation only: every case goes to the city committee and ends there. With
+    Poisson arrivals and exponential handling this is an M/M/c queue (Erlang C)."""
+
+    name = "single_level"
+    title = "Validation: one queue at the city level"
+    allows_skipping = True
+
+    def first_route(self, case: CaseView) -> Level:
+        return Level.CITY
+
+    def next_route(self, case: CaseView, level: Level, reason: EndReason) -> Level | None:
+        return None
+
+
+RULES: dict[str, type] = {rule.name: rule for rule in (ThreeLevel, DirectDispatch, BottomUp, SingleLevel)}
+
+
+def make_rule(name: str) -> EscalationRule:
+    try:
+        return RULES[name]()
+    except KeyError:
+        raise ValueError(f"unknown escalation rule {name!r}; expected one of {sorted(RULES)}") from None

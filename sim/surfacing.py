@@ -1,0 +1,92 @@
+"""Latent cases surface through competing channels, each a hazard clock.
+
+Each case drew one unit-exponential clock per channel when it arose. Every day each
+channel's hazard (cases per day) is set by what the city looks like that day: patrol
+strength in the grid, volunteers in the community, the party's readiness to report, the
+case's severity. A channel fires when its accumulated hazard passes its clock; the first to
+fire is the channel, and the crossing point inside the day is the report time. This is exact
+for hazards that are constant within a day, is vectorised over all latent cases, and lets a
+policy change *when* a case surfaces without changing its luck.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.cases import CaseBook
+from sim.enums import CaseKind, Channel, Severity
+from sim.params import Params
+from sim.population import Population
+
+
+@dataclass
+class Surfaced:
+    ids: np.ndarray
+    channels: np.ndarray
+    times: np.ndarray
+
+
+class LatentPool:
+    def __init__(self, params: Params, population: Population, grid_community: np.ndarray):
+        self.population = population
+        self.grid_community = grid_community
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.hazard_sum = np.zeros((0, len(Channel)))
+        kinds = list(CaseKind)
+        self.visibility = np.array([params[f"visibility.{k.label}"] for k in kinds])
+        self.report_factor = np.array([1.0, params["report_factor.moderate"], params["report_factor.major"]])
+        self.report_per_day = params["report_per_day"]
+        self.hotline_share = params["hotline_share"]
+        self.police = np.array([0.0, params["police_alert_per_day.moderate"], params["police_alert_per_day.major"]])
+        self.petition = np.array([0.0, 0.0, params["petition_per_day.major"]])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, ids: np.ndarray) -> None:
+        self.ids = np.concatenate([self.ids, ids])
+        self.hazard_sum = np.concatenate([self.hazard_sum, np.zeros((len(ids), len(Channel)))])
+
+    def worsen(self, day: int, book: CaseBook) -> None:
+        """Latent cases worsen with age: minor → moderate → major at their drawn ages."""
+        ids = self.ids
+        age = day - book.t_arisen[ids]
+        first, second = book.worsen_days[ids], book.worsen_more_days[ids]
+        arisen = book.severity_arisen[ids]
+        steps = np.where(arisen == Severity.MINOR, (age >= first).astype(np.int8) + (age >= first + second),
+                         (age >= second).astype(np.int8))
+        book.severity[ids] = np.minimum(arisen + steps, Severity.MAJOR)
+
+    def hazards(self, book: CaseBook, patrol_per_grid: np.ndarray, volunteer_per_community: np.ndarray) -> np.ndarray:
+        """Hazard of each channel for each latent case today, shape (cases, channels)."""
+        ids = self.ids
+        grid, kind, severity, party = book.grid[ids], book.kind[ids], book.severity[ids], book.party[ids]
+        visibility = self.visibility[kind]
+        report = self.report_per_day * self.report_factor[severity] * self.population.propensity(party)
+        h = np.empty((len(ids), len(Channel)))
+        h[:, Channel.PATROL] = patrol_per_grid[grid] * visibility
+        h[:, Channel.VOLUNTEER] = volunteer_per_community[self.grid_community[grid]] * visibility
+        h[:, Channel.HOTLINE] = report * self.hotline_share
+        h[:, Channel.WALK_IN] = report * (1.0 - self.hotline_share)
+        h[:, Channel.POLICE_ALERT] = self.police[severity]
+        h[:, Channel.PETITION] = self.petition[severity] * (1.0 - self.population.trust[party])
+        return h
+
+    def surface(self, day: int, book: CaseBook, hazards: np.ndarray) -> Surfaced:
+        """Advance every latent case through the day; remove and return those that surface."""
+        ids = self.ids
+        start = np.clip(book.t_arisen[ids] - day, 0.0, 1.0)  # cases arising today are exposed from then
+        exposure = 1.0 - start
+        remaining = book.clocks[ids] - self.hazard_sum
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wait = np.where(hazards > 0, remaining / hazards, np.inf)
+        channel = np.argmin(wait, axis=1)
+        first = wait[np.arange(len(ids)), channel]
+        fired = first <= exposure
+        surfaced = Surfaced(ids[fired], channel[fired].astype(np.int8), day + start[fired] + first[fired])
+        keep = ~fired
+        self.ids = ids[keep]
+        self.hazard_sum = self.hazard_sum[keep] + hazards[keep] * exposure[keep, None]
+        return surfaced
