@@ -42,7 +42,7 @@ class Check:
         return bool(inside or close)
 
 
-def erlang_c_checks(seeds: int = 10, days: int = 730, servers=(3, 4, 5, 6), scenario: Path = MMC_SCENARIO,
+def erlang_c_checks(seeds: int = 20, days: int = 730, servers=(3, 4, 5, 6), scenario: Path = MMC_SCENARIO,
                     progress: Callable[[str], None] | None = None) -> list[Check]:
     base = load_scenario(scenario)
     residents = base.params["population"] * base.params["scale"]

@@ -1,0 +1,94 @@
+"""run.py end to end, in a subprocess, as a researcher would call it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*args, cwd=REPO):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, str(REPO / "run.py"), *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, env=env)
+
+
+def test_run_writes_the_results_folder(tmp_path):
+    out = tmp_path / "res"
+    done = run_cli("--scale", "0.02", "--days", "90", "--seed", "4", "--workers-per-10k", "15",
+                   "--set", "hotline_share=0.5", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "closure rate" in done.stdout
+    assert {p.name for p in out.iterdir()} == {"summary.json", "cases.csv", "visits.csv", "daily.csv", "summary.png"}
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("scenario", "seed", "days", "scale", "residents", "grid_workers", "volunteers", "mediators",
+                "workers_per_10k", "escalation_rule", "cases_arisen", "cases_reported", "cases_closed",
+                "cases_open", "closure_rate", "resolution_rate", "resolved_share_by_level", "escalated_share",
+                "days_to_close", "satisfaction_rate", "petitions", "cases_per_10k_per_year", "worker_utilisation",
+                "provenance"):
+        assert key in summary, key
+    assert set(summary["resolved_share_by_level"]) == {"grid", "community", "specialised", "town", "city"}
+    assert set(summary["days_to_close"]) == {"mean", "median", "p90"}
+    assert summary["seed"] == 4 and summary["days"] == 90 and summary["workers_per_10k"] == 15
+    assert summary["provenance"]["parameters"]["hotline_share"] == 0.5
+    assert summary["provenance"]["git_commit"]
+    cases = pd.read_csv(out / "cases.csv")
+    assert list(cases.columns) == ["case_id", "grid", "kind", "severity", "channel", "day_arisen", "day_reported",
+                                   "day_closed", "outcome", "level_resolved", "escalations", "satisfied"]
+    assert len(cases) == summary["cases_arisen"]
+    assert cases["day_closed"].notna().sum() == summary["cases_closed"]
+    daily = pd.read_csv(out / "daily.csv")
+    assert len(daily) == 90
+    assert {"day", "arisen", "reported", "closed", "open", "open_grid", "open_community", "open_town",
+            "open_city", "open_specialised"} <= set(daily.columns)
+    assert daily["arisen"].sum() == summary["cases_arisen"]
+
+
+@pytest.mark.parametrize("args, words", [
+    (["{bad}"], "not valid TOML"),
+    (["{unknown}"], "{unknown}: volunteerz_per_10k: unknown key"),
+    (["--workers-per-10k", "-5"], "workers_per_10k: expected at least 0"),
+    (["{negative}"], "{negative}: workers_per_10k: expected at least 0"),
+    (["--set", "escalation_rule=top_down"], "escalation_rule: expected one of"),
+    (["{rule}"], "{rule}: escalation_rule: expected one of"),
+    (["{missing}"], "{missing}: no such file"),
+    (["--set", "scale=0"], "scale: expected at least"),
+])
+def test_bad_input_exits_2_with_one_clear_line_and_writes_nothing(tmp_path, args, words):
+    files = {"bad": "workers_per_10k = = 3\n", "unknown": "volunteerz_per_10k = 3\n",
+             "negative": "workers_per_10k = -1\n", "rule": 'escalation_rule = "top_down"\n'}
+    paths = {name: tmp_path / f"{name}.toml" for name in [*files, "missing"]}
+    for name, text in files.items():
+        paths[name].write_text(text)
+    args = [a.format(**{k: str(v) for k, v in paths.items()}) for a in args]
+    words = words.format(**{k: str(v) for k, v in paths.items()})
+    out = tmp_path / "out"
+    done = run_cli(*args, "--days", "5", "--out", str(out))
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert words in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def test_list_and_params():
+    listing = run_cli("list")
+    assert listing.returncode == 0 and "shishi_baseline.toml" in listing.stdout
+    params = run_cli("params")
+    assert params.returncode == 0 and "workers_per_10k = 18.0" in params.stdout
+
+
+def test_rerun_replaces_the_folder_whole(tmp_path):
+    out = tmp_path / "res"
+    assert run_cli("--scale", "0.01", "--days", "10", "--out", str(out), "--no-figure").returncode == 0
+    (out / "stale.txt").write_text("old")
+    assert run_cli("--scale", "0.01", "--days", "12", "--out", str(out), "--no-figure").returncode == 0
+    assert not (out / "stale.txt").exists()
+    assert json.loads((out / "summary.json").read_text())["days"] == 12
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]

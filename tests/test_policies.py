@@ -1,0 +1,80 @@
+"""Each escalation rule on hand-built cases, and on the real model's case paths."""
+
+import pytest
+
+from conftest import small
+from sim.api import run
+from sim.enums import CaseKind, Channel, EndReason, Level, Severity
+from sim.policies import RULES, CaseView, ladder, make_rule
+
+
+def view(kind=CaseKind.NEIGHBOUR, severity=Severity.MINOR, visited=()):
+    return CaseView(kind, severity, Channel.HOTLINE, tuple(visited))
+
+
+def test_three_level_enters_by_severity_and_climbs_one_rung():
+    rule = make_rule("three_level")
+    assert rule.first_route(view(severity=Severity.MINOR)) is Level.GRID
+    assert rule.first_route(view(severity=Severity.MODERATE)) is Level.COMMUNITY
+    assert rule.first_route(view(severity=Severity.MAJOR)) is Level.TOWN
+    labour = view(CaseKind.LABOUR, Severity.MODERATE)
+    assert rule.next_route(labour, Level.COMMUNITY, EndReason.FAILED) is Level.SPECIALISED
+    assert rule.next_route(labour, Level.SPECIALISED, EndReason.TIMED_OUT) is Level.TOWN
+    assert rule.next_route(view(), Level.COMMUNITY, EndReason.FAILED) is Level.TOWN
+    assert rule.next_route(view(), Level.TOWN, EndReason.FAILED) is Level.CITY
+    assert rule.next_route(view(), Level.CITY, EndReason.FAILED) is None
+
+
+def test_direct_dispatch_sends_specialised_and_major_cases_straight_to_the_right_level():
+    rule = make_rule("direct_dispatch")
+    assert rule.first_route(view(CaseKind.PROPERTY, Severity.MODERATE)) is Level.SPECIALISED
+    assert rule.first_route(view(CaseKind.COMMERCIAL, Severity.MAJOR)) is Level.SPECIALISED
+    assert rule.first_route(view(CaseKind.FAMILY, Severity.MAJOR)) is Level.TOWN
+    assert rule.first_route(view(CaseKind.FAMILY, Severity.MODERATE)) is Level.COMMUNITY
+    assert rule.first_route(view(CaseKind.LABOUR, Severity.MINOR)) is Level.GRID
+    major = view(CaseKind.LABOUR, Severity.MAJOR)
+    assert rule.next_route(major, Level.SPECIALISED, EndReason.FAILED) is Level.CITY
+    assert rule.next_route(major, Level.SPECIALISED, EndReason.NO_HANDLER) is Level.TOWN
+    assert rule.next_route(view(CaseKind.LABOUR, Severity.MODERATE), Level.SPECIALISED, EndReason.FAILED) is Level.TOWN
+
+
+def test_bottom_up_starts_every_case_at_the_grid():
+    rule = make_rule("bottom_up")
+    for kind in CaseKind:
+        for severity in Severity:
+            assert rule.first_route(view(kind, severity)) is Level.GRID
+    assert rule.next_route(view(CaseKind.PROPERTY), Level.COMMUNITY, EndReason.FAILED) is Level.SPECIALISED
+
+
+def test_unknown_rule_names_the_choices():
+    with pytest.raises(ValueError, match="three_level"):
+        make_rule("top_down")
+
+
+def _paths(result):
+    visits = result.visits
+    return visits.groupby("case_id", sort=False)["level"].agg(list)
+
+
+@pytest.mark.parametrize("name", ["three_level", "direct_dispatch", "bottom_up"])
+def test_rules_shape_the_paths_cases_take(name):
+    result = run(small(escalation_rule=name, days=120, scale=0.05), seed=3)
+    cases = result.cases.set_index("case_id")
+    paths = _paths(result)
+    assert len(paths) > 100
+    rule = RULES[name]
+    for case_id, path in paths.items():
+        levels = [Level.from_label(label) for label in path]
+        rungs = ladder(CaseKind.from_label(cases.at[case_id, "kind"]))
+        positions = [rungs.index(level) for level in levels]
+        assert positions == sorted(set(positions)), (case_id, path)  # never down, never twice
+        if not rule.allows_skipping:
+            assert all(b - a == 1 for a, b in zip(positions, positions[1:])), (case_id, path)
+        if name == "bottom_up":
+            assert levels[0] is Level.GRID
+
+
+def test_direct_dispatch_differs_from_three_level_on_the_same_cases():
+    a = run(small(days=120, scale=0.05), seed=5).cases
+    b = run(small(days=120, scale=0.05, escalation_rule="direct_dispatch"), seed=5).cases
+    assert (a["level_resolved"] == "specialised").sum() < (b["level_resolved"] == "specialised").sum()
