@@ -16,7 +16,7 @@ from sim.params import PARAMS, ParamKind
 from sim.policies import RULES
 from sim.scenario import BASELINE, ScenarioError, load_scenario, parse_assignment
 
-COMMANDS = ("run", "validate", "list", "params")
+COMMANDS = ("run", "compare", "sweep", "report", "viz", "validate", "calibrate", "list", "params")
 EXIT_BAD_INPUT = 2
 
 
@@ -56,6 +56,31 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-figure", action="store_true", help="skip summary.png")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     run.set_defaults(handler=_run)
+
+    compare = sub.add_parser("compare", help="compare scenarios on the same seeds, with paired differences")
+    compare.add_argument("scenarios", nargs="+", help="scenario TOML files; the first is the reference")
+    compare.add_argument("--seeds", type=int, default=10, help="seeds per scenario (default 10)")
+    compare.add_argument("--days", type=int, help="days to simulate (default: each scenario's)")
+    compare.add_argument("--scale", type=float, help="share of the 700,000 residents (default: each scenario's)")
+    compare.add_argument("--workers", type=int, help="processes (default: as many as cores)")
+    compare.add_argument("--out", type=Path, default=Path("results/compare"), help="folder for the table and figure")
+    compare.set_defaults(handler=_compare)
+
+    calibrate = sub.add_parser("calibrate", help="regenerate docs/calibration.md (or fit, with --fit)")
+    calibrate.add_argument("--fit", action="store_true", help="fit the open parameters; store docs/calibration_fit.json")
+    calibrate.add_argument("--seeds", type=int, default=10, help="seeds for the report (default 10)")
+    calibrate.add_argument("--scale", type=float, default=1.0, help="scale for the report (default 1.0)")
+    calibrate.add_argument("--workers", type=int, help="processes (default: as many as cores)")
+    calibrate.set_defaults(handler=_calibrate)
+
+    from sim.sweep.cli import add_parsers as add_sweep_parsers
+
+    add_sweep_parsers(sub)
+
+    viz = sub.add_parser("viz", help="serve the browser visualisation (Solara)")
+    viz.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    viz.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    viz.set_defaults(handler=_viz)
 
     validate = sub.add_parser("validate", help="check the simulation against queueing theory")
     validate.set_defaults(handler=_validate)
@@ -128,8 +153,17 @@ class _progress:
             self.bar.stop()
 
 
-def print_summary(summary: dict, out: Path, seconds: float) -> None:
+def _console(**kwargs):
+    """A rich console; 120 columns wide when output is not a terminal (logs, pipes)."""
     from rich.console import Console
+
+    console = Console(**kwargs)
+    if not console.is_terminal:
+        console = Console(width=120, **kwargs)
+    return console
+
+
+def print_summary(summary: dict, out: Path, seconds: float) -> None:
     from rich.table import Table
 
     def pct(value):
@@ -163,19 +197,96 @@ def print_summary(summary: dict, out: Path, seconds: float) -> None:
     ]
     for row in rows:
         table.add_row(*row)
-    console = Console()
+    console = _console()
     console.print(table)
     console.print(f"results: {out}/ (summary.json, cases.csv, visits.csv, daily.csv, summary.png) "
                   f"in {seconds:.1f} s")
 
 
+def _compare(args) -> int:
+    from rich.table import Table
+
+    from sim.compare import COMPARED, comparison_figure, comparison_table, run_comparison
+    from sim.output import replace_folder
+
+    if args.seeds < 2:
+        raise CliError(f"--seeds: expected at least 2 for confidence intervals, got {args.seeds}")
+    overrides = {key: value for key, value in (("days", args.days), ("scale", args.scale)) if value is not None}
+    scenarios = [load_scenario(path).with_overrides(overrides, source="command line") for path in args.scenarios]
+    if args.out.exists() and not args.out.is_dir():
+        raise CliError(f"--out: {args.out} exists and is not a folder")
+    console = _console()
+    started = time.perf_counter()
+    console.print(f"running {len(scenarios)} scenarios × {args.seeds} seeds ...", style="dim")
+    runs = run_comparison(scenarios, args.seeds, args.workers)
+    table = comparison_table(runs)
+    import tempfile
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{args.out.name}.", dir=args.out.parent))
+    runs.to_csv(staging / "runs.csv", index=False)
+    table.to_csv(staging / "comparison.csv", index=False)
+    comparison_figure(table, staging / "comparison.png")
+    replace_folder(staging, args.out)
+
+    names = [scenario.name for scenario in scenarios]
+    view = Table(title=f"{args.seeds} seeds each (common random numbers): mean ± 95 % half-width; "
+                       f"Δ = paired difference against {names[0]}", title_justify="left")
+    view.add_column("outcome")
+    for position, name in enumerate(names):
+        view.add_column(f"{position + 1}. {name}", justify="right")
+    for outcome in COMPARED:
+        part = table[table["outcome"] == outcome].sort_values("position")
+        cells = []
+        for row in part.itertuples():
+            cell = f"{row.mean:.3g} ± {_half(row.ci_low, row.ci_high)}"
+            if row.position:
+                cell += f"\nΔ {row.diff_vs_first:+.3g} ± {_half(row.diff_ci_low, row.diff_ci_high)}"
+            cells.append(cell)
+        view.add_row(outcome, *cells)
+    console.print(view)
+    console.print(f"wrote {args.out}/comparison.csv, runs.csv, comparison.png in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+def _viz(args) -> int:
+    from sim.app import serve
+
+    if not 0 < args.port < 65536:
+        raise CliError(f"--port: expected 1–65535, got {args.port}")
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def _half(low: float, high: float) -> str:
+    return "n/a" if low != low else f"{(high - low) / 2:.2g}"
+
+
+def _calibrate(args) -> int:
+    import json
+
+    from sim import calibration
+
+    if args.fit:
+        result = calibration.fit()
+        calibration.DOCS.mkdir(exist_ok=True)
+        (calibration.DOCS / "calibration_fit.json").write_text(json.dumps(result, indent=2) + "\n")
+        print("fitted values (put them in sim/params.py as the defaults):")
+        for name, value in result["overrides"].items():
+            print(f"  {name} = {value:.4g}")
+        return 0
+    rows = calibration.report(seeds=args.seeds, scale=args.scale, workers=args.workers)
+    failed = [target.measure for target, (mean, low, high) in rows if not target.passes(low, high)]
+    print(f"{len(rows) - len(failed)} targets pass, {len(failed)} fail" + (f": {', '.join(failed)}" if failed else ""))
+    return 0
+
+
 def _validate(args) -> int:
-    from rich.console import Console
     from rich.table import Table
 
     from sim.validation import all_checks
 
-    console = Console()
+    console = _console()
     started = time.perf_counter()
     checks = all_checks(progress=lambda message: console.print(f"  {message}", style="dim"))
     table = Table(title="Simulation against theory (95 % confidence intervals over seeds)", title_justify="left")
