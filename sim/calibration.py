@@ -110,7 +110,11 @@ def measure_seeds(overrides: Mapping[str, object], seeds: range, workers: int | 
 def evaluate(overrides: Mapping[str, object], seeds: range, workers: int | None = None) -> dict[str, tuple]:
     """Each measure's mean and 95 % interval over the seeds."""
     runs = measure_seeds(overrides, seeds, workers)
-    return {name: mean_ci([run[name] for run in runs]) for name in runs[0]}
+    values = {name: mean_ci([run[name] for run in runs]) for name in runs[0]}
+    for name in SHARES:  # a share's interval cannot leave [0, 1]
+        mean, low, high = values[name]
+        values[name] = (mean, max(low, 0.0), min(high, 1.0))
+    return values
 
 
 # ---------------------------------------------------------------------- the fitted quantities
@@ -131,6 +135,7 @@ def fitted_overrides(theta: np.ndarray, base: Callable[[str], float] = _default)
     return overrides
 
 
+SHARES = tuple(t.measure for t in TARGETS if t.measure != "requests_per_year")
 FITTED_TARGETS = ("requests_per_year", "mediation_success", "mediation_within_time_limit")
 
 
