@@ -15,6 +15,7 @@ from sim.enums import Level
 from sim.params import PARAMS, ParamKind
 from sim.policies import RULES
 from sim.scenario import BASELINE, ScenarioError, load_scenario, parse_assignment
+from sim.terminal import console as make_console
 
 COMMANDS = ("run", "compare", "sweep", "report", "viz", "validate", "calibrate", "list", "params")
 EXIT_BAD_INPUT = 2
@@ -153,16 +154,6 @@ class _progress:
             self.bar.stop()
 
 
-def _console(**kwargs):
-    """A rich console; 120 columns wide when output is not a terminal (logs, pipes)."""
-    from rich.console import Console
-
-    console = Console(**kwargs)
-    if not console.is_terminal:
-        console = Console(width=120, **kwargs)
-    return console
-
-
 def print_summary(summary: dict, out: Path, seconds: float) -> None:
     from rich.table import Table
 
@@ -197,7 +188,7 @@ def print_summary(summary: dict, out: Path, seconds: float) -> None:
     ]
     for row in rows:
         table.add_row(*row)
-    console = _console()
+    console = make_console()
     console.print(table)
     console.print(f"results: {out}/ (summary.json, cases.csv, visits.csv, daily.csv, summary.png) "
                   f"in {seconds:.1f} s")
@@ -215,7 +206,7 @@ def _compare(args) -> int:
     scenarios = [load_scenario(path).with_overrides(overrides, source="command line") for path in args.scenarios]
     if args.out.exists() and not args.out.is_dir():
         raise CliError(f"--out: {args.out} exists and is not a folder")
-    console = _console()
+    console = make_console()
     started = time.perf_counter()
     console.print(f"running {len(scenarios)} scenarios × {args.seeds} seeds ...", style="dim")
     runs = run_comparison(scenarios, args.seeds, args.workers)
@@ -286,7 +277,7 @@ def _validate(args) -> int:
 
     from sim.validation import all_checks
 
-    console = _console()
+    console = make_console()
     started = time.perf_counter()
     checks = all_checks(progress=lambda message: console.print(f"  {message}", style="dim"))
     table = Table(title="Simulation against theory (95 % confidence intervals over seeds)", title_justify="left")

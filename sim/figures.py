@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from sim.enums import Level  # noqa: E402
+from sim.enums import Level
 
 LEVEL_COLOURS = {"grid": "#4C9F70", "community": "#3B7EA1", "specialised": "#C17C2E", "town": "#8E5EA2",
                  "city": "#C0392B"}
@@ -17,8 +14,11 @@ LEVEL_COLOURS = {"grid": "#4C9F70", "community": "#3B7EA1", "specialised": "#C17
 
 def summary_figure(summary: dict, daily, cases):
     """Three panels for a slide: open cases by level over time, the days-to-close
-    distribution, and the share of resolved cases by level."""
-    fig, (ax_open, ax_days, ax_level) = plt.subplots(1, 3, figsize=(15, 4.4), layout="constrained")
+    distribution, and the share of resolved cases by level. A bare ``Figure`` (no pyplot):
+    no global state, and a fixed layout, which draws faster than a constrained one."""
+    fig = Figure(figsize=(15, 4.4))
+    ax_open, ax_days, ax_level = fig.subplots(1, 3)
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.12, top=0.86, wspace=0.22)
     days = daily["day"].to_numpy() + 1
     stacks = [daily[f"open_{level.label}"].to_numpy() for level in Level]
     ax_open.stackplot(days, stacks, labels=[level.label for level in Level],
@@ -32,6 +32,10 @@ def summary_figure(summary: dict, daily, cases):
         bins = np.logspace(np.log10(max(to_close.min(), 0.01)), np.log10(max(to_close.max(), 0.1)), 40)
         ax_days.hist(to_close, bins=bins, color="#3B7EA1")
         ax_days.set_xscale("log")
+        # Plain labels (0.1, 1, 10): the default $10^{x}$ labels start Matplotlib's mathtext
+        # parser, a quarter of a second on every run.
+        ax_days.xaxis.set_major_formatter(FuncFormatter(_plain_number))
+        ax_days.xaxis.set_minor_formatter(NullFormatter())
         for label, value, style in (("median", summary["days_to_close"]["median"], "-"),
                                     ("90th percentile", summary["days_to_close"]["p90"], "--")):
             ax_days.axvline(value, color="black", linestyle=style, linewidth=1, label=f"{label}: {value:.1f} d")
@@ -44,12 +48,16 @@ def summary_figure(summary: dict, daily, cases):
     bars = ax_level.bar(labels, values, color=[LEVEL_COLOURS[label] for label in labels])
     ax_level.bar_label(bars, fmt="%.1f%%", fontsize=8)
     ax_level.set(title="Where resolved cases were resolved", ylabel="% of resolved cases", ylim=(0, 105))
+    ax_level.tick_params(axis="x", labelsize=8)
     fig.suptitle(f"{summary['scenario']} — {summary['residents']:,} residents, {summary['days']} days, "
                  f"{summary['workers_per_10k']:g} workers per 10,000, {summary['escalation_rule']}, "
                  f"seed {summary['seed']}", fontsize=11)
     return fig
 
 
+def _plain_number(value: float, _position) -> str:
+    return f"{value:g}"
+
+
 def save_figure(fig, path) -> None:
     fig.savefig(path, dpi=110, metadata={"Software": None})
-    plt.close(fig)

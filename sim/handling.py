@@ -102,6 +102,7 @@ class CaseFlow:
                              Outcome.WITHDRAWN: params["satisfaction.withdrawn"]}
         self.grace_days = params["satisfaction_grace_days"]
         self.loss_per_day = params["satisfaction_loss_per_day"]
+        self.loss_per_escalation = params["satisfaction_loss_per_escalation"]
         self.trust_gain = params["trust_gain_satisfied"]
         self.trust_loss = params["trust_loss_dissatisfied"]
         self.points_per_report = params["civility_points_per_report"] if params["civility_incentive"] else 0
@@ -272,7 +273,8 @@ class CaseFlow:
         if outcome is Outcome.RESOLVED:
             book.level_resolved[case] = book.level[case]
         days = t - book.t_reported[case]
-        p = self.satisfaction[outcome] - self.loss_per_day * max(0.0, days - self.grace_days)
+        p = (self.satisfaction[outcome] - self.loss_per_day * max(0.0, days - self.grace_days)
+             - self.loss_per_escalation * book.escalations[case])
         satisfied = book.uniforms[case, U_SATISFACTION] < p
         book.satisfied[case] = satisfied
         party = book.party[case]

@@ -327,6 +327,9 @@ _add("satisfaction_grace_days", 15.0, "days", EST + " (anchors: complaints 13 wo
      "Days to close before delay starts to cost satisfaction.", low=0.0, high=3650.0)
 _add("satisfaction_loss_per_day", 0.01, "probability per day late", EST, U,
      "Satisfaction lost per day beyond the grace period.", low=0.0, high=1.0)
+_add("satisfaction_loss_per_escalation", 0.02, "probability per escalation", EST + " (being passed between levels, "
+     "推诿, is a common hotline complaint)", U, "Satisfaction lost each time a case is sent up a level.",
+     low=0.0, high=1.0, plausible=(0.0, 0.05))
 
 del L, U, S, EST, CALIBRATED
 

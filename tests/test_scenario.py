@@ -98,3 +98,12 @@ def test_every_scenario_file_loads():
     scenarios = list_scenarios()
     assert scenarios[0].name == "shishi_baseline"
     assert all(s.purpose for s in scenarios)
+
+
+def test_the_parameter_table_in_the_docs_is_current():
+    from pathlib import Path
+
+    from sim.cli import parameter_table_markdown
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "parameters.md").read_text(encoding="utf-8")
+    assert parameter_table_markdown() in docs, "regenerate: python run.py params --markdown (see docs/parameters.md)"

@@ -165,10 +165,11 @@ def report(out: str | Path, *, csv: bool = False, quiet: bool = False, console=N
 
 
 def print_table(summary, runs, factor_names, outcomes, manifest, out: Path, console=None) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = console or Console()
+    from sim.terminal import console as make_console
+
+    console = console or make_console()
     if summary is None or not len(summary):
         console.print(f"{out}: no runs stored yet")
         return

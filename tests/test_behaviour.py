@@ -1,0 +1,76 @@
+"""Mechanisms of the case lifecycle, each shown to do what it claims."""
+
+import numpy as np
+
+from conftest import small
+from sim.agents import Resident
+from sim.api import run
+from sim.model import GridGovernanceModel
+
+
+def test_being_passed_up_costs_satisfaction():
+    result = run(small(days=150, scale=0.05, satisfaction_loss_per_escalation=1.0), seed=2)
+    cases = result.cases[result.cases["day_closed"].notna()]
+    assert (cases["escalations"] > 0).sum() > 10
+    assert not cases.loc[cases["escalations"] > 0, "satisfied"].any()
+    assert cases.loc[cases["escalations"] == 0, "satisfied"].mean() > 0.9
+
+
+def test_follow_up_moves_trust_and_trust_moves_reporting():
+    params = small(days=120, scale=0.05, trust_gain_satisfied=0.0, trust_loss_dissatisfied=0.5,
+                   **{"satisfaction.resolved": 0.0, "satisfaction.unresolved": 0.0}).params
+    model = GridGovernanceModel(params, seed=4)
+    before = model.population.trust.copy()
+    model.run()
+    parties = np.unique(model.cases.column("party")[~np.isnan(model.cases.column("t_closed"))])
+    assert len(parties) > 50
+    assert (model.population.trust[parties] < before[parties]).all()
+    untouched = np.setdiff1d(np.arange(model.population.size), model.cases.column("party"))
+    assert (model.population.trust[untouched] == before[untouched]).all()
+    trusting = run(small(days=120, scale=0.05), seed=4).summary["reported_by_channel"]
+    distrusting = run(small(days=120, scale=0.05, **{"initial_trust.registered": 0.1, "initial_trust.migrant": 0.1}),
+                      seed=4).summary["reported_by_channel"]
+    assert distrusting["hotline"] + distrusting["walk_in"] < 0.5 * (trusting["hotline"] + trusting["walk_in"])
+
+
+def test_time_limits_send_cases_up():
+    result = run(small(days=120, scale=0.05, **{"time_limit_days.community": 0.5, "service_days.community": 20.0}),
+                 seed=1)
+    community = result.visits[result.visits["level"] == "community"]
+    assert (community["end"] == "timed_out").mean() > 0.9
+    timed_out = community.loc[community["end"] == "timed_out", "day_left"] - community.loc[
+        community["end"] == "timed_out", "day_entered"]
+    assert np.allclose(timed_out, 0.5)
+
+
+def test_parties_withdraw_only_while_waiting():
+    # scarce grid workers, slow on-the-spot handling, no time limit: minor cases queue at the grid
+    result = run(small(days=200, scale=0.05, workers_per_10k=0.5, worker_caseload=1, withdraw_per_day=0.05,
+                       volunteer_caseload=0, **{"time_limit_days.grid": 0.0, "service_days.grid": 5.0}), seed=3)
+    withdrawn = result.visits[result.visits["end"] == "withdrawn"]
+    assert len(withdrawn) > 20
+    assert (result.cases["outcome"] == "withdrawn").sum() == len(withdrawn)
+    assert withdrawn["day_started"].isna().all()  # only waiting cases withdraw
+
+
+def test_the_resident_agent_is_a_view_of_the_arrays():
+    model = GridGovernanceModel(small(days=30).params, seed=5)
+    model.run()
+    index = int(model.cases.column("party")[0])
+    resident = model.resident(index)
+    assert isinstance(resident, Resident) and model.resident(index) is resident
+    assert resident.trust == model.population.trust[index]
+    assert resident.grid == model.population.grid[index]
+    assert resident.cell is model.grid_cell(resident.grid)
+    assert 0 in resident.cases
+    model.population.trust[index] = 0.123
+    assert resident.trust == 0.123
+    assert resident in model.agents_by_type[Resident]
+    assert len(model.agents_by_type[Resident]) == 1  # residents become agents only when looked at
+
+
+def test_patrol_strength_grows_with_staffing():
+    low = GridGovernanceModel(small(workers_per_10k=6.0).params, seed=1)
+    high = GridGovernanceModel(small(workers_per_10k=30.0).params, seed=1)
+    assert len(high.workers) > len(low.workers)
+    assert high._patrol_per_grid().sum() > 3 * low._patrol_per_grid().sum()
