@@ -67,8 +67,7 @@ def SvgView(svg: str, name: str):
 
 
 @solara.component
-def MapView(model):
-    update_counter.get()
+def MapView(model, day: int):
     labels = {label: key for key, label in MEASURES.items()}
     solara.Select(label="Colour grids by", value=MEASURES[measure_choice.value], values=list(labels),
                   on_value=lambda label: measure_choice.set(labels[label]))
@@ -86,8 +85,7 @@ def MapView(model):
 
 def make_chart_view(chart: str):
     @solara.component
-    def ChartView(model):
-        update_counter.get()
+    def ChartView(model, day: int):
         SvgView(line_chart_svg(chart, daily_series(model)), chart)
         solara.FileDownload(lambda: __import__("sim.viz_export", fromlist=["chart_png"]).chart_png(model, chart),
                             filename=f"{chart}_day{model.day}.png", label="PNG", mime_type="image/png")
@@ -97,8 +95,7 @@ def make_chart_view(chart: str):
 
 
 @solara.component
-def RunPanel(model):
-    update_counter.get()
+def RunPanel(model, day: int):
     scenario = model.viz_scenario
     with solara.Column(classes=["run-panel"]):
         solara.Markdown(f"**{scenario.name}**: {scenario.purpose or ''}  \n"
@@ -149,15 +146,25 @@ def Page():
     # front-end package and is not worth it for a fixed layout).
     SolaraViz(model, components=[], model_params=model_params_spec(), name="Shishi grid governance",
               play_interval=100)
+    Dashboard(model.value)
+
+
+@solara.component
+def Dashboard(model):
+    """The only subscriber to Mesa's step counter: one render pass per step. The views get
+    the day as an argument, which is what makes them redraw (each subscribing on its own
+    cost one pass of the whole page per view)."""
+    update_counter.get()
+    day = model.day
     with solara.Column(style={"padding": "8px"}):
-        RunPanel(model.value)
+        RunPanel(model, day)
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             with solara.Column(style={"min-width": "640px"}):
-                MapView(model.value)
+                MapView(model, day)
             with solara.Row(style={"flex-wrap": "wrap", "max-width": "960px"}):
                 for view in COMPONENTS[2:]:
                     with solara.Column(style={"width": "470px"}):
-                        view(model.value)
+                        view(model, day)
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:

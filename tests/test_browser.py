@@ -96,6 +96,9 @@ def test_page_in_real_browser(server):
                 page.wait_for_function(
                     f"document.querySelector('#grid-map').getAttribute('data-day') == '{day}'", timeout=30_000)
             assert page.locator("#grid-map .worker").count() > workers_before
+            # each widget's update is its own message: wait for the chart as for the map
+            page.wait_for_function(
+                "document.querySelector('#chart-case_flow').getAttribute('data-points') == '3'", timeout=30_000)
             assert chart.get_attribute("data-points") == "3" != points_before
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             shot = ARTIFACTS / "viz_page.png"
