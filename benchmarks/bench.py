@@ -40,6 +40,28 @@ run(scenario, seed=1)
 print(time.perf_counter() - started)
 """
 
+PHASES = r"""
+import sys, time, tempfile
+t0 = time.perf_counter()
+import mesa
+t1 = time.perf_counter()
+import sim.cli, sim.output
+t2 = time.perf_counter()
+from sim.api import run
+from sim.scenario import load_scenario
+result = run(load_scenario(None, {"scale": float(sys.argv[1]), "days": int(sys.argv[2])}), seed=1)
+t3 = time.perf_counter()
+summary, cases = result.summary, result.cases
+from sim.output import write_results
+folder = tempfile.mkdtemp()
+write_results(result, folder + "/a", figure=False)
+t4 = time.perf_counter()
+from sim.figures import save_figure, summary_figure
+save_figure(summary_figure(summary, result.daily, cases), folder + "/f.png")
+t5 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
+"""
+
 REFERENCE = r"""
 import sys, time
 import mesa
@@ -151,8 +173,15 @@ def main() -> int:
                   "because the fixed start-up (imports of Mesa, pandas, SciPy, Matplotlib) dominates small runs.")
     else:
         growth = ""
+    phase_names = ("import Mesa (pulls in pandas, SciPy)", "import the rest (Matplotlib, this package)",
+                   "build the model and simulate 365 days", "tables and summary.json", "summary.png")
+    phases = [float(x) for x in timed_process([sys.executable, "-c", PHASES, "0.1", str(DAYS)])[2].split()]
+    breakdown = ["| phase (scale 0.1, one process) | seconds |", "| --- | --- |",
+                 *(f"| {name} | {value:.2f} |" for name, value in zip(phase_names, phases, strict=True)),
+                 f"| Python start-up (not measured inside) | ≈ 0.03 |"]
     print("\n".join(table))
     print(growth)
+    print("\n".join(breakdown))
     if not args.quick:
         RESULTS.write_text(
             "# Benchmark: a year of Shishi, ours against plain Mesa\n\n"
@@ -163,6 +192,8 @@ def main() -> int:
             "makes every resident a `mesa.Agent` whose `step` draws one random number and steps them daily with "
             "`shuffle_do`; its set-up is timed whole and its days are timed for the number shown and scaled to "
             "365.\n\n" + "\n".join(table) + "\n\n" + growth + "\n\n"
+            "Where a small run's time goes (scale 0.1, measured inside one process):\n\n"
+            + "\n".join(breakdown) + "\n\n"
             "Targets (issue 3): full scale ≤ 10 s and ≤ 1.5 GB; ≥ 30× faster than the reference; scale 0.1 "
             "≤ 1.5 s; cost no faster than linear in residents.\n", encoding="utf-8")
         print(f"wrote {RESULTS}")

@@ -17,7 +17,8 @@ from sim.policies import RULES
 from sim.scenario import BASELINE, ScenarioError, load_scenario, parse_assignment
 from sim.terminal import console as make_console
 
-COMMANDS = ("run", "compare", "sweep", "report", "viz", "validate", "calibrate", "list", "params")
+COMMANDS = ("run", "compare", "sweep", "report", "staffing", "sensitivity", "discover", "report-policy",
+            "policy-analysis", "viz", "validate", "calibrate", "list", "params")
 EXIT_BAD_INPUT = 2
 
 
@@ -74,9 +75,11 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--workers", type=int, help="processes (default: as many as cores)")
     calibrate.set_defaults(handler=_calibrate)
 
+    from sim.policy.cli import add_parsers as add_policy_parsers
     from sim.sweep.cli import add_parsers as add_sweep_parsers
 
     add_sweep_parsers(sub)
+    add_policy_parsers(sub)
 
     viz = sub.add_parser("viz", help="serve the browser visualisation (Solara)")
     viz.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")

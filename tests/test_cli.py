@@ -92,3 +92,11 @@ def test_rerun_replaces_the_folder_whole(tmp_path):
     assert not (out / "stale.txt").exists()
     assert json.loads((out / "summary.json").read_text())["days"] == 12
     assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]
+
+
+def test_help_for_every_command():
+    for command in ("--help", *[f"{c} --help" for c in ("run", "compare", "sweep", "report", "staffing", "sensitivity",
+                                                        "discover", "report-policy", "policy-analysis", "viz",
+                                                        "validate", "calibrate", "list", "params")]):
+        done = run_cli(*command.split())
+        assert done.returncode == 0 and "usage:" in done.stdout, (command, done.stderr)

@@ -1,0 +1,177 @@
+"""Policy analysis: staffing search (against Erlang C), adaptive stopping, sensitivity, PRIM, CLI errors."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.policy.prim import prim, prim_boxes
+from sim.policy.staffing import SearchConfig, decide, search
+from sim.policy.standard import parse_standard
+from sim.queueing import servers_for_wait
+from sim.scenario import SCENARIO_DIR, ScenarioError
+
+MMC = SCENARIO_DIR / "validation" / "mmc.toml"
+
+
+def _cli(argv: list[str]) -> int:
+    """The policy subcommands under a small parser, with sim.cli's handling of bad input."""
+    from sim.cli import EXIT_BAD_INPUT, CliError
+    from sim.policy.cli import add_parsers
+
+    parser = argparse.ArgumentParser(prog="run.py")
+    add_parsers(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except (ScenarioError, CliError) as error:
+        print(f"error: {error}")
+        return EXIT_BAD_INPUT
+
+
+# ---------------------------------------------------------------- staffing search against Erlang C
+
+
+def test_search_finds_erlang_c_servers_on_mmc(tmp_path):
+    """The M/M/c scenario: λ = 10 a day, μ = 4 a day, c = round(mediators_per_10k × 0.7). With a
+    target mean wait of 0.15 days, Erlang C says c = 4 (W_q: c=3 0.35, c=4 0.053)."""
+    from sim.scenario import load_scenario
+
+    base = load_scenario(MMC)
+    residents = base.params["population"] * base.params["scale"]
+    arrival = base.params["dispute_rate_per_10k.public_service"] * residents / 10_000 / 365
+    service = 1.0 / base.params["service_days.city"]
+    target = 0.15
+    expected = servers_for_wait(arrival, service, target)
+    grid = tuple(c / (residents / 10_000) for c in (3, 4, 5, 6))
+    # CLI path: the same search function, through the staffing command on the scenario file
+    out = tmp_path / "mmc"
+    code = _cli(["staffing", str(MMC), "--lever", "mediators_per_10k", "--rules", "scenario",
+                 "--grid", ",".join(f"{g!r}" for g in grid), "--target", f"mean_wait_days<={target}",
+                 "--days", "120", "--workers", "1", "--min-replications", "3", "--step", "3",
+                 "--max-replications", "9", "--out", str(out), "--quiet"])
+    assert code == 0
+    answers = pd.read_csv(out / "answers.csv")
+    found = answers["smallest_met"].iloc[0]
+    assert round(found * residents / 10_000) == expected == 4
+    points = pd.read_csv(out / "points.csv")
+    assert points["decision"].tolist() == ["missed", "met", "met", "met"]
+    assert (out / "staffing.png").is_file()
+    # rerun reuses the stored runs (same run ids) and gives the same answer
+    assert _cli(["staffing", str(MMC), "--lever", "mediators_per_10k", "--rules", "scenario", "--grid",
+                 ",".join(f"{g!r}" for g in grid), "--target", f"mean_wait_days<={target}", "--days", "120",
+                 "--workers", "1", "--min-replications", "3", "--step", "3", "--max-replications", "9",
+                 "--out", str(out), "--quiet"]) == 0
+    assert pd.read_csv(out / "answers.csv")["smallest_met"].iloc[0] == found
+
+
+# ---------------------------------------------------------------- the stopping rule
+
+
+def test_decide_met_missed_open():
+    standard = parse_standard("closed_within_30_days>=0.9,petitions_per_10k<=1")
+    met = {"closed_within_30_days": [0.95, 0.96, 0.97], "petitions_per_10k": [0.2, 0.3, 0.25]}
+    assert decide(met, standard)[0] == "met"
+    missed = {"closed_within_30_days": [0.80, 0.81, 0.79], "petitions_per_10k": [0.2, 0.3, 0.25]}
+    assert decide(missed, standard)[0] == "missed"
+    open_ = {"closed_within_30_days": [0.85, 0.95, 0.90], "petitions_per_10k": [0.2, 0.3, 0.25]}
+    assert decide(open_, standard)[0] == "open"
+
+
+def _mmc_config(target: float, max_reps: int = 9) -> SearchConfig:
+    return SearchConfig(str(MMC), {"days": 60}, "mediators_per_10k", (4 / 0.7,), (None,),
+                        parse_standard(f"mean_wait_days<={target}"), seed=3, min_replications=3, step=3,
+                        max_replications=max_reps)
+
+
+def test_adaptive_replication_stops_early_when_clearly_met_or_missed():
+    # c = 4: mean wait ≈ 0.053 days
+    met = search(_mmc_config(1.0))
+    assert met.points["decision"].iloc[0] == "met" and met.points["replications"].iloc[0] == 3
+    missed = search(_mmc_config(0.002))
+    assert missed.points["decision"].iloc[0] == "missed" and missed.points["replications"].iloc[0] == 3
+
+
+def test_adaptive_replication_stops_at_the_cap_when_undecided():
+    # a threshold at the simulated mean itself cannot be decided: replications go to the cap
+    config = _mmc_config(1.0, max_reps=9)
+    from sim.policy.staffing import _evaluate
+
+    seeds = config.seeds()
+    values = [_evaluate((str(MMC), {"days": 60}, {"mediators_per_10k": 4 / 0.7}, s, ["mean_wait_days"]))["mean_wait_days"]
+              for s in seeds]
+    target = float(np.mean(values))
+    result = search(_mmc_config(target, max_reps=9))
+    assert result.points["decision"].iloc[0] == "undecided"
+    assert result.points["replications"].iloc[0] == 9
+
+
+def test_common_random_numbers_same_seeds_across_levels_and_rules():
+    config = SearchConfig(None, {"days": 20, "scale": 0.01}, "workers_per_10k", (6.0, 18.0),
+                          ("three_level", "bottom_up"), parse_standard("closure_rate>=0.0"), min_replications=2,
+                          step=2, max_replications=2)
+    result = search(config)
+    seeds = result.runs.groupby(["escalation_rule", "workers_per_10k"])["seed"].apply(tuple)
+    assert len(set(seeds)) == 1
+
+
+# ---------------------------------------------------------------- sensitivity
+
+
+def test_morris_ranks_an_inert_parameter_last(tmp_path):
+    from sim.policy.sensitivity import DUMMY, morris_stage
+
+    ranking = morris_stage(tmp_path, factors={"dispute_rate_per_10k.public_service": None, "report_per_day": None,
+                                              "success.grid.minor": None, DUMMY: (30, 300)},
+                           outcomes=["closed_within_30_days", "days_to_close_mean"], trajectories=4, replications=1,
+                           days=60, scale=0.01, workers=1)
+    assert ranking["factor"].iloc[-1] == DUMMY
+    assert ranking["score"].iloc[-1] == 0.0 < ranking["score"].iloc[-2]
+    assert (tmp_path / "morris_ranking.csv").is_file() and (tmp_path / "morris" / "sweep" / "manifest.json").is_file()
+
+
+# ---------------------------------------------------------------- PRIM
+
+
+def test_prim_recovers_a_planted_box():
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.uniform(size=(1000, 6)), columns=[f"x{i}" for i in range(6)])
+    y = ((X["x0"] > 0.7) & (X["x1"] < 0.4)).to_numpy()
+    y = np.where(rng.uniform(size=len(y)) < 0.03, ~y, y)  # 3 % label noise
+    box = prim(X, y)
+    assert set(box.restricted) == {"x0", "x1"}
+    assert abs(box.restricted["x0"][0] - 0.7) < 0.05 and box.restricted["x0"][1] is None
+    assert abs(box.restricted["x1"][1] - 0.4) < 0.05 and box.restricted["x1"][0] is None
+    assert box.density > 0.85 and box.coverage > 0.75
+    assert "x0 above" in box.describe() and "x1 below" in box.describe()
+    boxes = prim_boxes(X, y)
+    assert boxes[0].describe() == box.describe()
+
+
+# ---------------------------------------------------------------- CLI errors
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["staffing", "--target", "closed_within_30_dayz>=0.9"], "unknown outcome"),
+    (["staffing", "--target", "closed_within_30_days=0.9"], "expected OUTCOME>=NUMBER"),
+    (["staffing", "--grid", "6,x"], "--grid"),
+    (["staffing", "--grid", "30:6:2"], "--grid"),
+    (["staffing", "--grid=-5,6"], "--grid"),
+    (["staffing", "--lever", "workers_per_11k"], "did you mean workers_per_10k"),
+    (["staffing", "--rules", "sideways"], "unknown escalation rule"),
+    (["staffing", "--max-replications", "1"], "--max-replications"),
+    (["staffing", "no/such/file.toml"], "no such file"),
+    (["discover", "--target", "nope<=1"], "unknown outcome"),
+    (["discover", "--threshold", "2"], "--threshold"),
+    (["sensitivity", "--outcomes", "nope"], "unknown outcome"),
+    (["policy-analysis", "--target", "closed_within_14_days>=0.9"], "flat_outcomes"),
+    (["report-policy", "no/such/folder"], "no such folder"),
+])
+def test_cli_bad_input_exits_2_with_one_line(argv, words, capsys, tmp_path):
+    assert _cli(argv + ([] if argv[0] == "report-policy" else ["--out", str(tmp_path / "o")])) == 2
+    printed = capsys.readouterr().out.strip().splitlines()
+    assert len(printed) == 1 and printed[0].startswith("error:") and words in printed[0]
+    assert not (tmp_path / "o").exists()
