@@ -178,7 +178,7 @@ def main() -> int:
     phases = [float(x) for x in timed_process([sys.executable, "-c", PHASES, "0.1", str(DAYS)])[2].split()]
     breakdown = ["| phase (scale 0.1, one process) | seconds |", "| --- | --- |",
                  *(f"| {name} | {value:.2f} |" for name, value in zip(phase_names, phases, strict=True)),
-                 f"| Python start-up (not measured inside) | ≈ 0.03 |"]
+                 "| Python start-up (not measured inside) | ≈ 0.03 |"]
     print("\n".join(table))
     print(growth)
     print("\n".join(breakdown))

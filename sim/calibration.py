@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from sim.enums import Level, Severity
+from sim.parallel import RunPool, default_workers
 from sim.params import PARAMS
 from sim.queueing import mean_ci
 
@@ -100,11 +99,8 @@ def _measure_run(args: tuple[dict, int]) -> dict[str, float]:
 
 def measure_seeds(overrides: Mapping[str, object], seeds: range, workers: int | None = None) -> list[dict]:
     jobs = [(dict(overrides), seed) for seed in seeds]
-    workers = workers or min(len(jobs), os.cpu_count() or 1)
-    if workers <= 1:
-        return [_measure_run(job) for job in jobs]
-    with ProcessPoolExecutor(workers) as pool:
-        return list(pool.map(_measure_run, jobs))
+    with RunPool(min(workers or default_workers(), len(jobs)), preload=("sim.api", "sim.calibration")) as pool:
+        return pool.map(_measure_run, jobs)
 
 
 def evaluate(overrides: Mapping[str, object], seeds: range, workers: int | None = None) -> dict[str, tuple]:

@@ -7,14 +7,13 @@ interval) removes the noise both share. Two identical scenarios differ by exactl
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.metrics import MAIN_OUTCOMES, flat_outcomes
+from sim.parallel import RunPool, default_workers
 from sim.queueing import mean_ci
 from sim.scenario import Scenario
 
@@ -36,12 +35,8 @@ def run_comparison(scenarios: list[Scenario], seeds: int, workers: int | None = 
                    first_seed: int = 1) -> pd.DataFrame:
     """One row per (scenario, seed) with the compared outcomes."""
     jobs = [(scenario, seed) for scenario in scenarios for seed in range(first_seed, first_seed + seeds)]
-    workers = workers or min(len(jobs), os.cpu_count() or 1)
-    if workers <= 1:
-        results = [_run_one(job) for job in jobs]
-    else:
-        with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(_run_one, jobs))
+    with RunPool(min(workers or default_workers(), len(jobs)), preload=("sim.api", "sim.compare")) as pool:
+        results = pool.map(_run_one, jobs)
     rows = [{"scenario": scenario.name, "position": i // seeds, "seed": seed, **result}
             for i, ((scenario, seed), result) in enumerate(zip(jobs, results, strict=True))]
     return pd.DataFrame(rows)

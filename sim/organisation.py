@@ -64,7 +64,6 @@ class Organisation:
 
 def build_organisation(model, city: CityMap, params) -> Organisation:
     residents = city.residents
-    population = city.grid_population.astype(float)
     community_population = city.community_population
     grid_cell = model.grid_cell
     pools: list[HandlerPool] = []

@@ -184,7 +184,7 @@ def _check_positive(name: str, value, minimum: int = 1) -> None:
 
 
 def _workers(value) -> int:
-    from sim.policy.staffing import default_workers
+    from sim.parallel import default_workers
 
     _check_positive("--workers", value)
     return value or default_workers()

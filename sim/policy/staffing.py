@@ -34,7 +34,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import time
 import traceback
 from collections.abc import Callable, Sequence
@@ -44,6 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.parallel import RunPool
 from sim.policy.standard import Standard, run_outcomes
 from sim.queueing import mean_ci
 
@@ -136,28 +136,6 @@ def _evaluate(task: tuple) -> dict:
     return {**outcomes, "status": status, "error": error, "wall_seconds": time.perf_counter() - started}
 
 
-class _Executor:
-    def __init__(self, workers: int):
-        self.workers = workers
-        self.pool = None
-        if workers > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["sim.api", "sim.policy.staffing"])
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
-
-    def map(self, tasks: list[tuple]) -> list[dict]:
-        if self.pool is None:
-            return [_evaluate(task) for task in tasks]
-        return list(self.pool.map(_evaluate, tasks, chunksize=1))
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-
-
 @dataclass
 class SearchResult:
     config: SearchConfig
@@ -200,7 +178,7 @@ def search(config: SearchConfig, *, workers: int = 1, out: str | Path | None = N
     rows: list[dict] = []
     count = {p: 0 for p in points}
     status = {p: "open" for p in points}
-    executor = _Executor(workers)
+    pool = RunPool(workers, preload=("sim.api", "sim.policy.staffing"))
     target = min(config.min_replications, config.max_replications)
     try:
         while True:
@@ -221,7 +199,7 @@ def search(config: SearchConfig, *, workers: int = 1, out: str | Path | None = N
                 else:
                     tasks.append((config.scenario_path, config.base_overrides, values, seeds[replication], names))
                 specs.append((rid, index, rule, value, replication, values))
-            new = executor.map(tasks)
+            new = pool.map(_evaluate, tasks)
             fresh = []
             iterator = iter(new)
             for rid, index, rule, value, replication, values in specs:
@@ -251,7 +229,7 @@ def search(config: SearchConfig, *, workers: int = 1, out: str | Path | None = N
                 break
             target = min(target + config.step, config.max_replications)
     finally:
-        executor.close()
+        pool.close()
     for point in points:
         if status[point] == "open":
             status[point] = "undecided"
@@ -456,6 +434,3 @@ def print_result(result: SearchResult, console=None) -> None:
         console.print("  " + line)
     console.print(f"{len(result.runs)} runs in {result.seconds:.1f} s" + (f"; outputs in {result.out}/" if result.out else ""))
 
-
-def default_workers() -> int:
-    return os.cpu_count() or 1
