@@ -57,7 +57,8 @@ folder = tempfile.mkdtemp()
 write_results(result, folder + "/a", figure=False)
 t4 = time.perf_counter()
 from sim.figures import save_figure, summary_figure
-save_figure(summary_figure(summary, result.daily, cases), folder + "/f.png")
+from sim.output import figure_data
+save_figure(summary_figure(**figure_data(result)), folder + "/f.png")
 t5 = time.perf_counter()
 print(t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
 """
@@ -174,7 +175,8 @@ def main() -> int:
     else:
         growth = ""
     phase_names = ("import Mesa (pulls in pandas, SciPy)", "import the rest (Matplotlib, this package)",
-                   "build the model and simulate 365 days", "tables and summary.json", "summary.png")
+                   "build the model and simulate 365 days", "tables and summary.json",
+                   "summary.png (run.py draws it in a helper process, overlapping the rows above)")
     phases = [float(x) for x in timed_process([sys.executable, "-c", PHASES, "0.1", str(DAYS)])[2].split()]
     breakdown = ["| phase (scale 0.1, one process) | seconds |", "| --- | --- |",
                  *(f"| {name} | {value:.2f} |" for name, value in zip(phase_names, phases, strict=True)),

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -73,8 +74,6 @@ def build_model(scenario: Scenario | str | Path | None = None, *, seed: int = 1,
 def run(scenario: Scenario | str | Path | None = None, *, seed: int = 1, overrides: Mapping[str, object] | None = None,
         on_day: Callable[[int], None] | None = None) -> RunResult:
     """Build and run one scenario (default: the Shishi baseline) for its ``days``."""
-    import time
-
     scenario = as_scenario(scenario, overrides)
     started = time.perf_counter()
     model = GridGovernanceModel(scenario.params, seed=seed, scenario=scenario.name)

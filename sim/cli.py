@@ -111,21 +111,30 @@ def _overrides(args) -> dict[str, object]:
 
 
 def _run(args) -> int:
-    from rich.console import Console
+    from sim.figure_process import FigureProcess
 
-    from sim.api import run
-    from sim.output import write_results
-
+    started = time.perf_counter()
     scenario = load_scenario(args.scenario).with_overrides(_overrides(args), source="command line")
     out = args.out if args.out is not None else Path("results") / scenario.name
     if out.exists() and not out.is_dir():
         raise CliError(f"--out: {out} exists and is not a folder")
-    console = Console(stderr=True, quiet=args.quiet)
-    started = time.perf_counter()
-    days = scenario.params["days"]
-    with _progress(console, days, scenario.params["scale"] * days >= 100) as advance:
-        result = run(scenario, seed=args.seed, on_day=advance)
-    write_results(result, out, figure=not args.no_figure)
+    # Input is good: start the figure helper now, so Matplotlib loads on the other core while
+    # this process loads Mesa and simulates.
+    figures = None if args.no_figure else FigureProcess()
+    try:
+        from rich.console import Console
+
+        from sim.api import run
+        from sim.output import write_results
+
+        console = Console(stderr=True, quiet=args.quiet)
+        days = scenario.params["days"]
+        with _progress(console, days, scenario.params["scale"] * days >= 100) as advance:
+            result = run(scenario, seed=args.seed, on_day=advance)
+        write_results(result, out, figure=figures is not None, figures=figures)
+    finally:
+        if figures is not None:
+            figures.close()
     if not args.quiet:
         print_summary(result.summary, out, time.perf_counter() - started)
     return 0
@@ -245,9 +254,15 @@ def _compare(args) -> int:
 
 def _viz(args) -> int:
     from sim.app import serve
+    from sim.viz_assets import ensure_assets, missing
 
     if not 0 < args.port < 65536:
         raise CliError(f"--port: expected 1–65535, got {args.port}")
+    if missing():
+        try:
+            ensure_assets()
+        except RuntimeError as error:
+            print(f"warning: the page will be blank without its front-end files: {error}", file=sys.stderr)
     serve(host=args.host, port=args.port)
     return 0
 

@@ -12,22 +12,23 @@ LEVEL_COLOURS = {"grid": "#4C9F70", "community": "#3B7EA1", "specialised": "#C17
                  "city": "#C0392B"}
 
 
-def summary_figure(summary: dict, daily, cases):
+def summary_figure(summary: dict, daily, days_to_close):
     """Three panels for a slide: open cases by level over time, the days-to-close
-    distribution, and the share of resolved cases by level. A bare ``Figure`` (no pyplot):
+    distribution, and the share of resolved cases by level. ``daily`` maps each daily series
+    to its values; ``days_to_close`` holds one value per closed case. Plain data, so a helper
+    process can draw it without pandas (sim.figure_process). A bare ``Figure`` (no pyplot):
     no global state, and a fixed layout, which draws faster than a constrained one."""
     fig = Figure(figsize=(15, 4.4))
     ax_open, ax_days, ax_level = fig.subplots(1, 3)
     fig.subplots_adjust(left=0.05, right=0.99, bottom=0.12, top=0.86, wspace=0.22)
-    days = daily["day"].to_numpy() + 1
-    stacks = [daily[f"open_{level.label}"].to_numpy() for level in Level]
+    days = np.asarray(daily["day"]) + 1
+    stacks = [np.asarray(daily[f"open_{level.label}"]) for level in Level]
     ax_open.stackplot(days, stacks, labels=[level.label for level in Level],
                       colors=[LEVEL_COLOURS[level.label] for level in Level], alpha=0.9)
     ax_open.set(title="Open cases by level", xlabel="day", ylabel="open cases (end of day)")
     ax_open.legend(loc="upper left", fontsize=8, frameon=False)
 
-    closed = cases["day_closed"].notna()
-    to_close = (cases.loc[closed, "day_closed"] - cases.loc[closed, "day_reported"]).to_numpy()
+    to_close = np.asarray(days_to_close, dtype=float)
     if len(to_close):
         bins = np.logspace(np.log10(max(to_close.min(), 0.01)), np.log10(max(to_close.max(), 0.1)), 40)
         ax_days.hist(to_close, bins=bins, color="#3B7EA1")

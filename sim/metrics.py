@@ -64,11 +64,9 @@ def summarise(model) -> dict:
         "cases_per_10k_per_year": float(reported.sum() * per_10k_year),
         "reported_by_channel": {c.label: int(np.count_nonzero(channel == c)) for c in Channel},
         "worker_utilisation": _share(worker_busy_days, worker_capacity_days),
-        "mediator_utilisation": {
-            level.label: _share(sum(p.busy_time for p in org.pools if p.level is level and not p.volunteers
-                                    and p not in org.worker_pools),
-                                sum(p.capacity for p in org.pools if p.level is level and not p.volunteers
-                                    and p not in org.worker_pools) * days)
+        "mediator_utilisation": {  # committees only: grid workers and volunteers are at the GRID level
+            level.label: _share(sum(p.busy_time for p in org.pools if p.level is level),
+                                sum(p.capacity for p in org.pools if p.level is level) * days)
             for level in (Level.COMMUNITY, Level.SPECIALISED, Level.TOWN, Level.CITY)},
     }
 

@@ -10,29 +10,43 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from sim.api import RunResult
-from sim.figures import save_figure, summary_figure
+from sim.figure_process import FigureProcess
 
 FLOAT_FORMAT = "%.6g"
 
 
-def write_results(result: RunResult, out: Path, figure: bool = True) -> Path:
+def write_results(result: RunResult, out: Path, figure: bool = True, figures: FigureProcess | None = None) -> Path:
+    """Write the results folder. ``figures``: a helper process already started to draw
+    summary.png on the other core (sim.figure_process); without one it is drawn here."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        if figure:
+            (figures or FigureProcess.inline()).draw(staging / "summary.png", **figure_data(result))
         write_json(staging / "summary.json", result.summary)
         cases = result.cases.drop(columns=["severity_arisen", "party"])
         cases.to_csv(staging / "cases.csv", index=False, float_format=FLOAT_FORMAT)
         result.visits.to_csv(staging / "visits.csv", index=False, float_format=FLOAT_FORMAT)
         result.daily.to_csv(staging / "daily.csv", index=False, float_format=FLOAT_FORMAT)
-        if figure:
-            save_figure(summary_figure(result.summary, result.daily, result.cases), staging / "summary.png")
+        if figures is not None:
+            figures.wait()
         replace_folder(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out
+
+
+def figure_data(result: RunResult) -> dict:
+    """What summary.png shows, as plain data."""
+    book = result.model.cases
+    closed = ~np.isnan(book.column("t_closed"))
+    days_to_close = (book.column("t_closed") - book.column("t_reported"))[closed]
+    return {"summary": result.summary, "daily": dict(result.model.daily), "days_to_close": days_to_close}
 
 
 def replace_folder(staging: Path, out: Path) -> None:

@@ -64,18 +64,19 @@ class Param:
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"expected a number ({self.unit}), got {value!r}")
+        given = value
         if expected is int:
             if isinstance(value, float) and not value.is_integer():
-                raise ValueError(f"expected a whole number ({self.unit}), got {value!r}")
+                raise ValueError(f"expected a whole number ({self.unit}), got {given!r}")
             value = int(value)
         else:
             value = float(value)
         if value != value:  # NaN
             raise ValueError("expected a number, got NaN")
         if self.low is not None and value < self.low:
-            raise ValueError(f"expected at least {self.low:g} {self.unit}, got {value!r}")
+            raise ValueError(f"expected at least {self.low:g} {self.unit}, got {given!r}")
         if self.high is not None and value > self.high:
-            raise ValueError(f"expected at most {self.high:g} {self.unit}, got {value!r}")
+            raise ValueError(f"expected at most {self.high:g} {self.unit}, got {given!r}")
         return value
 
 

@@ -8,9 +8,6 @@
   standard (``sim.policy.prim``, ``sim.policy.discovery``).
 - ``report``: one Markdown report with figures, tables and provenance (``sim.policy.report``).
 
-See docs/policy.md.
+See docs/policy.md. (Nothing is imported here, so that the command line can register these
+subcommands without importing NumPy; import from the modules.)
 """
-
-from sim.policy.standard import Criterion, Standard, parse_standard
-
-__all__ = ["Criterion", "Standard", "parse_standard"]

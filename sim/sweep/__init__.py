@@ -7,19 +7,18 @@
 See experiments/README.md for the experiment file format and for running on Dask / SLURM.
 """
 
-from sim.sweep.errors import SweepError
-from sim.sweep.experiment import Experiment, Factor, load_experiment
+from importlib import import_module
 
-__all__ = ["Experiment", "Factor", "SweepError", "load_experiment", "run_sweep", "report"]
-
-
-def run_sweep(*args, **kwargs):
-    from sim.sweep.runner import run_sweep as _run_sweep
-
-    return _run_sweep(*args, **kwargs)
+# Loaded on first use, so that the command line can register its subcommands without
+# importing NumPy and pandas (see sim/__init__.py).
+_EXPORTS = {"SweepError": "sim.sweep.errors", "Experiment": "sim.sweep.experiment", "Factor": "sim.sweep.experiment",
+            "load_experiment": "sim.sweep.experiment", "run_sweep": "sim.sweep.runner", "report": "sim.sweep.report"}
+__all__ = sorted(_EXPORTS)
 
 
-def report(*args, **kwargs):
-    from sim.sweep.report import report as _report
-
-    return _report(*args, **kwargs)
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'sim.sweep' has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
