@@ -1,7 +1,10 @@
-"""The command line: ``python run.py [run] [SCENARIO] [options]``, ``validate``, ``list``, ``params``.
+"""The command line: ``python run.py [COMMAND] [options]``; ``run`` is the default command and
+``--help`` lists the rest (compare, sweep, report, staffing, sensitivity, discover,
+report-policy, policy-analysis, viz, validate, calibrate, list, params).
 
-Bad input (a missing or malformed file, an unknown key, a value out of range) exits with
-code 2 and one message naming the file and the field, before anything is written.
+Bad input (a missing or malformed file, an unknown key, a value out of range, a malformed
+option) exits with code 2 and one message naming the file and the field, before anything
+is written.
 """
 
 from __future__ import annotations
@@ -26,6 +29,13 @@ class CliError(Exception):
     """A usage error to report in one line with exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a malformed option is one line on stderr (and exit code 2)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {message} (see --help)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
@@ -43,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="run.py", description="Shishi grid-governance simulation.")
+    parser = _Parser(prog="run.py", description="Shishi grid-governance simulation.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run one scenario (default: the Shishi baseline) and write a results folder")
@@ -52,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--days", type=int, help="days to simulate (default: the scenario's, 365)")
     run.add_argument("--scale", type=float, help="share of the 700,000 residents (default: the scenario's, 1.0)")
     run.add_argument("--workers-per-10k", type=float, help="grid workers per 10,000 urban residents")
-    run.add_argument("--escalation-rule", choices=sorted(RULES), help="escalation rule")
+    run.add_argument("--escalation-rule", help=f"escalation rule: {', '.join(sorted(RULES))}")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any other parameter")
     run.add_argument("--out", type=Path, help="results folder (default: results/SCENARIO)")
     run.add_argument("--no-figure", action="store_true", help="skip summary.png")

@@ -58,6 +58,8 @@ def test_run_writes_the_results_folder(tmp_path):
     (["{rule}"], "{rule}: escalation_rule: expected one of"),
     (["{missing}"], "{missing}: no such file"),
     (["--set", "scale=0"], "scale: expected at least"),
+    (["--scale", "abc"], "argument --scale: invalid float value: 'abc'"),
+    (["--escalation-rule", "top"], "escalation_rule: expected one of"),
 ])
 def test_bad_input_exits_2_with_one_clear_line_and_writes_nothing(tmp_path, args, words):
     files = {"bad": "workers_per_10k = = 3\n", "unknown": "volunteerz_per_10k = 3\n",
