@@ -206,9 +206,9 @@ def _build(counts: StructureCounts, place_share: tuple[float, ...], population_c
 
 
 def _sunflower(n: int, radius: float) -> np.ndarray:
-    """n points spread evenly over a disc (Vogel's spiral), deterministic."""
-    k = np.arange(n) + 0.5
-    r = radius * np.sqrt(k / n)
+    """n points spread evenly over a disc (Vogel's spiral), the first at the centre."""
+    k = np.arange(n)
+    r = radius * np.sqrt(k / max(n - 1, 1))
     theta = k * _GOLDEN_ANGLE
     return np.column_stack([r * np.cos(theta), r * np.sin(theta)])
 
@@ -229,6 +229,15 @@ def _layout(town_node, community_node, unit_node, grid_node, community_town, uni
     for c in range(len(community_node)):
         members = np.flatnonzero(grid_community == c)
         pos[grid_node[members]] = pos[community_node[c]] + _sunflower(len(members), community_radius[c] * 0.85)
+    # A town with few communities can spill past its disc: shrink it about its centre, so the
+    # towns' discs (radius town_radius, centres 2.2 radii apart) never overlap.
+    for t in range(n_town):
+        communities = np.flatnonzero(community_town == t)
+        grids = grid_node[np.isin(grid_community, communities)]
+        extent = np.sqrt(((pos[grids] - town_xy[t]) ** 2).sum(axis=1)).max()
+        if extent > 0.9 * town_radius:
+            nodes = np.concatenate([community_node[communities], grids])
+            pos[nodes] = town_xy[t] + (pos[nodes] - town_xy[t]) * (0.9 * town_radius / extent)
     unit_sum = np.zeros((len(unit_node), 2))
     np.add.at(unit_sum, grid_unit, pos[grid_node])
     pos[unit_node] = unit_sum / np.bincount(grid_unit, minlength=len(unit_node))[:, None]

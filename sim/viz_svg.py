@@ -50,11 +50,12 @@ def map_svg(model, measure: str = "open_cases", width: int = 620, height: int = 
     lo, hi = all_xy.min(axis=0), all_xy.max(axis=0)
     span = max(float((hi - lo).max()), 1e-9)
     legend_h = 64
-    plot = min(width, height - legend_h) - 40
+    top = 44  # room for the title and the top town's label
+    plot = min(width, height - legend_h) - top - 16
     scale = plot / span
 
     def px(xy) -> tuple[float, float]:
-        return 20 + (xy[0] - lo[0]) * scale, 24 + (hi[1] - xy[1]) * scale
+        return 20 + (xy[0] - lo[0]) * scale, top + (hi[1] - xy[1]) * scale
 
     # Grid dot size from the spacing of grids inside a community.
     n_grid = city.grids
@@ -65,11 +66,13 @@ def map_svg(model, measure: str = "open_cases", width: int = 620, height: int = 
              f'<text x="8" y="14" font-size="13" font-weight="bold">Grid map, day {model.day}: '
              f'{escape(MEASURES[measure])}</text>']
     # Towns and communities as faint discs around their grids.
+    # Centred on the town's and community's own layout positions: the layout keeps those discs
+    # apart (a centroid of the grids would not).
     for t in range(city.towns):
         members = grid_xy[city.grid_town == t]
         if not len(members):
             continue
-        centre = members.mean(axis=0)
+        centre = np.array(layout[int(city.town_node[t])])
         r = float(np.sqrt(((members - centre) ** 2).sum(axis=1)).max()) * scale + radius + 6
         cx, cy = px(centre)
         parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="#f3f3f3" stroke="#bbb">'
@@ -80,7 +83,7 @@ def map_svg(model, measure: str = "open_cases", width: int = 620, height: int = 
         members = grid_xy[city.grid_community == c]
         if not len(members):
             continue
-        centre = members.mean(axis=0)
+        centre = np.array(layout[int(city.community_node[c])])
         r = float(np.sqrt(((members - centre) ** 2).sum(axis=1)).max()) * scale + radius + 2
         cx, cy = px(centre)
         parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="#fafafa" stroke="#ccc" '
@@ -150,11 +153,12 @@ def map_svg(model, measure: str = "open_cases", width: int = 620, height: int = 
     parts.append(f'<circle cx="{lx + 4}" cy="{top + 22}" r="4" fill="{ramp_colour(0.5)}" stroke="#666"/>'
                  f'<text x="{lx + 11}" y="{top + 26}">responsibility grid ({n_grid})</text>')
     for i, level in enumerate((Level.COMMUNITY, Level.SPECIALISED, Level.TOWN, Level.CITY)):
-        x0, y0 = lx + 160 + (i % 2) * 105, top + 6 + (i // 2) * 17
+        x0, y0 = lx + 160 + (i % 2) * 95, top + 6 + (i // 2) * 17
         parts.append(f'<path d="M{x0},{y0 - 5} L{x0 + 5},{y0} L{x0},{y0 + 5} L{x0 - 5},{y0} Z" '
                      f'fill="{LEVEL_COLOURS[level.label]}" stroke="#222" stroke-width="0.6"/>'
-                     f'<text x="{x0 + 9}" y="{y0 + 4}">{level.label} mediators</text>')
-    parts.append(f'<text x="{lx}" y="{top + 46}" fill="#666">Hover a grid or a symbol for details.</text></g>')
+                     f'<text x="{x0 + 9}" y="{y0 + 4}">{level.label}</text>')
+    parts.append(f'<text x="{lx}" y="{top + 46}" fill="#666">Diamonds: mediation committees. '
+                 f'Hover for details.</text></g>')
     parts.append("</svg>")
     return "".join(parts)
 

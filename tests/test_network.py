@@ -94,3 +94,16 @@ def test_largest_remainder_is_exact_and_proportional(total, weights):
     assert counts.sum() == total
     quota = total * np.asarray(weights) / np.sum(weights)
     assert np.all(np.abs(counts - quota) < 1)
+
+
+@pytest.mark.parametrize("scale", [0.02, 0.1, 1.0])
+def test_layout_keeps_towns_apart(scale):
+    """Every grid lies closer to its own town's centre than to any other town's."""
+    city = build_city_map(Params({"scale": scale}))
+    towns = np.array([city.layout[int(node)] for node in city.town_node])
+    grids = np.array([city.layout[int(node)] for node in city.grid_node])
+    distance = np.sqrt(((grids[:, None, :] - towns[None, :, :]) ** 2).sum(axis=2))
+    assert (distance.argmin(axis=1) == city.grid_town).all()
+    if city.towns > 1:
+        spacing = np.sqrt(((towns[0] - towns[1]) ** 2).sum())
+        assert distance[np.arange(city.grids), city.grid_town].max() < spacing / 2
