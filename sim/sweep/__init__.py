@@ -7,18 +7,10 @@
 See experiments/README.md for the experiment file format and for running on Dask / SLURM.
 """
 
-from importlib import import_module
+from sim.lazy import lazy_exports
 
-# Loaded on first use, so that the command line can register its subcommands without
-# importing NumPy and pandas (see sim/__init__.py).
+# Loaded on first use (sim.lazy).
 _EXPORTS = {"SweepError": "sim.sweep.errors", "Experiment": "sim.sweep.experiment", "Factor": "sim.sweep.experiment",
             "load_experiment": "sim.sweep.experiment", "run_sweep": "sim.sweep.runner", "report": "sim.sweep.report"}
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'sim.sweep' has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
