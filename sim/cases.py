@@ -100,9 +100,6 @@ class CaseBook:
         view.flags.writeable = False
         return view
 
-    def visits_of(self, case: int) -> list[Visit]:
-        return self.case_visits.get(case, [])
-
     def cases_of_party(self, resident: int) -> list[int]:
         return np.flatnonzero(self.party[: self.size] == resident).tolist()
 

@@ -13,7 +13,7 @@ import heapq
 import math
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
@@ -72,7 +72,6 @@ class OpenCase:
     waiting_since: float = math.nan
     waited: float = 0.0  # days spent waiting so far, against the withdraw clock
     wait_count: int = 0
-    levels: list = field(default_factory=list)
 
 
 class CaseFlow:
@@ -139,7 +138,7 @@ class CaseFlow:
                 self.population.points[party] += self.points_per_report
         state = OpenCase()
         self.open[case] = state
-        self._route(case, state, self.rule.first_route(self._view(case, state)), t)
+        self._route(case, state, self.rule.first_route(self._view(case)), t)
 
     def _on_end(self, case: int, visit: Visit, t: float) -> None:
         state = self.open.get(case)
@@ -174,13 +173,13 @@ class CaseFlow:
         self._close(case, Outcome.WITHDRAWN, t)
 
     # ------------------------------------------------------------------ routing
-    def _view(self, case: int, state: OpenCase) -> CaseView:
+    def _view(self, case: int) -> CaseView:
         book = self.book
         return CaseView(CaseKind(book.kind[case]), Severity(book.severity[case]), Channel(book.channel[case]),
-                        tuple(state.levels))
+                        tuple(visit.level for visit in book.case_visits.get(case, ())))
 
     def _escalate(self, case: int, state: OpenCase, reason: EndReason, t: float) -> None:
-        level = self.rule.next_route(self._view(case, state), Level(state.levels[-1]), reason)
+        level = self.rule.next_route(self._view(case), Level(self.book.level[case]), reason)
         if level is not None:
             self.book.escalations[case] += 1
         self._route(case, state, level, t)
@@ -191,13 +190,12 @@ class CaseFlow:
             pool = self.pool_for(case, level)
             if pool is not None and pool.capacity > 0:
                 break
-            level = self.rule.next_route(self._view(case, state), level, EndReason.NO_HANDLER)
+            level = self.rule.next_route(self._view(case), level, EndReason.NO_HANDLER)
         if level is None:
             self._close(case, Outcome.UNRESOLVED, t)
             return
-        if len(state.levels) >= MAX_VISITS:
+        if self.book.visits[case] >= MAX_VISITS:
             raise RuntimeError(f"case {case} would visit more than {MAX_VISITS} levels under {self.rule.name}")
-        state.levels.append(level)
         state.visit = self.book.open_visit(case, level, pool.index, t)
         state.pool = pool
         self.at_level[level] += 1

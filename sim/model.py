@@ -12,7 +12,7 @@ import numpy as np
 from mesa.discrete_space import Network
 
 from sim.agents import Resident
-from sim.arrivals import Arrivals, DAYS_PER_YEAR
+from sim.arrivals import Arrivals
 from sim.cases import CaseBook
 from sim.enums import Channel, Level
 from sim.handling import CaseFlow, HandlerPool
@@ -156,10 +156,3 @@ class GridGovernanceModel(mesa.Model):
     def mediators(self):
         return self.organisation.mediators
 
-    @property
-    def residents_simulated(self) -> int:
-        return self.population.size
-
-    @property
-    def years(self) -> float:
-        return self.day / DAYS_PER_YEAR

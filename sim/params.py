@@ -381,9 +381,6 @@ class Params(Mapping[str, Value]):
         start = prefix + "."
         return {name[len(start):]: value for name, value in self._values.items() if name.startswith(start)}
 
-    def replace(self, **changes: object) -> Params:
-        return Params({**self.changed(), **changes})
-
     def changed(self) -> dict[str, Value]:
         """The values that differ from the defaults."""
         return {name: value for name, value in self._values.items() if value != PARAMS[name].default}
