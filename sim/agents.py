@@ -32,15 +32,43 @@ class Handler(FixedAgent):
 
 
 class GridWorker(Handler):
-    """A community (grid) worker: patrols assigned grids, handles minor cases on the spot."""
+    """A community (grid) worker: does the departments' tasks, patrols and visits the households
+    of assigned grids, handles orders on the spot. Works one order at a time; how long it takes
+    follows from the worker's hours (``sim.worktime``): ``order_rate`` hours a day."""
 
     level = Level.GRID
 
-    def __init__(self, model, cell, capacity: int, community: int, grids: tuple[int, ...]):
-        super().__init__(model, cell, capacity)
+    def __init__(self, model, cell, community: int, grids: tuple[int, ...], weekly_hours: float, part_time: bool,
+                 slot: int):
+        super().__init__(model, cell, 1)
         self.community = community
         self.grids = grids
+        self.weekly_hours = weekly_hours
+        self.part_time = part_time
+        self.slot = slot  # row in the WorkTime arrays
+        self.order_rate = 0.0  # hours a day for orders, once department tasks are done (set by WorkTime)
         self.cases_found = 0
+
+
+class Clerk(Handler):
+    """A clerk of a town's social-governance centre: registers, checks, grades and assigns
+    reports (登记、审核、分级、甄别、指派), one at a time."""
+
+    level = Level.DISPATCH
+
+    def __init__(self, model, cell, town: int):
+        super().__init__(model, cell, 1)
+        self.town = town
+
+
+class DepartmentOfficer(Handler):
+    """A case officer of the departments responsible for public services in a town."""
+
+    level = Level.DEPARTMENT
+
+    def __init__(self, model, cell, capacity: int, town: int):
+        super().__init__(model, cell, capacity)
+        self.town = town
 
 
 class Volunteer(Handler):

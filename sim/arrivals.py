@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.authority import AuthorityTable
 from sim.cases import N_CASE_UNIFORMS, CaseBook
 from sim.enums import CaseKind, Channel, PlaceKind, Severity
 from sim.network import CityMap
@@ -35,9 +36,9 @@ def base_rates_per_day(city: CityMap, population: Population, params: Params) ->
 
 
 class Arrivals:
-    def __init__(self, city: CityMap, population: Population, params: Params,
+    def __init__(self, city: CityMap, population: Population, params: Params, authority: AuthorityTable,
                  world: np.random.Generator, handling: np.random.Generator):
-        self.city, self.population = city, population
+        self.city, self.population, self.authority = city, population, authority
         self.world, self.handling = world, handling
         self.rates = base_rates_per_day(city, population, params)
         self.surge_factor = params["surge.factor"]
@@ -67,7 +68,7 @@ class Arrivals:
         n = int(flat.sum())
         cells = np.repeat(np.arange(flat.size), flat)
         grid, kind = np.divmod(cells, counts.shape[1])
-        u = self.world.random((n, 4))
+        u = self.world.random((n, 6))
         t_arisen = day + u[:, 0]
         severity = np.where(u[:, 1] < self.major[kind], Severity.MAJOR,
                             np.where(u[:, 1] < self.major[kind] + self.moderate[kind], Severity.MODERATE,
@@ -77,8 +78,10 @@ class Arrivals:
         clocks = self.world.standard_exponential((n, len(Channel)))
         uniforms = self.handling.random((n, N_CASE_UNIFORMS))
         order = np.argsort(t_arisen, kind="stable")
+        authority = self.authority.needed(kind, severity, u[:, 4], u[:, 5])
         columns = {"grid": grid, "kind": kind, "severity_arisen": severity, "severity": severity, "party": party,
-                   "t_arisen": t_arisen, "worsen_days": worsen[:, 0], "worsen_more_days": worsen[:, 1]}
+                   "t_arisen": t_arisen, "worsen_days": worsen[:, 0], "worsen_more_days": worsen[:, 1],
+                   "authority": authority, "authority_u": u[:, 4], "authority_up_u": u[:, 5]}
         return book.add({name: values[order] for name, values in columns.items()}, clocks[order], uniforms[order])
 
     def _party(self, grid: np.ndarray, u_group: np.ndarray, u_member: np.ndarray) -> np.ndarray:

@@ -45,6 +45,7 @@ def measure(result) -> dict[str, float]:
     summary, cases, visits = result.summary, result.cases, result.visits
     mediation = visits[visits["level"].isin([level.label for level in MEDIATION_LEVELS])
                        & visits["day_started"].notna() & visits["end"].isin(["resolved", "failed", "timed_out"])]
+    mediated = cases["case_id"].isin(mediation["case_id"]) & cases["day_closed"].notna()
     early = cases[cases["day_reported"] < 300]
     return {
         "requests_per_year": summary["cases_per_10k_per_year"] * FULL_POPULATION / 10_000,
@@ -52,8 +53,11 @@ def measure(result) -> dict[str, float]:
         "satisfaction_rate": summary["satisfaction_rate"],
         "local_resolution_share": summary["local_resolution_share"],
         "city_resolution_share": summary["resolved_share_by_level"]["city"],
-        "mediation_success": _share(mediation["end"] == "resolved", mediation["end"] != "timed_out"),
+        "mediation_success": summary["mediation_success"],
         "mediation_within_time_limit": float((mediation["end"] != "timed_out").mean()) if len(mediation) else math.nan,
+        "litigation_after_mediation": _share(cases.loc[mediated, "outcome"] == "litigation", mediated),
+        "worker_department_share": summary["worker_hours"]["department_tasks"],
+        "worker_patrol_share": summary["worker_hours"]["patrol"],
     }
 
 
@@ -77,14 +81,21 @@ TARGETS = (
     Target("closure_rate_first_300_days", "closure rate (办结率), cases reported in the first 300 days",
            "article: close to 100 %", 0.98, 1.0, 0.995),
     Target("satisfaction_rate", "satisfaction on follow-up (回访满意率)", "article: close to 100 %", 0.95, 1.0, 0.97),
-    Target("local_resolution_share", "resolved at grid or community level", "article: 小事不出村 (issue 4: ≥ 75 %)",
-           0.75, 1.0, 0.85),
+    Target("local_resolution_share", "resolved disputes resolved at grid or community level",
+           "article: 小事不出村 (issue 4: ≥ 75 %)", 0.75, 1.0, 0.85),
     Target("city_resolution_share", "resolved at city level", "article: 难事不出县 (issue 4: ≤ 5 %)", 0.0, 0.05, 0.02),
-    Target("mediation_success", "people's-mediation success (resolved / mediations that ended in agreement or "
-           "failure; referrals on time-out excluded)", "anchors: Shishi 2018 96.16 % "
-           "(national 96–97 %)", 0.945, 0.975, 0.9616),
+    Target("mediation_success", "people's-mediation success per case (disputes a committee took up that were "
+           "resolved by mediation, of those closed other than withdrawn)", "anchors: Shishi 2018 96.16 % = 2,430 of "
+           "2,527 cases (national 96–97 %)", 0.945, 0.975, 0.9616),
     Target("mediation_within_time_limit", "mediations finished within their level's time limit",
            "anchors: mediation normally within one month (MoJ order 75)", 0.95, 1.0, 0.97),
+    Target("litigation_after_mediation", "mediated disputes that end in court", "anchors: ≈ 1 % of mediated disputes "
+           "went on to litigation (2009)", 0.0, 0.03, 0.01),
+    Target("worker_department_share", "grid workers' hours on department tasks", "docs/sources.md: no time-use "
+           "survey found; a visit norm of ≥ 2/3 of time on visits and reports that form-filling dominates give a "
+           "band of 1/3 to 2/3 (estimate)", 1 / 3, 2 / 3, 0.45),
+    Target("worker_patrol_share", "grid workers' hours on patrol and household visits", "docs/sources.md: the "
+           "rest of the week after department tasks and orders (same band)", 1 / 3, 2 / 3, 0.5),
 )
 
 
@@ -132,6 +143,14 @@ def fitted_overrides(theta: np.ndarray, base: Callable[[str], float] = _default)
 
 
 SHARES = tuple(t.measure for t in TARGETS if t.measure != "requests_per_year")
+
+# Targets the model misses after issue 10's mechanisms, left unfitted and reported, not tuned away.
+KNOWN_MISSES = {
+    "satisfaction_rate": "every hand-off (a public-service request passed from the grid worker to its department, a "
+                         "dispute passed up a level) and every exit now costs satisfaction at follow-up",
+    "local_resolution_share": "disputes needing town or city authority (drawn from severity and kind) cannot be "
+                              "resolved locally except at success_below_authority",
+}
 FITTED_TARGETS = ("requests_per_year", "mediation_success", "mediation_within_time_limit")
 
 
@@ -233,7 +252,12 @@ def report(seeds: int = 10, scale: float = 1.0, days: int = 365, out: Path = DOC
         ]
     else:
         lines.append("No fit stored yet: run `python run.py calibrate --fit`.")
-    lines += ["", "The other targets are not fitted: they are checks that the fitted model must pass.", ""]
+    lines += ["", "The other targets are not fitted: they are checks that the fitted model must pass.", "",
+              "## Targets missed", ""]
+    lines += [f"- `{name}`: {why}." for name, why in KNOWN_MISSES.items()]
+    lines += ["", "Neither is tuned away: both follow from mechanisms the article describes (the cost of being passed "
+              "between levels; the authority a dispute needs), and the source figures (\"close to 100 %\", "
+              "\"小事不出村\") are not measurements.", ""]
     (out / "calibration.md").write_text("\n".join(lines), encoding="utf-8")
     log(f"wrote {out / 'calibration.md'} and {out / 'calibration.png'}")
     return rows

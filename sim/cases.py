@@ -14,26 +14,39 @@ import numpy as np
 
 from sim.enums import Channel, EndReason, Level, Outcome
 
-# Columns of a case's own uniform random numbers (handling stream).
-MAX_VISITS = len(Level)
+# Columns of a case's own uniform random numbers (handling stream). The longest path a rule
+# allows is dispatch, a wrong level, dispatch again, then five rungs (grid → city).
+MAX_VISITS = 8
 U_SERVICE = 0  # one per visit
 U_SUCCESS = MAX_VISITS  # one per visit
-U_SATISFACTION = 2 * MAX_VISITS
-E_WITHDRAW = 2 * MAX_VISITS + 1  # unit exponential clock for withdrawing while waiting
-N_CASE_UNIFORMS = 2 * MAX_VISITS + 2
+U_WORSEN = 2 * MAX_VISITS  # one per visit: does a failed attempt worsen the dispute
+U_EXIT = 3 * MAX_VISITS  # one per visit: does the party leave after a failed attempt
+U_SATISFACTION = 4 * MAX_VISITS
+E_WITHDRAW = 4 * MAX_VISITS + 1  # unit exponential clock for withdrawing while waiting
+U_GRADE = 4 * MAX_VISITS + 2  # is the case misgraded at the dispatch centre
+U_GRADE_DIRECTION = 4 * MAX_VISITS + 3  # one step too low or too high
+U_EXIT_KIND = 4 * MAX_VISITS + 4  # court, arbitration or petition
+N_CASE_UNIFORMS = 4 * MAX_VISITS + 5
 
 _COLUMNS: dict[str, tuple[type, object]] = {
     "grid": (np.int32, 0),
     "kind": (np.int8, 0),
     "severity_arisen": (np.int8, 0),
-    "severity": (np.int8, 0),  # at report (latent cases worsen)
+    "severity": (np.int8, 0),  # now (latent cases and failed attempts worsen it)
+    "authority": (np.int8, 0),  # the level of authority the case needs now (a Level)
+    "authority_u": (np.float64, 0.0),  # world-stream uniforms that fix the needed level for any severity
+    "authority_up_u": (np.float64, 1.0),
+    "graded_severity": (np.int8, -1),  # what the dispatch centre graded (-1: not yet)
+    "graded_authority": (np.int8, -1),
+    "misgraded": (np.int8, -1),  # 1 if the centre's grade was off by one step (-1: not yet graded)
+    "failures": (np.int16, 0),  # failed attempts and time-outs
     "party": (np.int32, 0),
     "t_arisen": (np.float64, np.nan),
     "t_reported": (np.float64, np.nan),
     "t_closed": (np.float64, np.nan),
     "channel": (np.int8, -1),
     "outcome": (np.int8, int(Outcome.NONE)),
-    "level": (np.int8, -1),  # current level while open; level reached at close
+    "level": (np.int8, -1),  # current level while open; level reached at close (never DISPATCH once handled)
     "level_resolved": (np.int8, -1),
     "escalations": (np.int16, 0),
     "visits": (np.int8, 0),

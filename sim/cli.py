@@ -187,26 +187,41 @@ def print_summary(summary: dict, out: Path, seconds: float) -> None:
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_column("meaning", style="dim")
-    d = summary["days_to_close"]
+    d, a = summary["days_to_close"], summary["days_from_arising"]
     levels = summary["resolved_share_by_level"]
+    hours = summary["worker_hours"]
+    outcomes = summary["outcomes"]
+    use = summary["utilisation"]
     rows = [
-        ("staff", f"{summary['grid_workers']:,} grid workers · {summary['volunteers']:,} volunteers · "
-                  f"{summary['mediators']:,} mediators", f"{summary['workers_per_10k']:g} workers per 10,000 urban"),
+        ("staff", f"{summary['grid_workers']:,} grid workers ({summary['part_time_grid_workers']:,} part-time) · "
+                  f"{summary['volunteers']:,} volunteers · {summary['mediators']:,} mediators · "
+                  f"{summary['clerks']:,} dispatch clerks · {summary['officers']:,} department officers",
+         f"{summary['workers_per_10k']:g} full-time workers per 10,000 urban"),
         ("escalation rule", summary["escalation_rule"], ""),
         ("cases arisen", f"{summary['cases_arisen']:,}", "disputes and requests that arose"),
         ("cases reported", f"{summary['cases_reported']:,}",
          f"{summary['cases_per_10k_per_year']:.0f} per 10,000 residents a year"),
         ("closure rate", pct(summary["closure_rate"]), "closed / reported (办结率)"),
         ("resolution rate", pct(summary["resolution_rate"]), "resolved / closed"),
+        ("outcomes", " · ".join(f"{name} {count:,}" for name, count in outcomes.items() if count), ""),
         ("satisfaction", pct(summary["satisfaction_rate"]), "satisfied at follow-up (回访满意率)"),
-        ("days to close", f"{d['mean']:.1f} mean · {d['median']:.1f} median · {d['p90']:.1f} p90", ""),
-        ("closed within 30 days", pct(summary["closed_within_30_days"]), "share of reported cases"),
-        ("resolved at grid + community", pct(summary["local_resolution_share"]), "小事不出村"),
-        ("resolved by level", " · ".join(f"{level.label} {pct(levels[level.label])}" for level in Level), ""),
-        ("escalated", pct(summary["escalated_share"]), "reported cases that climbed a level"),
+        ("days from arising", f"{a['mean']:.1f} mean · {a['median']:.1f} median · {a['p90']:.1f} p90",
+         "arising to close, closed cases"),
+        ("closed within 30 days of arising", pct(summary["closed_within_30_days_of_arising"]),
+         "cases that arose 30+ days before the end"),
+        ("days from report", f"{d['mean']:.1f} mean · {d['median']:.1f} median · {d['p90']:.1f} p90", ""),
+        ("resolved at grid + community", pct(summary["local_resolution_share"]), "of resolved disputes (小事不出村)"),
+        ("resolved by level", " · ".join(f"{label} {pct(share)}" for label, share in levels.items()), ""),
+        ("mediation success", pct(summary["mediation_success"]), "per case taken up by a committee"),
+        ("escalated", pct(summary["escalated_share"]), "reported cases handed up a level"),
+        ("misgraded", pct(summary["misgraded_share"]), "graded one step off by the dispatch centre"),
         ("petitions", f"{summary['petitions']:,}", f"{summary['petitions_per_10k']:.2f} per 10,000 a year"),
+        ("exits", f"{summary['exits']:,}", f"{summary['exits_per_10k']:.2f} per 10,000 a year (court, arbitration, "
+                                           "petition)"),
         ("police alerts", f"{summary['police_alerts']:,}", "latent disputes that surfaced as 110 alerts"),
-        ("grid-worker utilisation", pct(summary["worker_utilisation"]), "share of order slots busy"),
+        ("grid workers' hours", " · ".join(f"{name.replace('_', ' ')} {pct(share)}" for name, share in hours.items()),
+         "department tasks first, then orders, then patrol"),
+        ("utilisation", " · ".join(f"{label} {pct(share)}" for label, share in use.items() if share == share), ""),
     ]
     for row in rows:
         table.add_row(*row)
@@ -243,8 +258,9 @@ def _compare(args) -> int:
     replace_folder(staging, args.out)
 
     names = [scenario.name for scenario in scenarios]
-    view = Table(title=f"{args.seeds} seeds each (common random numbers): mean ± 95 % half-width; "
-                       f"Δ = paired difference against {names[0]}", title_justify="left")
+    console.print(f"{args.seeds} seeds each (common random numbers): mean ± 95 % half-width; "
+                  f"Δ = paired difference against {names[0]}")
+    view = Table()
     view.add_column("outcome")
     for position, name in enumerate(names):
         view.add_column(f"{position + 1}. {name}", justify="right")

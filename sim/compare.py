@@ -17,9 +17,10 @@ from sim.parallel import RunPool, default_workers
 from sim.queueing import mean_ci
 from sim.scenario import Scenario
 
-COMPARED = ("cases_reported", "closure_rate", "closed_within_30_days", "days_to_close_mean", "days_to_close_p90",
-            "satisfaction_rate", "local_resolution_share", "escalated_share", "petitions_per_10k", "police_alerts",
-            "worker_utilisation")
+COMPARED = ("cases_reported", "closure_rate", "resolution_rate", "closed_within_30_days_of_arising",
+            "days_from_arising_mean", "days_from_arising_p90", "days_to_close_mean", "satisfaction_rate",
+            "local_resolution_share", "mediation_success", "escalated_share", "petitions_per_10k", "exits_per_10k",
+            "police_alerts", "worker_hours_patrol", "worker_utilisation")
 
 
 def _run_one(job: tuple[Scenario, int]) -> dict[str, float]:

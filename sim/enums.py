@@ -26,13 +26,29 @@ class _Named(IntEnum):
 
 
 class Level(_Named):
-    """Where a case is handled. SPECIALISED is a side rung between community and town."""
+    """Where a case is: a handling level, or the town dispatch centre that grades it.
+
+    SPECIALISED is a side rung between community and town; DEPARTMENT is the responsible
+    government department that takes public-service requests (not a mediation committee);
+    DISPATCH is the town's social-governance centre (登记、审核、分级、甄别、指派)."""
 
     GRID = 0
     COMMUNITY = 1
     SPECIALISED = 2
     TOWN = 3
     CITY = 4
+    DEPARTMENT = 5
+    DISPATCH = 6
+
+
+# The authority a level holds, on the ladder a case's needed authority is drawn from
+# (grid < community < town < city). A specialised committee brings its member enterprises and
+# industry bodies to its own kinds of dispute, and a department holds administrative power over
+# its public service: both rank with the town. The dispatch centre grades, it does not resolve.
+AUTHORITY_RANK: dict[Level, int] = {Level.GRID: 0, Level.COMMUNITY: 1, Level.SPECIALISED: 2, Level.TOWN: 2,
+                                    Level.DEPARTMENT: 2, Level.CITY: 3, Level.DISPATCH: -1}
+AUTHORITY_LEVELS = (Level.GRID, Level.COMMUNITY, Level.TOWN, Level.CITY)  # what a case may need
+MEDIATION_LEVELS = (Level.COMMUNITY, Level.SPECIALISED, Level.TOWN, Level.CITY)  # people's-mediation committees
 
 
 class CaseKind(_Named):
@@ -62,10 +78,19 @@ class Channel(_Named):
 
 
 class Outcome(_Named):
+    """How a case closed. LITIGATION, ARBITRATION and PETITION are exits: the party left the
+    grid system for a court, an arbitration commission (劳动仲裁 …) or a petition (越级上访)."""
+
     NONE = 0  # still latent or open
     RESOLVED = 1
-    UNRESOLVED = 2
+    UNRESOLVED = 2  # no level had any handler for it
     WITHDRAWN = 3
+    LITIGATION = 4
+    ARBITRATION = 5
+    PETITION = 6
+
+
+EXITS = (Outcome.LITIGATION, Outcome.ARBITRATION, Outcome.PETITION)
 
 
 class PlaceKind(_Named):
@@ -110,6 +135,18 @@ class EndReason(_Named):
     TIMED_OUT = 2
     WITHDRAWN = 3
     NO_HANDLER = 4  # the level has no capacity at all (e.g. zero staff)
+    RETURNED = 5  # misgraded: sent back to the dispatch centre by the level it reached
+    GRADED = 6  # left the dispatch centre graded and assigned
+    EXITED = 7  # the party left for court, arbitration or a petition after a failed attempt
+
+
+class WorkerActivity(_Named):
+    """Where a grid worker's hours go, in the order they are spent (多网合一)."""
+
+    DEPARTMENT_TASKS = 0  # tasks assigned by departments: information upkeep, inspections, campaigns
+    ORDERS = 1  # travel, on-site work, registration in the app, the follow-up visit (回访)
+    PATROL = 2  # patrol and household visits (入户走访) with what is left
+    IDLE = 3  # hours beyond what patrol can still use (detection saturated)
 
 
 SPECIALISED_FIELD_OF_KIND: dict[CaseKind, SpecialisedField] = {

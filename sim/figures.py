@@ -9,13 +9,14 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 from sim.enums import Level
 
 LEVEL_COLOURS = {"grid": "#4C9F70", "community": "#3B7EA1", "specialised": "#C17C2E", "town": "#8E5EA2",
-                 "city": "#C0392B"}
+                 "city": "#C0392B", "department": "#7F8C8D", "dispatch": "#F1C40F"}
+RESOLVING_LEVELS = [level for level in Level if level is not Level.DISPATCH]
 
 
 def summary_figure(summary: dict, daily, days_to_close):
-    """Three panels for a slide: open cases by level over time, the days-to-close
-    distribution, and the share of resolved cases by level. ``daily`` maps each daily series
-    to its values; ``days_to_close`` holds one value per closed case. Plain data, so a helper
+    """Three panels for a slide: open cases by level over time, the distribution of days from
+    arising to close, and the share of resolved cases by level. ``daily`` maps each daily
+    series to its values; ``days_to_close`` holds one value per closed case (from arising). Plain data, so a helper
     process can draw it without pandas (sim.figure_process). A bare ``Figure`` (no pyplot):
     no global state, and a fixed layout, which draws faster than a constrained one."""
     fig = Figure(figsize=(15, 4.4))
@@ -37,14 +38,14 @@ def summary_figure(summary: dict, daily, days_to_close):
         # parser, a quarter of a second on every run.
         ax_days.xaxis.set_major_formatter(FuncFormatter(_plain_number))
         ax_days.xaxis.set_minor_formatter(NullFormatter())
-        for label, value, style in (("median", summary["days_to_close"]["median"], "-"),
-                                    ("90th percentile", summary["days_to_close"]["p90"], "--")):
+        for label, value, style in (("median", summary["days_from_arising"]["median"], "-"),
+                                    ("90th percentile", summary["days_from_arising"]["p90"], "--")):
             ax_days.axvline(value, color="black", linestyle=style, linewidth=1, label=f"{label}: {value:.1f} d")
         ax_days.legend(fontsize=8, frameon=False)
-    ax_days.set(title="Days from report to close", xlabel="days (log scale)", ylabel="cases")
+    ax_days.set(title="Days from arising to close", xlabel="days (log scale)", ylabel="cases")
 
     shares = summary["resolved_share_by_level"]
-    labels = [level.label for level in Level]
+    labels = [level.label for level in RESOLVING_LEVELS]
     values = [100 * (shares[label] if shares[label] == shares[label] else 0.0) for label in labels]
     bars = ax_level.bar(labels, values, color=[LEVEL_COLOURS[label] for label in labels])
     ax_level.bar_label(bars, fmt="%.1f%%", fontsize=8)

@@ -1,10 +1,22 @@
 """Handling: pools of handlers with queues, and the flow of reported cases through them.
 
-Inside a day, time is continuous: reports arrive at their surfacing times and handling
-ends after continuous durations, processed in time order from one event heap. Mesa's own
-event list is not used for these because its callbacks take no arguments (one weakly
-referenced callable per case event); a heap of tuples is an order of magnitude cheaper and
-the model still advances day by day on Mesa's clock.
+A reported case goes first to its town's dispatch centre, which grades it (severity and the
+level of authority it needs; wrong with probability 1 − ``triage_accuracy``) and assigns it by
+the escalation rule. A case that reaches a level the rule would not have chosen had it been
+graded right is sent back: that level's handler screens it, it travels back to the centre, is
+graded again (right this time) and sent on: the round trip a misgrade costs.
+
+A handler below the authority a case needs rarely resolves it. A failed attempt (or a
+time-out) costs: the party's trust falls, the dispute may worsen, the party may leave for a
+court, an arbitration commission or a petition (more likely the less they trust), and if not,
+the case is handed to the next level, which takes ``handoff_days``. After a failure at the top
+the party always leaves.
+
+Inside a day, time is continuous: reports arrive at their surfacing times and handling ends
+after continuous durations, processed in time order from one event heap. Mesa's own event list
+is not used for these because its callbacks take no arguments (one weakly referenced callable
+per case event); a heap of tuples is an order of magnitude cheaper and the model still advances
+day by day on Mesa's clock.
 """
 
 from __future__ import annotations
@@ -16,22 +28,26 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
-import numpy as np
-
-from sim.agents import Handler
-from sim.cases import E_WITHDRAW, MAX_VISITS, U_SATISFACTION, U_SERVICE, U_SUCCESS, CaseBook, Visit
-from sim.enums import CaseKind, Channel, EndReason, Level, Outcome, Severity, SpecialisedField
+from sim.agents import GridWorker, Handler
+from sim.authority import AuthorityTable
+from sim.cases import (E_WITHDRAW, MAX_VISITS, U_EXIT, U_EXIT_KIND, U_GRADE, U_GRADE_DIRECTION, U_SATISFACTION,
+                       U_SERVICE, U_SUCCESS, U_WORSEN, CaseBook, Visit)
+from sim.enums import (AUTHORITY_LEVELS, AUTHORITY_RANK, CaseKind, Channel, EndReason, Level, Outcome, Severity,
+                       SpecialisedField)
 from sim.params import Params
 from sim.policies import CaseView, EscalationRule
 from sim.population import Population
+from sim.worktime import DAYS_PER_WEEK, WorkTime
 
-_REPORT, _END, _TIMEOUT, _WITHDRAW = range(4)
+_REPORT, _END, _TIMEOUT, _WITHDRAW, _ARRIVE = range(5)
 _INVERSE_NORMAL = NormalDist().inv_cdf
+_LOCAL_KINDS = (CaseKind.NEIGHBOUR, CaseKind.FAMILY)  # where lower levels' local knowledge counts
+_REMOTE_LEVELS = (Level.TOWN, Level.CITY)
 
 
 class HandlerPool:
-    """The handlers of one committee (or one community's grid workers or volunteers),
-    with one queue that is first-in first-out within priority (major cases first)."""
+    """The handlers of one committee, centre or department (or one community's grid workers or
+    volunteers), with one queue that is first-in first-out within priority (major cases first)."""
 
     def __init__(self, index: int, level: Level, name: str, node: int, servers: Sequence[Handler],
                  town: int | None = None, community: int | None = None, field: SpecialisedField | None = None,
@@ -72,33 +88,57 @@ class OpenCase:
     waiting_since: float = math.nan
     waited: float = 0.0  # days spent waiting so far, against the withdraw clock
     wait_count: int = 0
+    graded_once: bool = False  # the centre has graded it (a second grading is right)
+    check_grade: bool = False  # this visit is the first after grading: a misgraded case may be sent back
+    screening: bool = False  # the handler is only screening it, to send it back
 
 
 class CaseFlow:
-    """Routes reported cases through the pools by the escalation rule, and closes them."""
+    """Routes reported cases through the dispatch centre and the levels by the escalation rule,
+    and closes them."""
 
     def __init__(self, book: CaseBook, rule: EscalationRule, params: Params, population: Population,
-                 pools_for_level: Callable[[int, Level], HandlerPool | None]):
-        self.book, self.rule, self.population = book, rule, population
-        self.pool_for = pools_for_level
+                 authority: AuthorityTable, worktime: WorkTime,
+                 pool_for: Callable[[int, Level], HandlerPool | None], on_close: Callable[[int], None]):
+        self.book, self.rule, self.population, self.authority = book, rule, population, authority
+        self.worktime = worktime
+        self.pool_for = pool_for
+        self.on_close = on_close
         self.heap: list = []
         self._seq = 0
         self.open: dict[int, OpenCase] = {}
         self.at_level = [0] * len(Level)  # open cases at each level (waiting or in service)
-        self.closed_today = self.resolved_today = self.satisfied_today = 0
-        self.time_limit = [params[f"time_limit_days.{level.label}"] for level in Level]
+        self.in_transit = 0  # open cases being handed from one level to another
+        self.closed_today = self.resolved_today = self.satisfied_today = self.exits_today = 0
+        self.time_limit = [params.get(f"time_limit_days.{level.label}", 0.0) for level in Level]
         factor = [1.0, params["service_factor.moderate"], params["service_factor.major"]]
-        self.service_mean = [[params[f"service_days.{level.label}"] * f for f in factor] for level in Level]
+        self.severity_factor = factor
+        self.service_mean = [[params.get(f"service_days.{level.label}", math.nan) * f for f in factor]
+                             for level in Level]
+        self.order_hours = [[params[f"order_hours.{kind.label}"] * f for f in factor] for kind in CaseKind]
         self.volunteer_service_mean = [params["volunteer_service_days"] * f for f in factor]
-        self.success = [[params[f"success.{level.label}.{s.label}"] for s in Severity] for level in Level]
+        clerk_hours_per_day = params["working_hours_per_week"] / DAYS_PER_WEEK
+        self.triage_days = params["triage_hours_per_case"] / clerk_hours_per_day
+        self.triage_accuracy = params["triage_accuracy"]
+        self.handoff_days = params["handoff_days"]
+        self.screening_days = params["screening_days"]
+        self.success = [[params.get(f"success.{level.label}.{s.label}", 0.0) for s in Severity] for level in Level]
         self.volunteer_success = params["volunteer_success"]
+        self.below_authority = params["success_below_authority"]
+        self.local_knowledge = params["local_knowledge_failure_factor"]
+        self.worsen_per_failure = params["worsen_per_failure"]
+        self.trust_loss_per_failure = params["trust_loss_per_failure"]
+        self.exit_per_failure = params["exit_per_failure"]
+        self.exit_split = {kind: tuple(params[f"exit_{name}_share.{kind.label}"]
+                                       for name in ("petition", "arbitration", "litigation")) for kind in CaseKind}
         self.exponential = params["service_distribution"] == "exponential"
         sigma2 = math.log1p(params["service_cv"] ** 2)
         self.sigma, self.mu_shift = math.sqrt(sigma2), -sigma2 / 2
         self.withdraw_rate = params["withdraw_per_day"]
-        self.satisfaction = {Outcome.RESOLVED: params["satisfaction.resolved"],
-                             Outcome.UNRESOLVED: params["satisfaction.unresolved"],
-                             Outcome.WITHDRAWN: params["satisfaction.withdrawn"]}
+        left = params["satisfaction.unresolved"]
+        self.satisfaction = {Outcome.RESOLVED: params["satisfaction.resolved"], Outcome.UNRESOLVED: left,
+                             Outcome.WITHDRAWN: params["satisfaction.withdrawn"], Outcome.LITIGATION: left,
+                             Outcome.ARBITRATION: left, Outcome.PETITION: left}
         self.grace_days = params["satisfaction_grace_days"]
         self.loss_per_day = params["satisfaction_loss_per_day"]
         self.loss_per_escalation = params["satisfaction_loss_per_escalation"]
@@ -124,6 +164,8 @@ class CaseFlow:
                 self._on_end(case, ref, t)
             elif kind == _TIMEOUT:
                 self._on_timeout(case, ref, t)
+            elif kind == _ARRIVE:
+                self._on_arrive(case, ref, t)
             else:
                 self._on_withdraw(case, ref, t)
 
@@ -138,51 +180,91 @@ class CaseFlow:
                 self.population.points[party] += self.points_per_report
         state = OpenCase()
         self.open[case] = state
-        self._route(case, state, self.rule.first_route(self._view(case)), t)
+        self._to_centre(case, state, t)
 
     def _on_end(self, case: int, visit: Visit, t: float) -> None:
         state = self.open.get(case)
         if state is None or state.visit is not visit:
             return
         pool, server = state.pool, state.server
-        severity = self.book.severity[case]
-        if pool.volunteers:
-            p = self.volunteer_success
-        else:
-            p = self.success[visit.level][severity]
-        succeeded = self.book.uniforms[case, U_SUCCESS + self.book.visits[case] - 1] < p
         server.cases_handled += 1
+        if pool.level is Level.DISPATCH:
+            self._leave(case, state, t, EndReason.GRADED)
+            self._assign(case, state, t)
+            return
+        if state.screening:
+            self._leave(case, state, t, EndReason.RETURNED)
+            state.screening = False
+            self._hand_off(case, state, Level.DISPATCH, t)
+            return
+        succeeded = self.book.uniforms[case, U_SUCCESS + self.book.visits[case] - 1] < self.success_chance(case, pool)
         self._leave(case, state, t, EndReason.RESOLVED if succeeded else EndReason.FAILED)
         if succeeded:
             self._close(case, Outcome.RESOLVED, t)
         else:
-            self._escalate(case, state, EndReason.FAILED, t)
+            self._fail(case, state, EndReason.FAILED, visit.level, t)
 
     def _on_timeout(self, case: int, visit: Visit, t: float) -> None:
         state = self.open.get(case)
         if state is None or state.visit is not visit:
             return
+        state.screening = False
         self._leave(case, state, t, EndReason.TIMED_OUT)
-        self._escalate(case, state, EndReason.TIMED_OUT, t)
+        self._fail(case, state, EndReason.TIMED_OUT, visit.level, t)
 
     def _on_withdraw(self, case: int, wait_count: int, t: float) -> None:
         state = self.open.get(case)
-        if state is None or state.server is not None or state.wait_count != wait_count:
+        if state is None or state.server is not None or state.visit is None or state.wait_count != wait_count:
             return
         self._leave(case, state, t, EndReason.WITHDRAWN)
         self._close(case, Outcome.WITHDRAWN, t)
 
-    # ------------------------------------------------------------------ routing
-    def _view(self, case: int) -> CaseView:
-        book = self.book
-        return CaseView(CaseKind(book.kind[case]), Severity(book.severity[case]), Channel(book.channel[case]),
-                        tuple(visit.level for visit in book.case_visits.get(case, ())))
+    def _on_arrive(self, case: int, level: Level, t: float) -> None:
+        self.in_transit -= 1
+        state = self.open[case]
+        if level is Level.DISPATCH:
+            self._to_centre(case, state, t)
+        else:
+            self._route(case, state, level, t)
 
-    def _escalate(self, case: int, state: OpenCase, reason: EndReason, t: float) -> None:
-        level = self.rule.next_route(self._view(case), Level(self.book.level[case]), reason)
-        if level is not None:
-            self.book.escalations[case] += 1
-        self._route(case, state, level, t)
+    # ------------------------------------------------------------------ grading and routing
+    def _to_centre(self, case: int, state: OpenCase, t: float) -> None:
+        """To the town's dispatch centre, or graded at once when grading takes no time."""
+        pool = self.pool_for(case, Level.DISPATCH)
+        if self.triage_days <= 0 or pool is None or pool.capacity == 0:
+            self._assign(case, state, t)
+        else:
+            self._enter(case, state, pool, Level.DISPATCH, t)
+
+    def _assign(self, case: int, state: OpenCase, t: float) -> None:
+        """Grade the case (the first grading may be wrong) and send it where the rule says."""
+        self._grade(case, first=not state.graded_once)
+        state.check_grade = not state.graded_once
+        state.graded_once = True
+        self._route(case, state, self.rule.first_route(self.view(case)), t)
+
+    def _grade(self, case: int, first: bool) -> None:
+        book = self.book
+        severity, authority = int(book.severity[case]), int(book.authority[case])
+        if not first or book.uniforms[case, U_GRADE] < self.triage_accuracy:
+            book.graded_severity[case], book.graded_authority[case] = severity, authority
+            book.misgraded[case] = max(int(book.misgraded[case]), 0)
+            return
+        step = -1 if book.uniforms[case, U_GRADE_DIRECTION] < 0.5 else 1
+        graded = _shifted(CaseKind(book.kind[case]), severity, authority, step)
+        if graded == (severity, authority):
+            graded = _shifted(CaseKind(book.kind[case]), severity, authority, -step)
+        book.graded_severity[case], book.graded_authority[case] = graded
+        book.misgraded[case] = 1
+
+    def view(self, case: int) -> CaseView:
+        book = self.book
+        return CaseView(CaseKind(book.kind[case]), Severity(book.graded_severity[case]),
+                        Level(book.graded_authority[case]))
+
+    def true_view(self, case: int) -> CaseView:
+        book = self.book
+        return CaseView(CaseKind(book.kind[case]), Severity(book.severity[case]), Level(book.authority[case]))
 
     def _route(self, case: int, state: OpenCase, level: Level | None, t: float) -> None:
         pool = None
@@ -190,12 +272,15 @@ class CaseFlow:
             pool = self.pool_for(case, level)
             if pool is not None and pool.capacity > 0:
                 break
-            level = self.rule.next_route(self._view(case), level, EndReason.NO_HANDLER)
+            level = self.rule.next_route(self.view(case), level, EndReason.NO_HANDLER)
         if level is None:
             self._close(case, Outcome.UNRESOLVED, t)
             return
+        self._enter(case, state, pool, level, t)
+
+    def _enter(self, case: int, state: OpenCase, pool: HandlerPool, level: Level, t: float) -> None:
         if self.book.visits[case] >= MAX_VISITS:
-            raise RuntimeError(f"case {case} would visit more than {MAX_VISITS} levels under {self.rule.name}")
+            raise RuntimeError(f"case {case} would make more than {MAX_VISITS} visits under {self.rule.name}")
         state.visit = self.book.open_visit(case, level, pool.index, t)
         state.pool = pool
         self.at_level[level] += 1
@@ -208,9 +293,20 @@ class CaseFlow:
         else:
             self._wait(case, state, t)
 
+    def _hand_off(self, case: int, state: OpenCase, level: Level, t: float) -> None:
+        """Pass the case to another level (or back to the centre); it arrives after ``handoff_days``."""
+        if self.handoff_days > 0:
+            self.in_transit += 1
+            self._push(t + self.handoff_days, _ARRIVE, case, level)
+        elif level is Level.DISPATCH:
+            self._to_centre(case, state, t)
+        else:
+            self._route(case, state, level, t)
+
     def _wait(self, case: int, state: OpenCase, t: float) -> None:
         pool = state.pool
-        pool.queues[Severity.MAJOR - self.book.severity[case]].append((case, state.visit))
+        graded = max(int(self.book.graded_severity[case]), Severity.MINOR)  # ungraded at the centre: first come
+        pool.queues[Severity.MAJOR - graded].append((case, state.visit))
         pool.waiting += 1
         state.waiting_since = t
         state.wait_count += 1
@@ -219,32 +315,63 @@ class CaseFlow:
             self._push(t + max(patience, 0.0), _WITHDRAW, case, state.wait_count)
 
     def _start(self, case: int, state: OpenCase, server: Handler, t: float) -> None:
-        pool, visit = state.pool, state.visit
+        pool, visit, book = state.pool, state.visit, self.book
         pool.account(t)
         pool.busy += 1
         server.active_cases += 1
         state.server = server
         visit.t_started = t
-        severity = self.book.severity[case]
-        mean = self.volunteer_service_mean[severity] if pool.volunteers else self.service_mean[visit.level][severity]
-        u = self.book.uniforms[case, U_SERVICE + self.book.visits[case] - 1]
-        if self.exponential:
-            duration = -mean * math.log1p(-u)
+        if isinstance(server, GridWorker):
+            self.worktime.start(server.slot, t)
+        check, state.check_grade = state.check_grade, False
+        if check and book.misgraded[case] == 1 and self.rule.first_route(self.true_view(case)) is not visit.level:
+            state.screening = True  # not theirs: screen it and send it back
+            self._push(t + self.screening_days, _END, case, visit)
+            return
+        u = book.uniforms[case, U_SERVICE + book.visits[case] - 1]
+        severity = book.severity[case]
+        if pool.level is Level.DISPATCH:
+            duration = self._draw(self.triage_days, u)
+        elif isinstance(server, GridWorker):
+            duration = self._draw(self.order_hours[book.kind[case]][severity], u) / server.order_rate
+        elif pool.volunteers:
+            duration = self._draw(self.volunteer_service_mean[severity], u)
         else:
-            duration = mean * math.exp(self.mu_shift + self.sigma * _INVERSE_NORMAL(min(max(u, 1e-12), 1 - 1e-12)))
+            duration = self._draw(self.service_mean[visit.level][severity], u)
         self._push(t + duration, _END, case, visit)
+
+    def _draw(self, mean: float, u: float) -> float:
+        """A handling time with this mean, from the case's own uniform."""
+        if self.exponential:
+            return -mean * math.log1p(-u)
+        return mean * math.exp(self.mu_shift + self.sigma * _INVERSE_NORMAL(min(max(u, 1e-12), 1 - 1e-12)))
+
+    def success_chance(self, case: int, pool: HandlerPool) -> float:
+        """Chance this pool resolves the case: its own success rate, unless it lacks the
+        authority the case needs (then ``success_below_authority`` at most); neighbour and
+        family disputes fail more often far from the people (town, city)."""
+        book, level = self.book, pool.level
+        kind, severity = book.kind[case], book.severity[case]
+        p = self.volunteer_success if pool.volunteers else self.success[level][severity]
+        if AUTHORITY_RANK[level] < AUTHORITY_RANK[Level(book.authority[case])]:
+            return min(p, self.below_authority)
+        if kind in _LOCAL_KINDS and level in _REMOTE_LEVELS:
+            return max(0.0, 1.0 - (1.0 - p) * self.local_knowledge)
+        return p
 
     def _leave(self, case: int, state: OpenCase, t: float, reason: EndReason) -> None:
         """End the case's current visit; frees its handler (who takes the next in line)."""
-        pool, visit = state.pool, state.visit
+        pool, visit, server = state.pool, state.visit, state.server
         visit.t_left, visit.reason = t, reason
         self.at_level[visit.level] -= 1
         state.visit = None
-        if state.server is not None:
+        if server is not None:
             pool.account(t)
             pool.busy -= 1
-            state.server.active_cases -= 1
+            server.active_cases -= 1
             state.server = None
+            if isinstance(server, GridWorker):
+                self.worktime.stop(server.slot, t)
             self._pull(pool, t)
         else:
             pool.waiting -= 1
@@ -262,6 +389,47 @@ class CaseFlow:
                 state.waited += t - state.waiting_since
                 self._start(case, state, server, t)
                 return
+
+    # ------------------------------------------------------------------ what a failed attempt costs
+    def _fail(self, case: int, state: OpenCase, reason: EndReason, level: Level, t: float) -> None:
+        book = self.book
+        visit_index = book.visits[case] - 1
+        book.failures[case] += 1
+        party = book.party[case]
+        trust = self.population.trust
+        trust[party] = max(0.0, trust[party] - self.trust_loss_per_failure)
+        if book.uniforms[case, U_WORSEN + visit_index] < self.worsen_per_failure and book.severity[case] < Severity.MAJOR:
+            book.severity[case] += 1
+            book.graded_severity[case] = min(book.graded_severity[case] + 1, Severity.MAJOR)
+            needed = self.authority.needed_one(book.kind[case], book.severity[case], book.authority_u[case],
+                                               book.authority_up_u[case])
+            if AUTHORITY_RANK[needed] > AUTHORITY_RANK[Level(book.graded_authority[case])]:
+                book.graded_authority[case] = needed
+            book.authority[case] = needed
+        if book.uniforms[case, U_EXIT + visit_index] < self.exit_per_failure * (1.0 - trust[party]):
+            self._exit(case, t)
+            return
+        following = self.rule.next_route(self.view(case), level, reason)
+        if following is None:
+            self._exit(case, t)
+            return
+        book.escalations[case] += 1
+        self._hand_off(case, state, following, t)
+
+    def _exit(self, case: int, t: float) -> None:
+        """The party leaves the system, by kind: for a petition, arbitration or a court, or gives up."""
+        petition, arbitration, litigation = self.exit_split[CaseKind(self.book.kind[case])]
+        u = self.book.uniforms[case, U_EXIT_KIND]
+        if u < petition:
+            outcome = Outcome.PETITION
+        elif u < petition + arbitration:
+            outcome = Outcome.ARBITRATION
+        elif u < petition + arbitration + litigation:
+            outcome = Outcome.LITIGATION
+        else:
+            outcome = Outcome.WITHDRAWN
+        self.exits_today += outcome is not Outcome.WITHDRAWN
+        self._close(case, outcome, t)
 
     # ------------------------------------------------------------------ closing and follow-up
     def _close(self, case: int, outcome: Outcome, t: float) -> None:
@@ -282,6 +450,15 @@ class CaseFlow:
         self.resolved_today += outcome is Outcome.RESOLVED
         self.satisfied_today += bool(satisfied)
         del self.open[case]
+        self.on_close(case)
 
-    def busy_fraction(self, pools: Sequence[HandlerPool]) -> np.ndarray:
-        return np.array([pool.busy / pool.capacity if pool.capacity else 0.0 for pool in pools])
+
+def _shifted(kind: CaseKind, severity: int, authority: int, step: int) -> tuple[int, int]:
+    """A grade one step lower (step −1) or higher (+1) than (severity, authority), clipped."""
+    graded_severity = min(max(severity + step, Severity.MINOR), Severity.MAJOR)
+    if kind is CaseKind.PUBLIC_SERVICE:
+        rungs: tuple[Level, ...] = (Level.GRID, Level.DEPARTMENT)
+    else:
+        rungs = AUTHORITY_LEVELS
+    position = min(max(rungs.index(Level(authority)) + step, 0), len(rungs) - 1)
+    return graded_severity, int(rungs[position])

@@ -1,23 +1,32 @@
-"""Outcome measures, computed only from the case records and the daily counts."""
+"""Outcome measures, computed only from the case records, the daily counts and the hours ledger."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from sim.arrivals import DAYS_PER_YEAR
-from sim.enums import Channel, Level, Outcome
+from sim.enums import EXITS, MEDIATION_LEVELS, CaseKind, Channel, Level, Outcome
 
 # The outcomes researchers compare and sweep, with what "better" means.
 MAIN_OUTCOMES = {
     "closure_rate": "higher", "resolution_rate": "higher", "satisfaction_rate": "higher",
     "days_to_close_mean": "lower", "days_to_close_p90": "lower", "closed_within_30_days": "higher",
-    "escalated_share": "lower", "petitions_per_10k": "lower", "cases_per_10k_per_year": "neutral",
-    "worker_utilisation": "neutral", "local_resolution_share": "higher",
+    "days_from_arising_mean": "lower", "days_from_arising_p90": "lower", "closed_within_30_days_of_arising": "higher",
+    "escalated_share": "lower", "petitions_per_10k": "lower", "exits_per_10k": "lower",
+    "cases_per_10k_per_year": "neutral", "worker_utilisation": "neutral", "local_resolution_share": "higher",
+    "mediation_success": "higher",
 }
+WITHIN_DAYS = 30.0
 
 
 def _share(part: float, whole: float) -> float:
     return float(part / whole) if whole else float("nan")
+
+
+def _spread(values: np.ndarray) -> dict[str, float]:
+    if not len(values):
+        return {"mean": float("nan"), "median": float("nan"), "p90": float("nan")}
+    return {"mean": float(values.mean()), "median": float(np.median(values)), "p90": float(np.quantile(values, 0.9))}
 
 
 def summarise(model) -> dict:
@@ -27,19 +36,29 @@ def summarise(model) -> dict:
     reported = ~np.isnan(book.column("t_reported"))
     closed = ~np.isnan(book.column("t_closed"))
     outcome = book.column("outcome")
+    kind = book.column("kind")
+    dispute = kind != CaseKind.PUBLIC_SERVICE
     resolved = outcome == Outcome.RESOLVED
     level_resolved = book.column("level_resolved")
-    days_to_close = (book.column("t_closed") - book.column("t_reported"))[closed]
+    t_arisen, t_closed = book.column("t_arisen"), book.column("t_closed")
+    days_to_close = (t_closed - book.column("t_reported"))[closed]
+    days_from_arising = (t_closed - t_arisen)[closed]
+    old_enough = t_arisen <= days - WITHIN_DAYS  # could have closed within 30 days of arising by the end
     residents = model.population.size
     per_10k_year = 10_000 / residents * DAYS_PER_YEAR / days if days else float("nan")
     channel = book.column("channel")
-    petitions = int(np.count_nonzero(channel == Channel.PETITION) + np.count_nonzero(outcome == Outcome.UNRESOLVED))
+    petitions = int(np.count_nonzero(channel == Channel.PETITION) + np.count_nonzero(outcome == Outcome.PETITION))
+    exits = int(np.isin(outcome, EXITS).sum())
     n_resolved = int(resolved.sum())
-    by_level = {level.label: _share(np.count_nonzero(level_resolved == level), n_resolved) for level in Level}
+    by_level = {level.label: _share(np.count_nonzero(level_resolved == level), n_resolved)
+                for level in Level if level is not Level.DISPATCH}
+    resolved_disputes = resolved & dispute
+    local = np.isin(level_resolved, (Level.GRID, Level.COMMUNITY)) & resolved_disputes
     satisfied = book.column("satisfied")
+    mediated = _mediated(model)
+    mediation_ended = mediated & closed & (outcome != Outcome.WITHDRAWN)
     org = model.organisation
-    worker_capacity_days = sum(pool.capacity for pool in org.worker_pools) * days
-    worker_busy_days = sum(pool.busy_time for pool in org.worker_pools)
+    hours = model.worktime.shares()
     return {
         "cases_arisen": int(book.size),
         "cases_reported": int(reported.sum()),
@@ -48,27 +67,49 @@ def summarise(model) -> dict:
         "cases_latent": int((~reported).sum()),
         "closure_rate": _share(closed.sum(), reported.sum()),
         "resolution_rate": _share(n_resolved, closed.sum()),
+        "outcomes": {o.label: int(np.count_nonzero(outcome == o)) for o in Outcome if o is not Outcome.NONE},
         "resolved_share_by_level": by_level,
-        "local_resolution_share": by_level["grid"] + by_level["community"] if n_resolved else float("nan"),
+        "local_resolution_share": _share(local.sum(), resolved_disputes.sum()),
+        "mediation_success": _share((mediation_ended & resolved & np.isin(level_resolved, MEDIATION_LEVELS)).sum(),
+                                    mediation_ended.sum()),
         "escalated_share": _share(np.count_nonzero(book.column("escalations")[reported] > 0), reported.sum()),
-        "days_to_close": {
-            "mean": float(days_to_close.mean()) if len(days_to_close) else float("nan"),
-            "median": float(np.median(days_to_close)) if len(days_to_close) else float("nan"),
-            "p90": float(np.quantile(days_to_close, 0.9)) if len(days_to_close) else float("nan"),
-        },
-        "closed_within_30_days": _share(np.count_nonzero(days_to_close <= 30.0), reported.sum()),
+        "misgraded_share": _share(np.count_nonzero(book.column("misgraded") == 1),
+                                  np.count_nonzero(book.column("misgraded") >= 0)),
+        "days_to_close": _spread(days_to_close),
+        "closed_within_30_days": _share(np.count_nonzero(days_to_close <= WITHIN_DAYS), reported.sum()),
+        "days_from_arising": _spread(days_from_arising),
+        "closed_within_30_days_of_arising": _share(
+            np.count_nonzero(closed & old_enough & (t_closed - t_arisen <= WITHIN_DAYS)), old_enough.sum()),
         "satisfaction_rate": _share(np.count_nonzero(satisfied == 1), np.count_nonzero(satisfied >= 0)),
         "petitions": petitions,
         "petitions_per_10k": petitions * per_10k_year,
+        "exits": exits,
+        "exits_per_10k": exits * per_10k_year,
         "police_alerts": int(np.count_nonzero(channel == Channel.POLICE_ALERT)),
         "cases_per_10k_per_year": float(reported.sum() * per_10k_year),
         "reported_by_channel": {c.label: int(np.count_nonzero(channel == c)) for c in Channel},
-        "worker_utilisation": _share(worker_busy_days, worker_capacity_days),
-        "mediator_utilisation": {  # committees only: grid workers and volunteers are at the GRID level
-            level.label: _share(sum(p.busy_time for p in org.pools if p.level is level),
-                                sum(p.capacity for p in org.pools if p.level is level) * days)
-            for level in (Level.COMMUNITY, Level.SPECIALISED, Level.TOWN, Level.CITY)},
+        "worker_hours": hours,
+        "worker_utilisation": 1.0 - hours["idle"],
+        "department_tasks_undone": 1.0 - _share(model.worktime.department_done_hours_week,
+                                                model.worktime.department_demand_hours_week),
+        "utilisation": {  # share of each level's handler capacity busy over the run
+            level.label: _share(sum(p.busy_time for p in org.pools if p.level is level and not p.volunteers),
+                                sum(p.capacity for p in org.pools if p.level is level and not p.volunteers) * days)
+            for level in Level},
+        "public_service_within_deadline": _share(
+            np.count_nonzero(closed & ~dispute
+                             & (t_closed - book.column("t_reported") <= model.params["hotline_deadline_days"])),
+            np.count_nonzero(reported & ~dispute)),
     }
+
+
+def _mediated(model) -> np.ndarray:
+    """Cases a people's-mediation committee took up (a mediation visit that started)."""
+    taken = np.zeros(model.cases.size, dtype=bool)
+    for visit in model.cases.visit_log:
+        if visit.level in MEDIATION_LEVELS and visit.t_started == visit.t_started:  # started (not NaN)
+            taken[visit.case] = True
+    return taken
 
 
 def flat_outcomes(summary: dict) -> dict[str, float]:

@@ -1,8 +1,21 @@
 """The grid-governance model: Mesa's clock, the city network, agents, and the case flow.
 
-One step is one day. Residents are not stepped: the day's new disputes are drawn for all
-grids at once, latent cases surface through vectorised hazard clocks, and reported cases
-move through handler pools in continuous time (see ``sim.handling``).
+One step is one day, in this order:
+
+1. new disputes and requests arise, latent, in every grid (``sim.arrivals``; world stream);
+2. latent cases worsen with age (and need more authority as they do);
+3. each latent case's surfacing hazards are set for the day: patrol (from the hours grid
+   workers had left for patrol and household visits yesterday, ``sim.worktime``),
+   volunteers, resident reports, police alerts, petitions (``sim.surfacing``);
+4. the cases that surface are reported at their times within the day (a patrol find costs
+   its worker registration hours);
+5. reported cases flow in continuous time to the end of the day: dispatch centre, levels,
+   failures, hand-offs, exits, closing and follow-up (``sim.handling``);
+6. grid workers' hours for the day are accounted: department tasks, orders, patrol, idle;
+   this sets tomorrow's patrol;
+7. the day's counts are recorded.
+
+Residents are not stepped: their state lives in arrays (``sim.population``).
 """
 
 from __future__ import annotations
@@ -13,8 +26,9 @@ from mesa.discrete_space import Network
 
 from sim.agents import Resident
 from sim.arrivals import Arrivals
+from sim.authority import AuthorityTable
 from sim.cases import CaseBook
-from sim.enums import Channel, Level
+from sim.enums import Channel, Level, WorkerActivity
 from sim.handling import CaseFlow, HandlerPool
 from sim.network import build_city_map
 from sim.organisation import GRID_SIZE_RESIDENTS, build_organisation
@@ -24,8 +38,10 @@ from sim.population import Population
 from sim.rng import streams_for
 from sim.surfacing import LatentPool
 
-DAILY_FIELDS = ("day", "arisen", "reported", "closed", "resolved", "satisfied", "open", "latent",
-                *(f"open_{level.label}" for level in Level), "worker_busy", "police_alerts", "petitions")
+HOURS_FIELDS = tuple(f"hours_{activity.label}" for activity in WorkerActivity)  # grid workers' hours that day
+DAILY_FIELDS = ("day", "arisen", "reported", "closed", "resolved", "satisfied", "exits", "open", "latent",
+                *(f"open_{level.label}" for level in Level), "in_transit", *HOURS_FIELDS, "police_alerts",
+                "petitions")
 
 
 class GridGovernanceModel(mesa.Model):
@@ -40,25 +56,27 @@ class GridGovernanceModel(mesa.Model):
         self.city = build_city_map(params)
         self.space = Network(self.city.graph, layout=self.city.layout, random=self.random)
         self.population = Population(self.city, params, streams.population)
-        self.arrivals = Arrivals(self.city, self.population, params, streams.world, streams.handling)
+        self.authority = AuthorityTable(params)
+        self.arrivals = Arrivals(self.city, self.population, params, self.authority, streams.world, streams.handling)
         expected = self.arrivals.rates.sum() * params["days"]
         self.cases = CaseBook(capacity=int(expected * 1.2) + 64)
         self.organisation = build_organisation(self, self.city, params)
-        self.latent = LatentPool(params, self.population, self.city.grid_community)
-        self.flow = CaseFlow(self.cases, self.rule, params, self.population, self._pool_for)
+        self.worktime = self.organisation.worktime
+        self.latent = LatentPool(params, self.population, self.city.grid_community, self.authority)
+        self.flow = CaseFlow(self.cases, self.rule, params, self.population, self.authority, self.worktime,
+                             self._pool_for, self._follow_up)
         self.day = 0
         self.daily: dict[str, list] = {name: [] for name in DAILY_FIELDS}
         org = self.organisation
-        pop = self.city.grid_population.astype(float)
-        self._patrol_strength = params["patrol_find_per_day"] * org.patrol_fte * GRID_SIZE_RESIDENTS / pop
         self._volunteer_strength = (params["volunteer_find_per_day"] * org.volunteers_per_community
                                     * GRID_SIZE_RESIDENTS / np.maximum(self.city.community_population, 1))
         self._grid_workers = [[] for _ in range(self.city.grids)]
         for worker in org.workers:
             for grid in worker.grids:
                 self._grid_workers[grid].append(worker)
+        self._registration_hours = params["registration_hours"]
+        self._followup_hours = params["followup_hours"]
         self._residents: dict[int, Resident] = {}
-        self._worker_busy_time = 0.0
         self.datacollector = mesa.DataCollector(model_reporters={
             name: [self.today, [name]] for name in DAILY_FIELDS if name != "day"})
 
@@ -69,13 +87,14 @@ class GridGovernanceModel(mesa.Model):
         new = self.arrivals.draw(day, book)
         latent.add(new)
         latent.worsen(day, book)
-        hazards = latent.hazards(book, self._patrol_per_grid(), self._volunteer_strength)
+        hazards = latent.hazards(book, self.worktime.patrol_hazard, self._volunteer_strength)
         surfaced = latent.surface(day, book, hazards)
         for case, channel, t in zip(surfaced.ids.tolist(), surfaced.channels.tolist(), surfaced.times.tolist(),
                                     strict=True):
             self._credit_finder(case, channel)
             self.flow.report(case, channel, t)
         self.flow.run_until(day + 1)
+        self.worktime.close_day(day + 1.0)
         self._record_day(day, len(new), surfaced)
         self.day += 1
         self.datacollector.collect(self)
@@ -87,43 +106,45 @@ class GridGovernanceModel(mesa.Model):
             if on_day is not None:
                 on_day(self.day)
 
-    def _patrol_per_grid(self) -> np.ndarray:
-        """Patrol strength falls as workers are taken up by orders."""
-        busy = self.flow.busy_fraction(self.organisation.worker_pools)
-        return self._patrol_strength * (1.0 - busy[self.city.grid_community])
-
     def _credit_finder(self, case: int, channel: int) -> None:
         if channel == Channel.PATROL:
             workers = self._grid_workers[self.cases.grid[case]]
-            workers[case % len(workers)].cases_found += 1
+            finder = workers[case % len(workers)]
+            finder.cases_found += 1
+            self.worktime.owe(finder.slot, self._registration_hours)
         elif channel == Channel.VOLUNTEER:
             members = self.organisation.volunteer_pools[self.city.grid_community[self.cases.grid[case]]].servers
             members[case % len(members)].cases_found += 1
+
+    def _follow_up(self, case: int) -> None:
+        """The follow-up visit (回访) on a closed case: hours for a grid worker of its grid."""
+        workers = self._grid_workers[self.cases.grid[case]]
+        if workers:
+            self.worktime.owe(workers[case % len(workers)].slot, self._followup_hours)
 
     def _pool_for(self, case: int, level: Level) -> HandlerPool | None:
         book = self.cases
         grid = book.grid[case]
         return self.organisation.pool_for(int(self.city.grid_community[grid]), int(self.city.grid_town[grid]),
-                                          int(book.kind[case]), int(book.severity[case]), level)
+                                          int(book.kind[case]), int(book.graded_severity[case]), level)
 
     def _record_day(self, day: int, arisen: int, surfaced) -> None:
         flow, daily, end = self.flow, self.daily, day + 1.0
-        busy_before = self._worker_busy_time
         for pool in self.organisation.pools:
             pool.account(end)
-        self._worker_busy_time = sum(pool.busy_time for pool in self.organisation.worker_pools)
-        capacity = sum(pool.capacity for pool in self.organisation.worker_pools)
         channels = np.bincount(surfaced.channels, minlength=len(Channel))
+        hours = self.worktime.today.sum(axis=0)
         values = {"day": day, "arisen": arisen, "reported": len(surfaced.ids), "closed": flow.closed_today,
-                  "resolved": flow.resolved_today, "satisfied": flow.satisfied_today, "open": len(flow.open),
-                  "latent": len(self.latent),
-                  "worker_busy": (self._worker_busy_time - busy_before) / capacity if capacity else 0.0,
+                  "resolved": flow.resolved_today, "satisfied": flow.satisfied_today, "exits": flow.exits_today,
+                  "open": len(flow.open), "latent": len(self.latent), "in_transit": flow.in_transit,
                   "police_alerts": int(channels[Channel.POLICE_ALERT]), "petitions": int(channels[Channel.PETITION])}
         for level in Level:
             values[f"open_{level.label}"] = flow.at_level[level]
+        for activity, name in zip(WorkerActivity, HOURS_FIELDS, strict=True):
+            values[name] = float(hours[activity])
         for name in DAILY_FIELDS:
             daily[name].append(values[name])
-        flow.closed_today = flow.resolved_today = flow.satisfied_today = 0
+        flow.closed_today = flow.resolved_today = flow.satisfied_today = flow.exits_today = 0
 
     # ------------------------------------------------------------------ looking at the world
     def today(self, name: str):
@@ -155,4 +176,12 @@ class GridGovernanceModel(mesa.Model):
     @property
     def mediators(self):
         return self.organisation.mediators
+
+    @property
+    def clerks(self):
+        return self.organisation.clerks
+
+    @property
+    def officers(self):
+        return self.organisation.officers
 

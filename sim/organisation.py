@@ -1,9 +1,11 @@
-"""Who works where: grid workers, volunteers and mediators, and the handler pools they form.
+"""Who works where: grid workers, volunteers, mediators, dispatch clerks and department
+officers, and the handler pools they form.
 
-Counts follow from the levers and the scale: grid workers = ``workers_per_10k`` × urban
-residents / 10,000, allocated to communities by population and within a community to its
-grids; volunteers and mediators per 10,000 residents likewise. Every committee of a level
-with any mediators gets at least one, so a small city keeps every level.
+Counts follow from the levers and the scale: full-time grid workers = ``workers_per_10k`` ×
+urban residents / 10,000 (part-time ones likewise), allocated to communities by population and
+within a community to its grids; volunteers, mediators, clerks and officers per 10,000
+residents likewise. Every committee of a level with any mediators gets at least one, and every
+town centre at least one clerk, so a small city keeps every level.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.agents import GridWorker, Mediator, Volunteer
+from sim.agents import Clerk, DepartmentOfficer, GridWorker, Mediator, Volunteer
 from sim.enums import SPECIALISED_FIELD_OF_KIND, CaseKind, Level, Severity, SpecialisedField, VolunteerRole
 from sim.handling import HandlerPool
 from sim.network import CityMap, largest_remainder
+from sim.worktime import WorkTime
 
 # Volunteers by role at full scale (article): 3,312 双报到, 235 street heads, 318 building heads,
 # 733 red grid workers, 570+ riders.
@@ -37,7 +40,11 @@ class Organisation:
     town_pools: list[HandlerPool]
     city_pool: HandlerPool
     specialised_pools: dict[SpecialisedField, list[HandlerPool]]
-    patrol_fte: np.ndarray  # patrolling worker-equivalents per grid (before busy time)
+    dispatch_pools: list[HandlerPool]  # one town social-governance centre per town
+    department_pools: list[HandlerPool]  # one per town
+    clerks: list[Clerk]
+    officers: list[DepartmentOfficer]
+    worktime: WorkTime
     volunteers_per_community: np.ndarray
 
     def pool_for(self, community: int, town: int, kind: int, severity: int, level: Level) -> HandlerPool | None:
@@ -54,6 +61,10 @@ class Organisation:
             return self.town_pools[town]
         if level is Level.CITY:
             return self.city_pool
+        if level is Level.DISPATCH:
+            return self.dispatch_pools[town]
+        if level is Level.DEPARTMENT:
+            return self.department_pools[town]
         field = SPECIALISED_FIELD_OF_KIND.get(CaseKind(kind))
         committees = [pool for pool in self.specialised_pools.get(field, ()) if pool.capacity > 0]
         if not committees:
@@ -73,28 +84,37 @@ def build_organisation(model, city: CityMap, params) -> Organisation:
         pools.append(pool)
         return pool
 
-    # Grid workers: by community population, then spread over the community's grids.
-    n_workers = round(params["workers_per_10k"] * params["urban_share"] * residents / 10_000)
-    per_community = largest_remainder(n_workers, community_population)
-    workers, worker_pools = [], []
-    patrol_fte = np.zeros(city.grids)
+    # Grid workers, full-time then part-time: by community population, then spread over the
+    # community's grids (worker i of n covers grids i, i + n, …; with more workers than grids,
+    # grid i mod g).
+    urban_per_10k = params["urban_share"] * residents / 10_000
+    full_time = largest_remainder(round(params["workers_per_10k"] * urban_per_10k), community_population)
+    part_time = largest_remainder(round(params["part_time_workers_per_10k"] * urban_per_10k), community_population)
+    full_week = params["working_hours_per_week"]
+    part_week = full_week * params["part_time_hours_share"]
+    workers: list[GridWorker] = []
+    by_community: list[list[GridWorker]] = []
     for c in range(city.communities):
         grids = np.flatnonzero(city.grid_community == c)
-        n = int(per_community[c])
+        n = int(full_time[c] + part_time[c])
         covered: list[list[int]] = [[] for _ in range(n)]
         for i in range(max(n, len(grids)) if n else 0):
             covered[i % n].append(int(grids[i % len(grids)]))
         members = []
-        for grid_list in covered:
-            worker = GridWorker(model, grid_cell(grid_list[0]), params["worker_caseload"], c, tuple(grid_list))
-            patrol_fte[grid_list] += params["patrol_share"] / len(grid_list)
-            members.append(worker)
-        workers.extend(members)
-        worker_pools.append(new_pool(Level.GRID, f"{city.community_codes[c]} grid workers",
-                                     int(city.community_node[c]), members, town=int(city.community_town[c]),
-                                     community=c))
-    if not params["patrol"]:
-        patrol_fte[:] = 0.0
+        for i, grid_list in enumerate(covered):
+            is_part_time = i >= full_time[c]
+            members.append(GridWorker(model, grid_cell(grid_list[0]), c, tuple(grid_list),
+                                      part_week if is_part_time else full_week, bool(is_part_time), len(workers)))
+            workers.append(members[-1])
+        by_community.append(members)
+    worktime = WorkTime(np.array([w.weekly_hours for w in workers]), [w.grids for w in workers],
+                        city.grid_population, params)
+    for worker in workers:
+        worker.order_rate = float(worktime.order_rate[worker.slot])
+        worker.capacity = 1 if worker.order_rate > 0 else 0
+    worker_pools = [new_pool(Level.GRID, f"{city.community_codes[c]} grid workers", int(city.community_node[c]),
+                             by_community[c], town=int(city.community_town[c]), community=c)
+                    for c in range(city.communities)]
 
     # Volunteers: roles in the article's proportions, communities by population.
     n_volunteers = round(params["volunteers_per_10k"] * residents / 10_000)
@@ -158,6 +178,28 @@ def build_organisation(model, city: CityMap, params) -> Organisation:
     special = committees(Level.SPECIALISED, city.town_node[np.array(towns, dtype=int)], np.ones(len(fields)),
                          names, towns, fields=fields) if fields else []
     specialised_pools = {field: [pool for pool in special if pool.field is field] for field in SpecialisedField}
+
+    # Each town's social-governance centre (clerks) and its departments' case officers.
+    per_town_clerks = largest_remainder(max(city.towns, round(params["dispatch_staff_per_10k"] * residents / 10_000)),
+                                        town_population, minimum=1)
+    n_officers = round(params["department_staff_per_10k"] * residents / 10_000)
+    per_town_officers = (largest_remainder(max(city.towns, n_officers), town_population, minimum=1) if n_officers
+                         else np.zeros(city.towns, int))
+    clerks: list[Clerk] = []
+    officers: list[DepartmentOfficer] = []
+    dispatch_pools, department_pools = [], []
+    for t in range(city.towns):
+        cell = model.node_cell(int(city.town_node[t]))
+        members = [Clerk(model, cell, t) for _ in range(int(per_town_clerks[t]))]
+        clerks.extend(members)
+        dispatch_pools.append(new_pool(Level.DISPATCH, f"{city.town_names[t]} social-governance centre",
+                                       int(city.town_node[t]), members, town=t))
+        staff = [DepartmentOfficer(model, cell, params["department_caseload"], t)
+                 for _ in range(int(per_town_officers[t]))]
+        officers.extend(staff)
+        department_pools.append(new_pool(Level.DEPARTMENT, f"{city.town_names[t]} departments",
+                                         int(city.town_node[t]), staff, town=t))
     volunteers_per_community = np.bincount([v.community for v in volunteers], minlength=city.communities)
     return Organisation(workers, volunteers, mediators, pools, worker_pools, volunteer_pools, community_pools,
-                        town_pools, city_pool, specialised_pools, patrol_fte, volunteers_per_community)
+                        town_pools, city_pool, specialised_pools, dispatch_pools, department_pools, clerks, officers,
+                        worktime, volunteers_per_community)

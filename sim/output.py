@@ -45,7 +45,7 @@ def figure_data(result: RunResult) -> dict:
     """What summary.png shows, as plain data."""
     book = result.model.cases
     closed = ~np.isnan(book.column("t_closed"))
-    days_to_close = (book.column("t_closed") - book.column("t_reported"))[closed]
+    days_to_close = (book.column("t_closed") - book.column("t_arisen"))[closed]
     return {"summary": result.summary, "daily": dict(result.model.daily), "days_to_close": days_to_close}
 
 

@@ -91,6 +91,7 @@ def _add(name, default, unit, source, kind, doc, low=None, high=None, choices=No
 
 L, U, S = ParamKind.LEVER, ParamKind.UNCERTAINTY, ParamKind.SETTING
 EST = "estimate"
+WORKLOAD = "see docs/sources.md: surveys of grid workers' workload"
 CALIBRATED = "calibrated: docs/calibration.md (python run.py calibrate --fit)"
 
 # ---------------------------------------------------------------- run size and the city
@@ -144,12 +145,12 @@ _add("workers_per_10k", 18.0, "grid workers per 10,000 urban residents",
      plausible=(6.0, 30.0))
 _add("escalation_rule", "three_level", "rule name", "article: 三级响应", L,
      "How cases are routed between levels.", choices=tuple(RULES))
+_add("part_time_workers_per_10k", 14.6, "part-time grid workers per 10,000 urban residents",
+     "article: 2,700+ full- and part-time grid workers, less 1,086 full-time at the norm and the 733 red grid "
+     "workers modelled as volunteers (≈ 881 / 60.35)", L,
+     "Part-time grid workers (兼职网格员), who work part_time_hours_share of a full-time week.",
+     low=0.0, high=200.0, plausible=(0.0, 30.0))
 _add("patrol", True, "on/off", "article: 社区网格排查", L, "Grid workers patrol and find latent cases.")
-_add("patrol_share", 0.5, "share of a worker's time", EST, L,
-     "Share of a grid worker's time spent patrolling when not busy with orders.", low=0.0, high=1.0,
-     plausible=(0.3, 0.7))
-_add("worker_caseload", 3, "open orders per grid worker", EST, L,
-     "Orders a grid worker handles at once on the spot.", low=1, high=50)
 _add("volunteers_per_10k", 73.83, "volunteers per 10,000 residents",
      "article: 3,312 双报到 + 570 riders + 235 street heads + 318 building heads + 733 red grid workers "
      "= 5,168 / 70", L, "Volunteers (extra eyes on the street, informal mediation).", low=0.0, high=1000.0,
@@ -177,16 +178,132 @@ _TIME_LIMIT = {Level.GRID: (3.0, "anchors: hotline enquiries 3 working days"),
                Level.COMMUNITY: (15.0, "anchors: complaints 13 working days"),
                Level.SPECIALISED: (30.0, "anchors: mediation within one month (MoJ order 75)"),
                Level.TOWN: (30.0, "anchors: mediation within one month (MoJ order 75)"),
-               Level.CITY: (0.0, EST + ": the top level has no time limit")}
+               Level.CITY: (0.0, EST + ": the top level has no time limit"),
+               Level.DEPARTMENT: (0.0, EST + ": a department keeps a request until it is done; its deadline "
+                                  "(hotline_deadline_days) is measured, not enforced by escalation")}
 for _level, (_days, _src) in _TIME_LIMIT.items():
     _add(f"time_limit_days.{_level.label}", _days, "days (0 = none)", _src, L,
          f"Days a case may spend at the {_level.label} level before it escalates.", low=0.0, high=3650.0)
 _add("civility_incentive", True, "on/off", "article: 乡风文明积分制", L,
      "Civility points reward certified residents for reporting.")
 
+# ---------------------------------------------------------------- grid workers' working time (多网合一)
+_add("working_hours_per_week", 40.0, "hours per week", "国务院关于职工工作时间的规定 (1995): 8 h a day, 40 h a week", S,
+     "A full-time grid worker's (and dispatch-centre clerk's) working week.", low=1.0, high=84.0)
+_add("part_time_hours_share", 0.4, "share of a full-time week", EST + " (兼职: a few hours on most days)", U,
+     "Hours a part-time grid worker gives, as a share of a full-time week.", low=0.0, high=1.0,
+     plausible=(0.25, 0.6))
+_add("residents_per_household", 2.68, "residents per household", "Fujian 7th census (2020): 2.68 per family household", S,
+     "Turns residents into the households that department tasks and household visits are counted in.",
+     low=1.0, high=10.0)
+_add("department_hours_per_household_month", 0.4, "hours per household per month", EST + " (" + WORKLOAD + ")", U,
+     "Tasks departments assign to grid workers (information upkeep on people, houses and businesses, safety "
+     "inspections, campaigns); spent first, before orders and patrol.", low=0.0, high=50.0, plausible=(0.2, 0.6))
+_ORDER_HOURS = {CaseKind.NEIGHBOUR: 2.0, CaseKind.FAMILY: 2.5, CaseKind.PROPERTY: 2.0, CaseKind.LABOUR: 3.0,
+                CaseKind.COMMERCIAL: 3.0, CaseKind.PUBLIC_SERVICE: 1.5}
+for _kind, _hours in _ORDER_HOURS.items():
+    _add(f"order_hours.{_kind.label}", _hours, "worker hours per minor case",
+         EST + " (anchors: first visit within 8 hours; travel, on-site work and registration)", U,
+         f"A grid worker's hours to handle a minor {_kind.label.replace('_', ' ')} case on the spot "
+         "(× service_factor for moderate and major).", low=0.01, high=100.0,
+         plausible=(0.5 * _hours, 2.0 * _hours))
+_add("registration_hours", 0.25, "worker hours per case", EST + " (registering a case found on patrol in 网格通)", U,
+     "A grid worker's hours to register a case found on patrol.", low=0.0, high=10.0)
+_add("followup_hours", 0.5, "worker hours per case", EST + " (article: 回访 on every closed case)", U,
+     "A grid worker's hours for the follow-up visit (回访) on a closed case of the grid.", low=0.0, high=10.0,
+     plausible=(0.25, 1.0))
+_add("household_visit_hours", 0.33, "worker hours per household visit", EST + " (" + WORKLOAD + ")", U,
+     "Hours of patrol and household visiting (入户走访) per household visited, walking included.",
+     low=0.01, high=10.0, plausible=(0.17, 0.5))
+_add("patrol_find_per_day", 0.12, "probability per day",
+     EST + " (anchors: 97.6 % of urban grid cases found by patrol, Kunming)", U,
+     "Daily chance that patrol finds a fully visible latent case in a grid whose households are visited far "
+     "more often than the saturation frequency (the most patrol can do).", low=0.0, high=1.0,
+     plausible=(0.05, 0.3))
+_add("patrol_saturation_visits_per_week", 0.5, "household visits per household per week",
+     EST + " (docs/sources.md: a Shenzhen grid worker visits each of 672 households every half-month)", U,
+     "Visit frequency at which patrol reaches 63 % of its most (1 − e⁻¹); detection is "
+     "patrol_find_per_day × (1 − exp(−visits / this)). Patrol beyond three times this (95 %) is counted idle.",
+     low=0.01, high=50.0, plausible=(0.25, 1.0))
+
+# ---------------------------------------------------------------- the dispatch centre (订单分包)
+_add("dispatch_staff_per_10k", 0.4, "dispatch clerks per 10,000 residents",
+     EST + " (≈ 3 clerks in each of the 9 town social-governance centres)", L,
+     "Staff of the towns' social-governance centres who register, check, grade and assign every report "
+     "(登记、审核、分级、甄别、指派); each town has at least one.", low=0.01, high=100.0, plausible=(0.1, 1.0))
+_add("triage_hours_per_case", 0.5, "clerk hours per case", EST, U,
+     "Clerk hours to register, check, grade and assign one report (0 = instant, as in validation).",
+     low=0.0, high=20.0, plausible=(0.25, 1.0))
+_add("triage_accuracy", 0.9, "share of cases", EST + " (docs/sources.md: 3.9 % of hotline orders bounce, Yichun)", L,
+     "Share of cases graded to their true severity and needed level; a misgraded case is one step too low or "
+     "too high, goes to the wrong level and pays a round trip back.", low=0.5, high=1.0, plausible=(0.7, 1.0))
+_add("handoff_days", 1.0, "days", EST + " (being passed between levels, 推诿, is a common hotline complaint)", U,
+     "Days a case spends in transit when it is passed to another level (after a failure, a time-out or a return).",
+     low=0.0, high=60.0, plausible=(0.5, 3.0))
+_add("screening_days", 0.5, "days", EST, U,
+     "Days a level's handler takes to see that a misgraded case is not theirs and send it back.",
+     low=0.0, high=30.0)
+
+# ---------------------------------------------------------------- departments (public-service requests)
+_add("department_staff_per_10k", 2.0, "department case officers per 10,000 residents", EST, L,
+     "Officers of the responsible departments who take public-service requests from the dispatch centre.",
+     low=0.0, high=200.0, plausible=(1.0, 4.0))
+_add("department_caseload", 5, "requests per officer", EST, L, "Requests an officer handles at once.",
+     low=1, high=100)
+_add("hotline_deadline_days", 15.0, "days", "anchors: hotline deadlines (complaints 13 working days; Beijing 15 "
+     "days for complex requests)", S, "Deadline for a public-service request, measured from its report.",
+     low=1.0, high=365.0)
+
+# ---------------------------------------------------------------- authority and the cost of escalation
+_AUTHORITY = {  # needed level by severity: (community, town, city); grid takes the rest
+    Severity.MINOR: (0.30, 0.05, 0.0), Severity.MODERATE: (0.55, 0.25, 0.03), Severity.MAJOR: (0.25, 0.50, 0.20)}
+for _severity, _shares in _AUTHORITY.items():
+    for _level, _share in zip((Level.COMMUNITY, Level.TOWN, Level.CITY), _shares, strict=True):
+        _add(f"authority_share.{_severity.label}.{_level.label}", _share, "share of disputes", EST + " (article: "
+             "小事不出村、大事不出镇、难事不出县)", U,
+             f"Share of {_severity.label} disputes that need {_level.label} authority to be resolved "
+             "(the grid level takes the rest).", low=0.0, high=1.0,
+             plausible=(0.5 * _share, min(1.0, 1.5 * _share)) if _share else None)
+_AUTHORITY_UP = {CaseKind.NEIGHBOUR: 0.0, CaseKind.FAMILY: 0.0, CaseKind.PROPERTY: 0.2, CaseKind.LABOUR: 0.3,
+                 CaseKind.COMMERCIAL: 0.2}
+for _kind, _share in _AUTHORITY_UP.items():
+    _add(f"authority_up_share.{_kind.label}", _share, "share of disputes", EST + " (a company, an employer or a "
+         "property firm on the other side)", U,
+         f"Share of {_kind.label} disputes that need one level more authority than their severity alone.",
+         low=0.0, high=1.0)
+_add("public_service_on_spot_share", 0.17, "share of requests", "anchors: ≈ 17 % of grid cases fixed on the spot "
+     "(Kunming 2024)", U, "Public-service requests a grid worker can settle on the spot; the rest need the "
+     "responsible department.", low=0.0, high=1.0, plausible=(0.1, 0.3))
+_add("success_below_authority", 0.1, "probability", EST, U,
+     "Chance a handler below the level of authority a case needs resolves it anyway.", low=0.0, high=1.0,
+     plausible=(0.0, 0.25))
+_add("local_knowledge_failure_factor", 2.0, "multiplier", EST + " (lower levels know the people)", U,
+     "Failure probability of neighbour and family disputes at the town and city levels, relative to the "
+     "level's own.", low=0.0, high=100.0, plausible=(1.0, 3.0))
+_add("worsen_per_failure", 0.2, "probability per failed attempt", EST, U,
+     "Chance a dispute worsens one severity step after a failed attempt or a time-out.", low=0.0, high=1.0,
+     plausible=(0.05, 0.4))
+_add("trust_loss_per_failure", 0.05, "trust points per failed attempt", EST, U,
+     "Trust the party loses at each failed attempt or time-out.", low=0.0, high=1.0)
+_add("exit_per_failure", 0.1, "probability per failed attempt at zero trust", EST + " (anchors: ≈ 1 % of mediated "
+     "disputes go on to litigation)", U,
+     "Chance the party leaves the system after a failed attempt, times (1 − the party's trust); after a failure "
+     "at the top the party always leaves.", low=0.0, high=1.0, plausible=(0.03, 0.3))
+_EXIT_SPLIT = {  # (petition, arbitration, litigation) shares of parties who leave, by kind; the rest give up
+    CaseKind.NEIGHBOUR: (0.3, 0.0, 0.4), CaseKind.FAMILY: (0.1, 0.0, 0.6), CaseKind.PROPERTY: (0.3, 0.0, 0.4),
+    CaseKind.LABOUR: (0.2, 0.6, 0.1), CaseKind.COMMERCIAL: (0.05, 0.2, 0.6), CaseKind.PUBLIC_SERVICE: (0.3, 0.0, 0.05)}
+for _kind, _split in _EXIT_SPLIT.items():
+    for _exit, _share in zip(("petition", "arbitration", "litigation"), _split, strict=True):
+        _add(f"exit_{_exit}_share.{_kind.label}", _share, "share of parties who leave",
+             EST + (" (劳动仲裁 comes before a labour lawsuit)" if _kind is CaseKind.LABOUR and _exit == "arbitration"
+                    else ""), U,
+             f"Share of {_kind.label.replace('_', ' ')} parties leaving after a failure who go to "
+             f"{dict(petition='a petition (越级上访)', arbitration='arbitration', litigation='court')[_exit]}; "
+             "those who go nowhere give up (withdrawn).", low=0.0, high=1.0)
+
 # ---------------------------------------------------------------- disputes and requests arising
 _RATE = {CaseKind.NEIGHBOUR: 55.0, CaseKind.FAMILY: 25.0, CaseKind.PROPERTY: 30.0, CaseKind.LABOUR: 25.0,
-         CaseKind.COMMERCIAL: 20.0, CaseKind.PUBLIC_SERVICE: 173.5}
+         CaseKind.COMMERCIAL: 20.0, CaseKind.PUBLIC_SERVICE: 170.5}
 for _kind, _rate in _RATE.items():
     _add(f"dispute_rate_per_10k.{_kind.label}", _rate, "cases per 10,000 residents per year",
          (CALIBRATED + " to 20,000–25,000 requests a year (article)") if _kind is CaseKind.PUBLIC_SERVICE else
@@ -235,12 +352,8 @@ _VISIBILITY = {CaseKind.NEIGHBOUR: 0.8, CaseKind.FAMILY: 0.3, CaseKind.PROPERTY:
 for _kind, _visibility in _VISIBILITY.items():
     _add(f"visibility.{_kind.label}", _visibility, "0–1", EST, U,
          f"How visible a latent {_kind.label} case is to patrols and volunteers.", low=0.0, high=1.0)
-_add("patrol_find_per_day", 0.15, "probability per day", EST + " (anchors: 97.6 % of urban grid cases found by "
-     "patrol, Kunming)", U,
-     "Chance a full-time patrol of a 500-resident grid finds a given fully visible latent case in a day.",
-     low=0.0, high=1.0, plausible=(0.05, 0.3))
 _add("volunteer_find_per_day", 0.005, "probability per day", EST + ": a part-time volunteer (a few hours a week) "
-     "finds about 1/15 of what a grid worker's half-time patrol does (0.15 × 0.5)", U,
+     "finds a small fraction of what a grid worker's patrol does", U,
      "Chance one volunteer per 500 residents finds a given fully visible latent case in a day.",
      low=0.0, high=1.0, plausible=(0.0, 0.05))
 _add("report_per_day", 0.08, "probability per day", EST, U,
@@ -284,12 +397,12 @@ _add("civility_report_factor", 1.2, "multiplier", EST, U,
      plausible=(1.0, 1.5))
 
 # ---------------------------------------------------------------- handling
-_SERVICE_DAYS = {Level.GRID: 0.5, Level.COMMUNITY: 3.084, Level.SPECIALISED: 5.396, Level.TOWN: 7.709,
-                 Level.CITY: 11.56}
+_SERVICE_DAYS = {Level.COMMUNITY: 3.052, Level.SPECIALISED: 5.341, Level.TOWN: 7.63, Level.CITY: 11.44,
+                 Level.DEPARTMENT: 5.0}
 for _level, _days in _SERVICE_DAYS.items():
     _add(f"service_days.{_level.label}", _days, "mean days for a minor case",
-         EST + " (anchors: first visit within 8 hours)" if _level is Level.GRID else
-         CALIBRATED + ": mediations finish within their time limit (anchors: within one month)", U,
+         "docs/sources.md: 12345 orders handled in 5 working days (Shandong rule), closed in 6.8 days (Huaibei)"
+         if _level is Level.DEPARTMENT else CALIBRATED + ": mediations finish within their time limit (anchors: within one month)", U,
          f"Mean handling time at the {_level.label} level.", low=0.0001, high=3650.0,
          plausible=(0.5 * _days, 2.0 * _days))
 _add("service_factor.moderate", 1.5, "multiplier", EST, U, "Handling time of moderate cases relative to minor.",
@@ -303,14 +416,18 @@ _add("service_distribution", "lognormal", "distribution", EST, U, "Shape of hand
 _add("service_cv", 0.8, "coefficient of variation", EST, U, "Spread of lognormal handling times.",
      low=0.01, high=10.0)
 _SUCCESS = {  # (minor, moderate, major)
-    Level.GRID: (0.85, 0.50, 0.20), Level.COMMUNITY: (0.9815, 0.9555, 0.8888), Level.SPECIALISED: (0.9889, 0.9778, 0.9555),
-    Level.TOWN: (0.9852, 0.9703, 0.9444), Level.CITY: (0.9889, 0.9778, 0.9629),
+    Level.GRID: (0.85, 0.50, 0.20), Level.COMMUNITY: (0.9968, 0.9922, 0.9806), Level.SPECIALISED: (0.9981, 0.9961, 0.9922),
+    Level.TOWN: (0.9974, 0.9948, 0.9903), Level.CITY: (0.9981, 0.9961, 0.9935),
+    Level.DEPARTMENT: (0.97, 0.95, 0.90),
 }
 for _level, _probabilities in _SUCCESS.items():
     for _severity, _p in zip(Severity, _probabilities, strict=True):
         _add(f"success.{_level.label}.{_severity.label}", _p, "probability",
-             EST if _level is Level.GRID else CALIBRATED + " to mediation success 96.16 % (anchors: Shishi 2018)", U,
-             f"Chance a {_severity.label} case is resolved at the {_level.label} level.", low=0.0, high=1.0,
+             EST if _level is Level.GRID else "anchors: Beijing 12345 resolution 96.7 % (2024)"
+             if _level is Level.DEPARTMENT else CALIBRATED + " to mediation success 96.16 % per case (anchors: "
+             "Shishi 2018)", U,
+             f"Chance a {_severity.label} case is resolved at the {_level.label} level when the level holds the "
+             "authority it needs.", low=0.0, high=1.0,
              plausible=(max(0.0, _p - 0.1), min(1.0, _p + 0.03)))
 _add("volunteer_success", 0.8, "probability", EST, U, "Chance a volunteer's informal mediation works.",
      low=0.0, high=1.0)
@@ -332,7 +449,7 @@ _add("satisfaction_loss_per_escalation", 0.02, "probability per escalation", EST
      "推诿, is a common hotline complaint)", U, "Satisfaction lost each time a case is sent up a level.",
      low=0.0, high=1.0, plausible=(0.0, 0.05))
 
-del L, U, S, EST, CALIBRATED
+del L, U, S, EST, WORKLOAD, CALIBRATED
 
 PARAMS: Mapping[str, Param] = MappingProxyType(_REGISTRY)
 
@@ -390,6 +507,16 @@ class Params(Mapping[str, Value]):
 
 
 def _check_relations(values: Mapping[str, Value]) -> None:
+    for severity in Severity:
+        shares = [values[f"authority_share.{severity.label}.{level}"] for level in ("community", "town", "city")]
+        if sum(shares) > 1.0 + 1e-9:
+            raise ParamError(f"authority_share.{severity.label}",
+                             f"the community, town and city shares sum to {sum(shares):.6g}, more than 1")
+    for kind in CaseKind.labels():
+        exits = [values[f"exit_{name}_share.{kind}"] for name in ("petition", "arbitration", "litigation")]
+        if sum(exits) > 1.0 + 1e-9:
+            raise ParamError(f"exit_litigation_share.{kind}",
+                             f"petition, arbitration and litigation shares sum to {sum(exits):.6g}, more than 1")
     for group in SHARE_GROUPS:
         members = {name: value for name, value in values.items() if name.startswith(group + ".")}
         total = sum(members.values())

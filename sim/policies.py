@@ -1,9 +1,13 @@
 """Escalation rules: small strategy objects selected by name from scenario files.
 
-A rule answers two questions and nothing else: where a new case goes first, and where it
-goes after it fails or times out at a level. The model checks whether that level has any
-handler and, if not, asks again as if the level had been passed (``EndReason.NO_HANDLER``).
-``None`` means the case has nowhere left to go: it closes unresolved.
+A rule answers two questions and nothing else: where a case goes first once the dispatch
+centre has graded it, and where it goes after it fails or times out at a level. It sees the
+case as graded (severity and the level of authority it needs), which may be wrong. The model
+checks whether that level has any handler and, if not, asks again as if the level had been
+passed (``EndReason.NO_HANDLER``). ``None`` means the case has nowhere left to go.
+
+Public-service requests are not disputes: their track is the grid worker on the spot, then the
+responsible department (never a mediation committee).
 """
 
 from __future__ import annotations
@@ -11,22 +15,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
-from sim.enums import SPECIALISED_FIELD_OF_KIND, CaseKind, Channel, EndReason, Level, Severity
+from sim.enums import SPECIALISED_FIELD_OF_KIND, CaseKind, EndReason, Level, Severity
 
 
 @dataclass(frozen=True, slots=True)
 class CaseView:
-    """What a rule may see of a case."""
+    """What a rule may see of a case: its kind, and the dispatch centre's grade."""
 
     kind: CaseKind
     severity: Severity
-    channel: Channel
-    visited: tuple[Level, ...]
+    authority: Level  # the level of authority the centre judged the case to need
 
 
 def ladder(kind: CaseKind) -> tuple[Level, ...]:
     """The rungs a case of this kind climbs one at a time: the specialised committee
     sits between community and town, and only for the kinds it serves."""
+    if kind is CaseKind.PUBLIC_SERVICE:
+        return (Level.GRID, Level.DEPARTMENT)
     if kind in SPECIALISED_FIELD_OF_KIND:
         return (Level.GRID, Level.COMMUNITY, Level.SPECIALISED, Level.TOWN, Level.CITY)
     return (Level.GRID, Level.COMMUNITY, Level.TOWN, Level.CITY)
@@ -59,6 +64,8 @@ class ThreeLevel:
     _entry = {Severity.MINOR: Level.GRID, Severity.MODERATE: Level.COMMUNITY, Severity.MAJOR: Level.TOWN}
 
     def first_route(self, case: CaseView) -> Level:
+        if case.kind is CaseKind.PUBLIC_SERVICE:
+            return Level.GRID if case.severity is Severity.MINOR else Level.DEPARTMENT
         return self._entry[case.severity]
 
     def next_route(self, case: CaseView, level: Level, reason: EndReason) -> Level | None:
@@ -66,24 +73,27 @@ class ThreeLevel:
 
 
 class DirectDispatch:
-    """Graded direct dispatch (跨层级直达, article): the centre sends specialised kinds
-    (property, labour, commercial) of moderate or major severity straight to their
-    specialised committee and other major cases to the town; a major case that fails
-    below the city goes straight to the city."""
+    """Graded direct dispatch (跨层级直达, article): the centre sends each case straight to the
+    level of authority it graded the case to need (a specialised committee for its kinds when
+    the town's authority is needed; the department for public-service requests beyond the
+    grid); a major case that fails below the city goes straight to the city."""
 
     name = "direct_dispatch"
     title = "Graded direct dispatch to the right level"
     allows_skipping = True
 
     def first_route(self, case: CaseView) -> Level:
-        if case.severity is Severity.MINOR:
+        if case.authority is Level.GRID:
             return Level.GRID
-        if case.kind in SPECIALISED_FIELD_OF_KIND:
+        if case.kind is CaseKind.PUBLIC_SERVICE:
+            return Level.DEPARTMENT
+        if case.authority is Level.TOWN and case.kind in SPECIALISED_FIELD_OF_KIND:
             return Level.SPECIALISED
-        return Level.TOWN if case.severity is Severity.MAJOR else Level.COMMUNITY
+        return case.authority
 
     def next_route(self, case: CaseView, level: Level, reason: EndReason) -> Level | None:
-        if case.severity is Severity.MAJOR and level is not Level.CITY and reason is not EndReason.NO_HANDLER:
+        if (case.severity is Severity.MAJOR and case.kind is not CaseKind.PUBLIC_SERVICE and level is not Level.CITY
+                and reason is not EndReason.NO_HANDLER):
             return Level.CITY
         return next_rung(case.kind, level)
 

@@ -7,8 +7,9 @@ import pandas as pd
 
 from sim.enums import CaseKind, Channel, EndReason, Level, Outcome, Severity
 
-CASE_COLUMNS = ("case_id", "grid", "kind", "severity", "severity_arisen", "channel", "day_arisen", "day_reported",
-                "day_closed", "outcome", "level_resolved", "escalations", "satisfied", "party")
+CASE_COLUMNS = ("case_id", "grid", "kind", "severity", "severity_arisen", "authority", "channel", "day_arisen",
+                "day_reported", "day_closed", "outcome", "level_resolved", "escalations", "failures", "misgraded",
+                "satisfied", "party")
 
 
 def _labels(enum, codes: np.ndarray, missing: str = "") -> pd.Categorical:
@@ -26,6 +27,7 @@ def cases_frame(model) -> pd.DataFrame:
         "kind": _labels(CaseKind, book.column("kind")),
         "severity": _labels(Severity, book.column("severity")),
         "severity_arisen": _labels(Severity, book.column("severity_arisen")),
+        "authority": _labels(Level, book.column("authority")),
         "channel": _labels(Channel, book.column("channel")),
         "day_arisen": book.column("t_arisen"),
         "day_reported": book.column("t_reported"),
@@ -33,6 +35,9 @@ def cases_frame(model) -> pd.DataFrame:
         "outcome": _labels(Outcome, np.where(outcome == Outcome.NONE, -1, outcome)),
         "level_resolved": _labels(Level, book.column("level_resolved")),
         "escalations": book.column("escalations"),
+        "failures": book.column("failures"),
+        "misgraded": pd.array(np.where(book.column("misgraded") < 0, None, book.column("misgraded") == 1),
+                              dtype="boolean"),
         "satisfied": pd.array(np.where(satisfied < 0, None, satisfied == 1), dtype="boolean"),
         "party": book.column("party"),
     }, columns=list(CASE_COLUMNS))

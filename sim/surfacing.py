@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.authority import AuthorityTable
 from sim.cases import CaseBook
 from sim.enums import CaseKind, Channel, Severity
 from sim.params import Params
@@ -29,8 +30,9 @@ class Surfaced:
 
 
 class LatentPool:
-    def __init__(self, params: Params, population: Population, grid_community: np.ndarray):
-        self.population = population
+    def __init__(self, params: Params, population: Population, grid_community: np.ndarray,
+                 authority: AuthorityTable):
+        self.population, self.authority = population, authority
         self.grid_community = grid_community
         self.ids = np.zeros(0, dtype=np.int64)
         self.hazard_sum = np.zeros((0, len(Channel)))
@@ -57,10 +59,17 @@ class LatentPool:
         arisen = book.severity_arisen[ids]
         steps = np.where(arisen == Severity.MINOR, (age >= first).astype(np.int8) + (age >= first + second),
                          (age >= second).astype(np.int8))
-        book.severity[ids] = np.minimum(arisen + steps, Severity.MAJOR)
+        severity = np.minimum(arisen + steps, Severity.MAJOR).astype(np.int8)
+        worse = severity != book.severity[ids]
+        if worse.any():
+            changed = ids[worse]
+            book.severity[changed] = severity[worse]
+            book.authority[changed] = self.authority.needed(book.kind[changed], severity[worse],
+                                                            book.authority_u[changed], book.authority_up_u[changed])
 
     def hazards(self, book: CaseBook, patrol_per_grid: np.ndarray, volunteer_per_community: np.ndarray) -> np.ndarray:
-        """Hazard of each channel for each latent case today, shape (cases, channels)."""
+        """Hazard of each channel for each latent case today, shape (cases, channels).
+        ``patrol_per_grid``: the day's hazard per grid that patrol finds a fully visible case."""
         ids = self.ids
         grid, kind, severity, party = book.grid[ids], book.kind[ids], book.severity[ids], book.party[ids]
         visibility = self.visibility[kind]

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.enums import Level, PlaceKind
+from sim.model import HOURS_FIELDS
 from sim.params import PARAMS, ParamError
 from sim.scenario import SCENARIO_DIR, ScenarioError, list_scenarios, load_scenario
 
@@ -212,8 +213,11 @@ def daily_series(model) -> dict[str, np.ndarray]:
     daily = model.daily
     days = np.asarray(daily["day"], dtype=float) + 1  # the end of each day
     out = {"day": days}
-    for name in ("arisen", "reported", "closed", "satisfied", "worker_busy", "open"):
+    for name in ("arisen", "reported", "closed", "satisfied", "open", *HOURS_FIELDS):
         out[name] = np.asarray(daily[name], dtype=float)
+    hours = sum(out[name] for name in HOURS_FIELDS)
+    for name in HOURS_FIELDS:  # share of grid workers' hours that day
+        out[f"{name}_share"] = np.divide(out[name], hours, out=np.full(len(days), np.nan), where=hours > 0)
     for label in LEVEL_LABELS:
         out[f"open_{label}"] = np.asarray(daily[f"open_{label}"], dtype=float)
     closed = np.cumsum(out["closed"])
@@ -221,9 +225,6 @@ def daily_series(model) -> dict[str, np.ndarray]:
                                                out=np.full(len(days), np.nan), where=closed > 0)
     out["satisfaction_daily"] = np.divide(out["satisfied"], out["closed"], out=np.full(len(days), np.nan),
                                           where=out["closed"] > 0)
-    busy = out["worker_busy"]
-    kernel = min(7, len(busy)) or 1
-    out["worker_busy_7d"] = np.convolve(busy, np.ones(kernel) / kernel, mode="full")[: len(busy)] if len(busy) else busy
     # Share of resolved cases resolved at each level, cumulative up to each day.
     book = model.cases
     level = book.column("level_resolved")
@@ -244,6 +245,7 @@ def daily_series(model) -> dict[str, np.ndarray]:
 
 # What each chart plots: (title, y label, [(series, legend label, colour)], y max or None).
 LEVEL_COLOURS = {"grid": "#1b9e77", "community": "#d95f02", "specialised": "#7570b3", "town": "#e7298a",
+                 "department": "#a6761d", "dispatch": "#e6ab02",
                  "city": "#66a61e"}
 CHARTS = {
     "open_by_level": ("Open cases by level", "cases",
@@ -256,8 +258,10 @@ CHARTS = {
     "satisfaction": ("Satisfaction at follow-up", "share satisfied",
                      [("satisfaction_daily", "that day", "#bbbbbb"),
                       ("satisfaction_cumulative", "so far", "#d62728")], 1.0),
-    "utilisation": ("Grid-worker utilisation", "share of capacity busy",
-                    [("worker_busy", "daily", "#9ecae1"), ("worker_busy_7d", "7-day mean", "#08519c")], None),
+    "utilisation": ("Where grid workers' hours go", "share of the day's hours",
+                    [("hours_department_tasks_share", "department tasks", "#7f7f7f"),
+                     ("hours_orders_share", "orders", "#d62728"), ("hours_patrol_share", "patrol and visits", "#08519c"),
+                     ("hours_idle_share", "idle", "#c7c7c7")], 1.0),
 }
 
 

@@ -97,7 +97,7 @@ def test_reset_rebuilds_with_chosen_parameters(page):
     panel = page_text(page)
     assert "workers_per_10k 30" in panel and "rule direct_dispatch" in panel and "seed 7" in panel
     assert attr(svg(page, "grid-map"), "data-day") == "0"
-    assert "grid worker (181)" in svg(page, "grid-map")  # round(30 × 0.8622 × 70,000 / 10,000)
+    assert "grid worker (269)" in svg(page, "grid-map")  # round(30 × 0.8622 × 7) + round(14.6 × 0.8622 × 7) part-time
 
 
 def test_out_of_range_value_is_refused_with_a_message(page):

@@ -30,16 +30,23 @@ def test_run_writes_the_results_folder(tmp_path):
                 "workers_per_10k", "escalation_rule", "cases_arisen", "cases_reported", "cases_closed",
                 "cases_open", "closure_rate", "resolution_rate", "resolved_share_by_level", "escalated_share",
                 "days_to_close", "satisfaction_rate", "petitions", "cases_per_10k_per_year", "worker_utilisation",
-                "provenance"):
+                "days_from_arising", "closed_within_30_days_of_arising", "worker_hours", "utilisation", "outcomes",
+                "exits_per_10k", "mediation_success", "provenance"):
         assert key in summary, key
-    assert set(summary["resolved_share_by_level"]) == {"grid", "community", "specialised", "town", "city"}
-    assert set(summary["days_to_close"]) == {"mean", "median", "p90"}
+    assert set(summary["resolved_share_by_level"]) == {"grid", "community", "specialised", "town", "city",
+                                                       "department"}
+    assert set(summary["days_to_close"]) == set(summary["days_from_arising"]) == {"mean", "median", "p90"}
+    assert set(summary["worker_hours"]) == {"department_tasks", "orders", "patrol", "idle"}
+    assert abs(sum(summary["worker_hours"].values()) - 1) < 1e-9
+    assert summary["worker_utilisation"] == 1 - summary["worker_hours"]["idle"]
+    assert {"dispatch", "department", "town"} <= set(summary["utilisation"])
     assert summary["seed"] == 4 and summary["days"] == 90 and summary["workers_per_10k"] == 15
     assert summary["provenance"]["parameters"]["hotline_share"] == 0.5
     assert summary["provenance"]["git_commit"]
     cases = pd.read_csv(out / "cases.csv")
-    assert list(cases.columns) == ["case_id", "grid", "kind", "severity", "channel", "day_arisen", "day_reported",
-                                   "day_closed", "outcome", "level_resolved", "escalations", "satisfied"]
+    assert list(cases.columns) == ["case_id", "grid", "kind", "severity", "authority", "channel", "day_arisen",
+                                   "day_reported", "day_closed", "outcome", "level_resolved", "escalations",
+                                   "failures", "misgraded", "satisfied"]
     assert len(cases) == summary["cases_arisen"]
     assert cases["day_closed"].notna().sum() == summary["cases_closed"]
     daily = pd.read_csv(out / "daily.csv")

@@ -125,7 +125,7 @@ def test_morris_ranks_an_inert_parameter_last(tmp_path):
     from sim.policy.sensitivity import DUMMY, morris_stage
 
     ranking = morris_stage(tmp_path, factors={"dispute_rate_per_10k.public_service": None, "report_per_day": None,
-                                              "success.grid.minor": None, DUMMY: (30, 300)},
+                                              "handoff_days": None, DUMMY: (30, 300)},
                            outcomes=["closed_within_30_days", "days_to_close_mean"], trajectories=4, replications=1,
                            days=60, scale=0.01, workers=1)
     assert ranking["factor"].iloc[-1] == DUMMY

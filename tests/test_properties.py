@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.enums import CaseKind, Level
+from sim.enums import CaseKind, EndReason, Level
 from sim.model import GridGovernanceModel
 from sim.params import Params
 from sim.policies import RULES, ladder
@@ -17,7 +17,10 @@ configs = st.fixed_dictionaries({
     "mediators_per_10k": st.sampled_from([0.0, 1.0, 10.84, 30.0]),
     "escalation_rule": st.sampled_from(["three_level", "direct_dispatch", "bottom_up"]),
     "withdraw_per_day": st.sampled_from([0.0, 0.002, 0.05]),
-    "worker_caseload": st.integers(1, 4),
+    "part_time_workers_per_10k": st.sampled_from([0.0, 14.6]),
+    "department_hours_per_household_month": st.sampled_from([0.0, 0.4, 3.0]),
+    "triage_accuracy": st.sampled_from([0.5, 0.9, 1.0]),
+    "handoff_days": st.sampled_from([0.0, 1.0]),
     "mediator_caseload": st.integers(1, 6),
     "volunteers_per_10k": st.sampled_from([0.0, 73.83]),
     "dispute_rate_per_10k.public_service": st.sampled_from([190.0, 2000.0]),
@@ -52,7 +55,7 @@ def test_cases_are_conserved(config, seed):
     assert sum(daily["reported"]) == book.reported
     assert sum(daily["closed"]) == closed
     assert daily["open"][-1] == open_ and daily["latent"][-1] == latent
-    assert sum(daily[f"open_{level.label}"][-1] for level in Level) == open_
+    assert sum(daily[f"open_{level.label}"][-1] for level in Level) + daily["in_transit"][-1] == open_
     t_reported, t_closed = book.column("t_reported"), book.column("t_closed")
     assert np.all(np.isnan(t_closed[np.isnan(t_reported)]))  # nothing closes unreported
     assert np.all(book.column("t_arisen") <= np.nan_to_num(t_reported, nan=np.inf))
@@ -68,7 +71,9 @@ def test_no_case_skips_a_level_unless_its_rule_allows_it(config, seed):
     allows = RULES[params["escalation_rule"]].allows_skipping
     for case, visits in model.cases.case_visits.items():
         rungs = ladder(CaseKind(kinds[case]))
-        positions = [rungs.index(visit.level) for visit in visits]
+        graded = [i for i, visit in enumerate(visits) if visit.reason is EndReason.GRADED]
+        path = visits[graded[-1] + 1:] if graded else visits  # after the round trip of a misgrade, if any
+        positions = [rungs.index(visit.level) for visit in path if visit.level is not Level.DISPATCH]
         assert positions == sorted(set(positions))
         if not allows:
             # a rung is passed over only when it has no handler at all

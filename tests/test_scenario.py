@@ -46,7 +46,9 @@ def test_extends_and_tables(tmp_path):
     ("[service_days]\ntown = -1.0", "service_days.town", "at least"),
     ("[service_days]\nvillage = 1.0", "service_days.village", "unknown key"),
     ("[mediator_share]\ncity = 0.5", "mediator_share", "sum to 1"),
-    ("worker_caseload = 2.5", "worker_caseload", "whole number"),
+    ("mediator_caseload = 2.5", "mediator_caseload", "whole number"),
+    ("triage_accuracy = 0.3", "triage_accuracy", "at least 0.5"),
+    ("[exit_petition_share]\nlabour = 0.5", "exit_litigation_share.labour", "more than 1"),
 ])
 def test_bad_values_name_the_file_and_field(tmp_path, text, field, words):
     path = write(tmp_path / "bad.toml", text + "\n")

@@ -1,6 +1,6 @@
 """Command-line subcommands of the policy analysis; ``sim.cli`` registers them with ``add_parsers``.
 
-    python run.py staffing [EXPERIMENT_OR_SCENARIO] [--target "closed_within_30_days>=0.95,petitions_per_10k<=1"]
+    python run.py staffing [EXPERIMENT_OR_SCENARIO] [--target "closed_within_30_days_of_arising>=0.95,petitions_per_10k<=1"]
     python run.py sensitivity [--out DIR]
     python run.py discover [EXPERIMENT_OR_SWEEP_DIR] [--norm 18]
     python run.py report-policy OUTDIR
@@ -99,7 +99,7 @@ def add_parsers(subparsers) -> None:
 def _standard_args(parser) -> None:
     parser.add_argument("--target", action="append", default=[], metavar="OUTCOME>=X",
                         help="service standard criteria, comma-separated or repeated (default "
-                             "'closed_within_30_days>=0.95,petitions_per_10k<=1'); outcomes: sim.metrics.flat_outcomes, "
+                             "'closed_within_30_days_of_arising>=0.95,petitions_per_10k<=1'); outcomes: sim.metrics.flat_outcomes, "
                              "closed_within_N_days, mean_wait_days")
 
 

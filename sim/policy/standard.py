@@ -22,7 +22,7 @@ import numpy as np
 
 from sim.scenario import ScenarioError
 
-DEFAULT_STANDARD = "closed_within_30_days>=0.95,petitions_per_10k<=1"
+DEFAULT_STANDARD = "closed_within_30_days_of_arising>=0.95,petitions_per_10k<=1"
 WARM_UP_DAYS = 20.0
 _DERIVED = re.compile(r"^closed_within_(\d+)_days$")
 _CRITERION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|≥|≤)\s*([-+0-9.eE]+)\s*$")

@@ -1,0 +1,173 @@
+"""The mechanisms through which the two levers act: grid workers' hours, the dispatch centre's
+grading, authority by level and the cost of a failed attempt."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import small
+from sim.api import run
+from sim.enums import AUTHORITY_RANK, EXITS, Level, Outcome, WorkerActivity
+from sim.model import GridGovernanceModel
+from sim.policies import make_rule
+
+
+# ---------------------------------------------------------------- grid workers' hours
+@pytest.mark.parametrize("overrides", [
+    {},  # the baseline
+    {"workers_per_10k": 2.0, "part_time_workers_per_10k": 0.0},  # department tasks take every hour
+    {"workers_per_10k": 60.0, "patrol_saturation_visits_per_week": 0.1},  # patrol saturates: idle hours
+    {"workers_per_10k": 1.0, "part_time_workers_per_10k": 0.0, "department_hours_per_household_month": 0.0,
+     "order_hours.public_service": 30.0, "order_hours.neighbour": 30.0},  # orders take every hour
+])
+def test_hours_used_never_exceed_hours_available_per_worker_per_week(overrides):
+    model = GridGovernanceModel(small(days=63, scale=0.02, **overrides).params, seed=3)
+    model.run()
+    weekly = model.worktime.weekly()
+    assert weekly.shape == (9, len(model.workers), len(WorkerActivity))
+    budget = np.array([worker.weekly_hours for worker in model.workers])
+    assert (weekly >= -1e-9).all()
+    assert (weekly.sum(axis=2) <= budget + 1e-9).all()
+    assert np.allclose(weekly.sum(axis=2), budget)  # every hour is accounted for, idle included
+    shares = run(small(days=63, scale=0.02, **overrides), seed=3).summary["worker_hours"]
+    assert math.isclose(sum(shares.values()), 1.0)
+
+
+def test_department_tasks_come_first_then_orders_then_patrol():
+    few = GridGovernanceModel(small(days=28, scale=0.02, workers_per_10k=2.0, part_time_workers_per_10k=0.0).params,
+                              seed=1)
+    few.run()
+    hours = few.worktime.weekly().sum(axis=(0, 1))
+    assert hours[WorkerActivity.DEPARTMENT_TASKS] > 0.99 * hours.sum()  # nothing left for orders or patrol
+    assert few.worktime.department_done_hours_week < few.worktime.department_demand_hours_week
+    assert all(worker.capacity == 0 for worker in few.workers)  # no order time: the grid level has no handler
+    assert (few.worktime.patrol_hazard == 0).all()
+
+
+def test_orders_queue_when_hours_run_out():
+    busy = small(days=90, scale=0.02, workers_per_10k=1.0, part_time_workers_per_10k=0.0, volunteer_caseload=0,
+                 department_hours_per_household_month=0.0, **{"order_hours.public_service": 30.0,
+                                                              "order_hours.neighbour": 30.0})
+    visits = run(busy, seed=2).visits
+    grid = visits[(visits["level"] == "grid") & visits["day_started"].notna()]
+    waited = grid["day_started"] - grid["day_entered"]
+    assert (waited > 0).mean() > 0.3
+    calm = run(small(days=90, scale=0.02), seed=2).visits
+    calm_grid = calm[(calm["level"] == "grid") & calm["day_started"].notna()]
+    assert (calm_grid["day_started"] - calm_grid["day_entered"]).mean() < waited.mean()
+
+
+# ---------------------------------------------------------------- the dispatch centre
+def test_a_misgraded_case_pays_its_round_trip():
+    config = small(days=150, scale=0.05, escalation_rule="direct_dispatch", triage_accuracy=0.5, handoff_days=2.0,
+                   screening_days=0.5)
+    result = run(config, seed=4)
+    book, visits = result.model.cases, result.visits
+    rule = make_rule("direct_dispatch")
+    returned = visits[visits["end"] == "returned"]
+    assert len(returned) > 30
+    for row in returned.itertuples():
+        path = visits[visits["case_id"] == row.case_id].reset_index(drop=True)
+        at = path.index[(path["end"] == "returned")][0]
+        assert book.misgraded[row.case_id] == 1
+        assert path.at[at - 1, "level"] == "dispatch" and path.at[at - 1, "end"] == "graded"
+        assert math.isclose(row.day_left - row.day_started, 0.5)  # screened, not handled
+        if at + 1 < len(path):  # back at the centre after the hand-off, graded again, sent right
+            assert path.at[at + 1, "level"] == "dispatch"
+            assert math.isclose(path.at[at + 1, "day_entered"] - row.day_left, 2.0)
+        if at + 2 < len(path):
+            right = rule.first_route(result.model.flow.true_view(row.case_id))
+            assert path.at[at + 2, "level"] == right.label
+    correct = run(small(days=150, scale=0.05, escalation_rule="direct_dispatch", triage_accuracy=1.0), seed=4)
+    assert (correct.visits["end"] == "returned").sum() == 0
+    assert correct.summary["misgraded_share"] == 0
+
+
+def test_grading_accuracy_is_the_share_graded_right():
+    misgraded = run(small(days=200, scale=0.05, triage_accuracy=0.7), seed=6).model.cases.column("misgraded")
+    graded = misgraded[misgraded >= 0]
+    share = (graded == 1).mean()
+    assert abs(share - 0.3) < 4 * math.sqrt(0.3 * 0.7 / len(graded))
+
+
+# ---------------------------------------------------------------- authority and what failing costs
+def test_a_case_needing_town_authority_is_resolved_below_the_town_only_at_the_set_probability():
+    p_below = 0.3
+    result = run(small(days=365, scale=0.25, escalation_rule="bottom_up", success_below_authority=p_below), seed=5)
+    book, visits = result.model.cases, result.visits
+    steady = book.column("severity") == book.column("severity_arisen")  # needed level never changed
+    needs_town = np.flatnonzero(steady & (book.column("authority") == Level.TOWN))
+    attempts = visits[visits["case_id"].isin(needs_town) & visits["level"].isin(["grid", "community"])
+                      & visits["end"].isin(["resolved", "failed"])]
+    n = len(attempts)
+    assert n > 200
+    share = (attempts["end"] == "resolved").mean()
+    assert abs(share - p_below) < 4 * math.sqrt(p_below * (1 - p_below) / n), (share, n)
+    at_town = visits[visits["case_id"].isin(needs_town) & visits["level"].isin(["town", "specialised"])
+                     & visits["end"].isin(["resolved", "failed"])]
+    assert (at_town["end"] == "resolved").mean() > 0.85  # with the authority, the level's own rate
+
+
+def test_local_knowledge_keeps_neighbour_disputes_at_the_lower_levels():
+    model = GridGovernanceModel(small(days=1).params, seed=1)
+    flow, book = model.flow, model.cases
+    town, community = model.organisation.town_pools[0], model.organisation.community_pools[0]
+    case = 0
+    book.kind[case], book.severity[case], book.authority[case] = 0, 0, int(Level.GRID)  # a minor neighbour dispute
+    assert flow.success_chance(case, community) > flow.success_chance(case, town)
+    book.kind[case] = 3  # labour: no local-knowledge penalty at the town
+    assert flow.success_chance(case, town) == model.params["success.town.minor"]
+
+
+def test_every_failed_attempt_may_end_in_an_exit_and_costs_trust():
+    sure = run(small(days=120, scale=0.05, exit_per_failure=1.0, success_below_authority=0.0,
+                     **{"initial_trust.registered": 0.0, "initial_trust.migrant": 0.0}), seed=2)
+    cases = sure.cases[sure.cases["day_closed"].notna()]
+    failed = cases[cases["failures"] > 0]
+    assert len(failed) > 50
+    assert (failed["failures"] == 1).all()  # at zero trust, the first failure is the last
+    assert failed["outcome"].isin(["litigation", "arbitration", "petition", "withdrawn"]).all()
+    assert (failed["escalations"] == 0).all()
+    patient = run(small(days=120, scale=0.05, exit_per_failure=0.0), seed=2).summary
+    assert patient["outcomes"]["resolved"] > run(small(days=120, scale=0.05), seed=2).summary["outcomes"]["resolved"] - 5
+
+
+def test_outcomes_add_up_per_case():
+    result = run(small(days=200, scale=0.05, triage_accuracy=0.6, escalation_rule="bottom_up"), seed=8)
+    summary, book = result.summary, result.model.cases
+    outcome = book.column("outcome")
+    closed = ~np.isnan(book.column("t_closed"))
+    assert (outcome[closed] != Outcome.NONE).all() and (outcome[~closed] == Outcome.NONE).all()
+    assert sum(summary["outcomes"].values()) == summary["cases_closed"]
+    assert summary["exits"] == sum(summary["outcomes"][o.label] for o in EXITS)
+    assert summary["outcomes"]["resolved"] == round(summary["resolution_rate"] * summary["cases_closed"])
+    days_from_arising = result.cases["day_closed"] - result.cases["day_arisen"]
+    days_to_close = result.cases["day_closed"] - result.cases["day_reported"]
+    assert (days_from_arising.dropna() >= days_to_close.dropna()).all()
+    assert summary["days_from_arising"]["mean"] > summary["days_to_close"]["mean"]
+    assert (book.column("level_resolved")[outcome == Outcome.RESOLVED] >= 0).all()
+    resolved_at = book.column("level_resolved")[outcome == Outcome.RESOLVED]
+    assert not np.isin(resolved_at, [Level.DISPATCH]).any()
+
+
+def test_a_higher_level_holds_at_least_the_authority_of_a_lower_one():
+    ladder = [Level.GRID, Level.COMMUNITY, Level.TOWN, Level.CITY]
+    ranks = [AUTHORITY_RANK[level] for level in ladder]
+    assert ranks == sorted(ranks) and len(set(ranks)) == len(ranks)
+
+
+# ---------------------------------------------------------------- common random numbers
+ARISING = ["case_id", "grid", "kind", "severity_arisen", "day_arisen", "party"]
+
+
+def test_the_same_disputes_arise_whatever_the_rule_staffing_or_grading():
+    base = run(small(days=90), seed=9)
+    needs = base.model.cases.column("authority_u")
+    for overrides in ({"escalation_rule": "bottom_up"}, {"escalation_rule": "direct_dispatch"},
+                      {"workers_per_10k": 6.0}, {"workers_per_10k": 30.0}, {"triage_accuracy": 0.6},
+                      {"part_time_workers_per_10k": 0.0}, {"dispatch_staff_per_10k": 0.1}):
+        other = run(small(days=90, **overrides), seed=9)
+        pd.testing.assert_frame_equal(base.cases[ARISING], other.cases[ARISING], obj=str(overrides))
+        assert (other.model.cases.column("authority_u") == needs).all()
