@@ -29,7 +29,7 @@ An experiment file is TOML (see experiments/README.md for the full format)::
     "success.grid.minor" = {low = 0.7, high = 0.9, levels = 3}
 
     [fixed]                     # any parameter held at one value for every run
-    patrol_share = 0.6
+    part_time_hours_share = 0.6
 
 Everything is checked on load; anything wrong raises ``SweepError`` naming the file and the
 field, before any output folder is created.
