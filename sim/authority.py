@@ -15,6 +15,13 @@ import numpy as np
 from sim.enums import AUTHORITY_LEVELS, CaseKind, Level, Severity
 from sim.params import Params
 
+PUBLIC_SERVICE_AUTHORITY = (Level.GRID, Level.DEPARTMENT)  # on the spot, or the responsible department
+
+
+def authority_rungs(kind: CaseKind) -> tuple[Level, ...]:
+    """The levels of authority a case of this kind may need, lowest first."""
+    return PUBLIC_SERVICE_AUTHORITY if kind is CaseKind.PUBLIC_SERVICE else AUTHORITY_LEVELS
+
 
 class AuthorityTable:
     def __init__(self, params: Params):
@@ -36,7 +43,8 @@ class AuthorityTable:
         rung = np.minimum(rung + (np.asarray(u_up) < self.up_share[kind]), len(AUTHORITY_LEVELS) - 1)
         level = self.levels[rung]
         public = kind == CaseKind.PUBLIC_SERVICE
-        level[public] = np.where(np.asarray(u)[public] < self.department_share, Level.DEPARTMENT, Level.GRID)
+        on_spot, department = PUBLIC_SERVICE_AUTHORITY
+        level[public] = np.where(np.asarray(u)[public] < self.department_share, department, on_spot)
         return level
 
     def needed_one(self, kind: int, severity: int, u: float, u_up: float) -> Level:

@@ -137,7 +137,6 @@ class EndReason(_Named):
     NO_HANDLER = 4  # the level has no capacity at all (e.g. zero staff)
     RETURNED = 5  # misgraded: sent back to the dispatch centre by the level it reached
     GRADED = 6  # left the dispatch centre graded and assigned
-    EXITED = 7  # the party left for court, arbitration or a petition after a failed attempt
 
 
 class WorkerActivity(_Named):

@@ -29,11 +29,10 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 from sim.agents import GridWorker, Handler
-from sim.authority import AuthorityTable
+from sim.authority import AuthorityTable, authority_rungs
 from sim.cases import (E_WITHDRAW, MAX_VISITS, U_EXIT, U_EXIT_KIND, U_GRADE, U_GRADE_DIRECTION, U_SATISFACTION,
                        U_SERVICE, U_SUCCESS, U_WORSEN, CaseBook, Visit)
-from sim.enums import (AUTHORITY_LEVELS, AUTHORITY_RANK, CaseKind, Channel, EndReason, Level, Outcome, Severity,
-                       SpecialisedField)
+from sim.enums import AUTHORITY_RANK, CaseKind, Channel, EndReason, Level, Outcome, Severity, SpecialisedField
 from sim.params import Params
 from sim.policies import CaseView, EscalationRule
 from sim.population import Population
@@ -112,7 +111,6 @@ class CaseFlow:
         self.closed_today = self.resolved_today = self.satisfied_today = self.exits_today = 0
         self.time_limit = [params.get(f"time_limit_days.{level.label}", 0.0) for level in Level]
         factor = [1.0, params["service_factor.moderate"], params["service_factor.major"]]
-        self.severity_factor = factor
         self.service_mean = [[params.get(f"service_days.{level.label}", math.nan) * f for f in factor]
                              for level in Level]
         self.order_hours = [[params[f"order_hours.{kind.label}"] * f for f in factor] for kind in CaseKind]
@@ -456,9 +454,6 @@ class CaseFlow:
 def _shifted(kind: CaseKind, severity: int, authority: int, step: int) -> tuple[int, int]:
     """A grade one step lower (step −1) or higher (+1) than (severity, authority), clipped."""
     graded_severity = min(max(severity + step, Severity.MINOR), Severity.MAJOR)
-    if kind is CaseKind.PUBLIC_SERVICE:
-        rungs: tuple[Level, ...] = (Level.GRID, Level.DEPARTMENT)
-    else:
-        rungs = AUTHORITY_LEVELS
+    rungs = authority_rungs(kind)
     position = min(max(rungs.index(Level(authority)) + step, 0), len(rungs) - 1)
     return graded_severity, int(rungs[position])

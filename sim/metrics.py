@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.arrivals import DAYS_PER_YEAR
-from sim.enums import EXITS, MEDIATION_LEVELS, CaseKind, Channel, Level, Outcome
+from sim.enums import EXITS, MEDIATION_LEVELS, CaseKind, Channel, EndReason, Level, Outcome
 
 # The outcomes researchers compare and sweep, with what "better" means.
 MAIN_OUTCOMES = {
@@ -55,7 +55,7 @@ def summarise(model) -> dict:
     resolved_disputes = resolved & dispute
     local = np.isin(level_resolved, (Level.GRID, Level.COMMUNITY)) & resolved_disputes
     satisfied = book.column("satisfied")
-    mediated = _mediated(model)
+    mediated = mediated_cases(model)
     mediation_ended = mediated & closed & (outcome != Outcome.WITHDRAWN)
     org = model.organisation
     hours = model.worktime.shares()
@@ -103,11 +103,13 @@ def summarise(model) -> dict:
     }
 
 
-def _mediated(model) -> np.ndarray:
-    """Cases a people's-mediation committee took up (a mediation visit that started)."""
+def mediated_cases(model) -> np.ndarray:
+    """Per case: did a people's-mediation committee take it up (a mediation visit that started
+    and was not just the screening of a misgraded case sent back)?"""
     taken = np.zeros(model.cases.size, dtype=bool)
     for visit in model.cases.visit_log:
-        if visit.level in MEDIATION_LEVELS and visit.t_started == visit.t_started:  # started (not NaN)
+        if (visit.level in MEDIATION_LEVELS and visit.t_started == visit.t_started  # started (not NaN)
+                and visit.reason is not EndReason.RETURNED):
             taken[visit.case] = True
     return taken
 

@@ -303,7 +303,7 @@ for _kind, _split in _EXIT_SPLIT.items():
 
 # ---------------------------------------------------------------- disputes and requests arising
 _RATE = {CaseKind.NEIGHBOUR: 55.0, CaseKind.FAMILY: 25.0, CaseKind.PROPERTY: 30.0, CaseKind.LABOUR: 25.0,
-         CaseKind.COMMERCIAL: 20.0, CaseKind.PUBLIC_SERVICE: 170.5}
+         CaseKind.COMMERCIAL: 20.0, CaseKind.PUBLIC_SERVICE: 172.0}
 for _kind, _rate in _RATE.items():
     _add(f"dispute_rate_per_10k.{_kind.label}", _rate, "cases per 10,000 residents per year",
          (CALIBRATED + " to 20,000–25,000 requests a year (article)") if _kind is CaseKind.PUBLIC_SERVICE else
@@ -397,7 +397,7 @@ _add("civility_report_factor", 1.2, "multiplier", EST, U,
      plausible=(1.0, 1.5))
 
 # ---------------------------------------------------------------- handling
-_SERVICE_DAYS = {Level.COMMUNITY: 3.052, Level.SPECIALISED: 5.341, Level.TOWN: 7.63, Level.CITY: 11.44,
+_SERVICE_DAYS = {Level.COMMUNITY: 2.947, Level.SPECIALISED: 5.158, Level.TOWN: 7.369, Level.CITY: 11.05,
                  Level.DEPARTMENT: 5.0}
 for _level, _days in _SERVICE_DAYS.items():
     _add(f"service_days.{_level.label}", _days, "mean days for a minor case",
@@ -416,8 +416,8 @@ _add("service_distribution", "lognormal", "distribution", EST, U, "Shape of hand
 _add("service_cv", 0.8, "coefficient of variation", EST, U, "Spread of lognormal handling times.",
      low=0.01, high=10.0)
 _SUCCESS = {  # (minor, moderate, major)
-    Level.GRID: (0.85, 0.50, 0.20), Level.COMMUNITY: (0.9968, 0.9922, 0.9806), Level.SPECIALISED: (0.9981, 0.9961, 0.9922),
-    Level.TOWN: (0.9974, 0.9948, 0.9903), Level.CITY: (0.9981, 0.9961, 0.9935),
+    Level.GRID: (0.85, 0.50, 0.20), Level.COMMUNITY: (0.9245, 0.8184, 0.5462), Level.SPECIALISED: (0.9547, 0.9094, 0.8184),
+    Level.TOWN: (0.9396, 0.8788, 0.7731), Level.CITY: (0.9547, 0.9094, 0.8486),
     Level.DEPARTMENT: (0.97, 0.95, 0.90),
 }
 for _level, _probabilities in _SUCCESS.items():

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import small
 from sim.api import run
-from sim.enums import AUTHORITY_RANK, EXITS, Level, Outcome, WorkerActivity
+from sim.enums import EXITS, CaseKind, Level, Outcome, Severity, WorkerActivity
 from sim.model import GridGovernanceModel
 from sim.policies import make_rule
 
@@ -23,16 +23,15 @@ from sim.policies import make_rule
      "order_hours.public_service": 30.0, "order_hours.neighbour": 30.0},  # orders take every hour
 ])
 def test_hours_used_never_exceed_hours_available_per_worker_per_week(overrides):
-    model = GridGovernanceModel(small(days=63, scale=0.02, **overrides).params, seed=3)
-    model.run()
+    result = run(small(days=63, scale=0.02, **overrides), seed=3)
+    model = result.model
     weekly = model.worktime.weekly()
     assert weekly.shape == (9, len(model.workers), len(WorkerActivity))
     budget = np.array([worker.weekly_hours for worker in model.workers])
     assert (weekly >= -1e-9).all()
     assert (weekly.sum(axis=2) <= budget + 1e-9).all()
     assert np.allclose(weekly.sum(axis=2), budget)  # every hour is accounted for, idle included
-    shares = run(small(days=63, scale=0.02, **overrides), seed=3).summary["worker_hours"]
-    assert math.isclose(sum(shares.values()), 1.0)
+    assert math.isclose(sum(result.summary["worker_hours"].values()), 1.0)
 
 
 def test_department_tasks_come_first_then_orders_then_patrol():
@@ -68,6 +67,7 @@ def test_a_misgraded_case_pays_its_round_trip():
     rule = make_rule("direct_dispatch")
     returned = visits[visits["end"] == "returned"]
     assert len(returned) > 30
+    checked = 0
     for row in returned.itertuples():
         path = visits[visits["case_id"] == row.case_id].reset_index(drop=True)
         at = path.index[(path["end"] == "returned")][0]
@@ -77,9 +77,11 @@ def test_a_misgraded_case_pays_its_round_trip():
         if at + 1 < len(path):  # back at the centre after the hand-off, graded again, sent right
             assert path.at[at + 1, "level"] == "dispatch"
             assert math.isclose(path.at[at + 1, "day_entered"] - row.day_left, 2.0)
-        if at + 2 < len(path):
+        if at + 2 < len(path) and book.failures[row.case_id] == 0:  # its grade has not moved since
             right = rule.first_route(result.model.flow.true_view(row.case_id))
             assert path.at[at + 2, "level"] == right.label
+            checked += 1
+    assert checked > 20
     correct = run(small(days=150, scale=0.05, escalation_rule="direct_dispatch", triage_accuracy=1.0), seed=4)
     assert (correct.visits["end"] == "returned").sum() == 0
     assert correct.summary["misgraded_share"] == 0
@@ -115,9 +117,9 @@ def test_local_knowledge_keeps_neighbour_disputes_at_the_lower_levels():
     flow, book = model.flow, model.cases
     town, community = model.organisation.town_pools[0], model.organisation.community_pools[0]
     case = 0
-    book.kind[case], book.severity[case], book.authority[case] = 0, 0, int(Level.GRID)  # a minor neighbour dispute
+    book.kind[case], book.severity[case], book.authority[case] = CaseKind.NEIGHBOUR, Severity.MINOR, Level.GRID
     assert flow.success_chance(case, community) > flow.success_chance(case, town)
-    book.kind[case] = 3  # labour: no local-knowledge penalty at the town
+    book.kind[case] = CaseKind.LABOUR  # no local-knowledge penalty at the town
     assert flow.success_chance(case, town) == model.params["success.town.minor"]
 
 
@@ -130,8 +132,18 @@ def test_every_failed_attempt_may_end_in_an_exit_and_costs_trust():
     assert (failed["failures"] == 1).all()  # at zero trust, the first failure is the last
     assert failed["outcome"].isin(["litigation", "arbitration", "petition", "withdrawn"]).all()
     assert (failed["escalations"] == 0).all()
-    patient = run(small(days=120, scale=0.05, exit_per_failure=0.0), seed=2).summary
-    assert patient["outcomes"]["resolved"] > run(small(days=120, scale=0.05), seed=2).summary["outcomes"]["resolved"] - 5
+
+
+def test_without_exits_after_failures_parties_leave_only_after_failing_at_the_top():
+    result = run(small(days=365, scale=0.2, exit_per_failure=0.0), seed=2)
+    cases, visits = result.cases, result.visits
+    left = cases.loc[cases["outcome"].isin(["litigation", "arbitration", "petition"]), "case_id"]
+    assert len(left) > 20
+    last = visits[visits["case_id"].isin(left)].groupby("case_id").tail(1)
+    assert last["end"].isin(["failed", "timed_out"]).all()
+    top = {"public_service": "department"}  # every other kind's ladder ends at the city
+    kinds = cases.set_index("case_id").loc[last["case_id"], "kind"].astype(str)
+    assert (last["level"].astype(str).to_numpy() == [top.get(kind, "city") for kind in kinds]).all()
 
 
 def test_outcomes_add_up_per_case():
@@ -150,12 +162,6 @@ def test_outcomes_add_up_per_case():
     assert (book.column("level_resolved")[outcome == Outcome.RESOLVED] >= 0).all()
     resolved_at = book.column("level_resolved")[outcome == Outcome.RESOLVED]
     assert not np.isin(resolved_at, [Level.DISPATCH]).any()
-
-
-def test_a_higher_level_holds_at_least_the_authority_of_a_lower_one():
-    ladder = [Level.GRID, Level.COMMUNITY, Level.TOWN, Level.CITY]
-    ranks = [AUTHORITY_RANK[level] for level in ladder]
-    assert ranks == sorted(ranks) and len(set(ranks)) == len(ranks)
 
 
 # ---------------------------------------------------------------- common random numbers
