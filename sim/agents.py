@@ -1,7 +1,9 @@
-"""The four kinds of agents.
+"""The agents: the design's four kinds (residents, grid workers, volunteers, mediators) and
+the staff of the systems around them (dispatch clerks, department officers, stationed
+cadres, pilot-zone desk staff).
 
-Grid workers, volunteers and mediators are few (thousands at full scale) and are real Mesa
-agents fixed to a cell of the grid network. Residents are many (700,000): their state lives
+All but residents are few (thousands at full scale) and are real Mesa agents fixed to a cell
+of the grid network. Residents are many (700,000): their state lives
 in arrays (``sim.population``) and is driven by events, never stepped; a ``Resident`` agent
 is the face of one row of those arrays, made on demand by ``model.resident(index)``.
 """
@@ -77,10 +79,11 @@ class Volunteer(Handler):
 
     level = Level.GRID
 
-    def __init__(self, model, cell, capacity: int, community: int, role: VolunteerRole):
+    def __init__(self, model, cell, capacity: int, community: int, role: VolunteerRole, resident: int):
         super().__init__(model, cell, capacity)
         self.community = community
         self.role = role
+        self.resident = resident  # the population row of the resident who volunteers
         self.cases_found = 0
 
 
@@ -131,3 +134,25 @@ class Resident(FixedAgent):
     def cases(self) -> list[int]:
         """Ids of the cases this resident has been party to."""
         return self.model.cases.cases_of_party(self.index)
+
+
+class StationedCadre(FixedAgent):
+    """A section-level cadre of a city department stationed in a community (挂居蹲点): gives a
+    few hours a week (more in an emergency) to bring the department's authority to the
+    community's mediations (``sim.cadres``)."""
+
+    def __init__(self, model: GridGovernanceModel, cell, community: int):
+        super().__init__(model)
+        self.cell = cell
+        self.community = community  # the cases it joined are counted per community (CadreHours.joined)
+
+
+class ZoneOfficer(Handler):
+    """A member of a three-zone pilot's one-stop desk (片区党委): mediates the zone's labour and
+    commercial disputes on site, as its specialised rung."""
+
+    level = Level.SPECIALISED
+
+    def __init__(self, model, cell, capacity: int, zone: int):
+        super().__init__(model, cell, capacity)
+        self.zone = zone

@@ -5,11 +5,15 @@ Start it with ``solara run sim/app.py`` or ``python -c "from sim.app import serv
 
 - The grid map is drawn from the city's fixed layout (``model.city.layout``), never a spring
   layout: towns as discs, communities inside them, responsibility grids as dots coloured by a
-  chosen measure, grid workers (squares) and mediator committees (diamonds) where they work.
+  chosen measure, grid workers (squares) and mediator committees (diamonds) where they work;
+  big-Party-committee communities (red outline), three-zone pilot grids (purple rings),
+  stationed cadres (stars), basic and upgraded centres (grey and green triangles), with a legend.
   Hover any dot or symbol for its details; the "Grid details" picker shows one grid in full.
 - Charts (open cases by level, case flow, share resolved by level, satisfaction, worker
   utilisation) redraw after every step.
-- The "Model Parameters" controls are built from ``sim.params.PARAMS`` (``viz_data.model_params_spec``);
+- The "Model Parameters" controls are built from ``sim.params.PARAMS`` (``viz_data.model_params_spec``):
+  every lever (staffing, rule, committees, cadres, big Party committees, pilot zones, centres,
+  civility points, the platform …) and the run size;
   values are checked with the registry when Reset builds the model, and a bad value is refused
   with a message on the page (the model keeps the scenario's value).
 - Downloads: the run's summary (JSON, as ``run.py`` writes it) and PNGs of the map and charts.
@@ -25,7 +29,7 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from sim.model import GridGovernanceModel
-from sim.viz_data import (CHARTS, DEFAULT_SCALE, DEFAULT_SEED, MEASURES, SCENARIO_VALUE, check_settings,
+from sim.viz_data import (CHARTS, DEFAULT_SCALE, DEFAULT_SEED, MEASURES, check_settings,
                           daily_series, grid_details, grid_measures, model_params_spec, run_summary,
                           summary_json)
 from sim.viz_svg import line_chart_svg, map_svg
@@ -40,14 +44,13 @@ class VizModel(GridGovernanceModel):
     kept in ``refused`` for the page to show; user input never raises here.
     """
 
-    def __init__(self, scenario_file: str = "shishi_baseline", workers_per_10k: object = "",
-                 escalation_rule: object = SCENARIO_VALUE, volunteers_per_10k: object = "",
-                 scale: object = f"{DEFAULT_SCALE:g}", seed: object = str(DEFAULT_SEED), scenario=None, **_ignored):
+    def __init__(self, scenario_file: str = "shishi_baseline", seed: object = str(DEFAULT_SEED), scenario=None,
+                 **controls: object):
         # ``scenario`` is the Mesa scenario object SolaraViz passes on reset; the model's
-        # scenario here is the file named by ``scenario_file``.
-        settings = check_settings(scenario_file, seed, workers_per_10k=workers_per_10k,
-                                  escalation_rule=escalation_rule, volunteers_per_10k=volunteers_per_10k,
-                                  scale=scale)
+        # scenario here is the file named by ``scenario_file``. ``controls`` are the page's
+        # parameter inputs (``PARAM_CONTROLS``); any other keyword is refused with a message.
+        controls.setdefault("scale", f"{DEFAULT_SCALE:g}")
+        settings = check_settings(scenario_file, seed, **controls)
         loaded = settings.load()
         super().__init__(loaded.params, seed=settings.seed, scenario=loaded.name)
         self.viz_scenario = loaded
@@ -101,7 +104,8 @@ def RunPanel(model, day: int):
         solara.Markdown(f"**{scenario.name}**: {scenario.purpose or ''}  \n"
                         f"Day **{model.day}** · seed {model.seed} · scale {model.params['scale']:g} "
                         f"({model.population.size:,} residents, {model.city.grids} grids, {len(model.workers)} "
-                        f"grid workers, {len(model.volunteers)} volunteers, {len(model.mediators)} mediators) · "
+                        f"grid workers, {len(model.volunteers)} volunteers, {len(model.mediators)} mediators, "
+                        f"{len(model.cadres)} stationed cadres) · "
                         f"workers_per_10k {model.params['workers_per_10k']:g} · "
                         f"volunteers_per_10k {model.params['volunteers_per_10k']:g} · "
                         f"rule {model.params['escalation_rule']}")

@@ -1,7 +1,9 @@
 """Cases arise latent in grids: Poisson counts per grid and kind, drawn for a whole day at once.
 
-All draws here come from the world stream and depend only on the city and the day, never
-on policy, so every policy run on one seed meets the same disputes (common random numbers).
+The disputes themselves (counts, times, severities, parties, needed authority, surfacing
+clocks) come from the world stream, and each case's own uniforms for its handling from the
+handling stream; both depend only on the city and the day, never on policy, so every policy
+run on one seed meets the same disputes with the same luck (common random numbers).
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ class Arrivals:
         clocks = self.world.standard_exponential((n, len(Channel)))
         uniforms = self.handling.random((n, N_CASE_UNIFORMS))
         order = np.argsort(t_arisen, kind="stable")
-        authority = self.authority.needed(kind, severity, u[:, 4], u[:, 5])
+        authority = self.authority.needed(kind, severity, u[:, 4], u[:, 5], grid)
         columns = {"grid": grid, "kind": kind, "severity_arisen": severity, "severity": severity, "party": party,
                    "t_arisen": t_arisen, "worsen_days": worsen[:, 0], "worsen_more_days": worsen[:, 1],
                    "authority": authority, "authority_u": u[:, 4], "authority_up_u": u[:, 5]}

@@ -22,11 +22,12 @@ U_SUCCESS = MAX_VISITS  # one per visit
 U_WORSEN = 2 * MAX_VISITS  # one per visit: does a failed attempt worsen the dispute
 U_EXIT = 3 * MAX_VISITS  # one per visit: does the party leave after a failed attempt
 U_SATISFACTION = 4 * MAX_VISITS
-E_WITHDRAW = 4 * MAX_VISITS + 1  # unit exponential clock for withdrawing while waiting
+E_WITHDRAW = 4 * MAX_VISITS + 1  # uniform turned into an exponential clock for withdrawing while waiting
 U_GRADE = 4 * MAX_VISITS + 2  # is the case misgraded at the dispatch centre
 U_GRADE_DIRECTION = 4 * MAX_VISITS + 3  # one step too low or too high
 U_EXIT_KIND = 4 * MAX_VISITS + 4  # court, arbitration or petition
-N_CASE_UNIFORMS = 4 * MAX_VISITS + 5
+U_CENTRE = 4 * MAX_VISITS + 5  # a walked-in request settled on the spot at a neighbourhood centre
+N_CASE_UNIFORMS = 4 * MAX_VISITS + 6
 
 _COLUMNS: dict[str, tuple[type, object]] = {
     "grid": (np.int32, 0),
@@ -51,6 +52,8 @@ _COLUMNS: dict[str, tuple[type, object]] = {
     "escalations": (np.int16, 0),
     "visits": (np.int8, 0),
     "satisfied": (np.int8, -1),
+    "cadre": (np.int8, 0),  # 1 if a stationed cadre joined a mediation of it
+    "at_centre": (np.int8, 0),  # 1 if a neighbourhood centre settled it on the spot
     "worsen_days": (np.float64, np.inf),  # latent age at which a minor case turns moderate
     "worsen_more_days": (np.float64, np.inf),  # further latent age to turn major
 }

@@ -21,7 +21,7 @@ from sim.scenario import BASELINE, ScenarioError, load_scenario, parse_assignmen
 from sim.terminal import console as make_console
 
 COMMANDS = ("run", "compare", "sweep", "report", "staffing", "sensitivity", "discover", "report-policy",
-            "policy-analysis", "viz", "validate", "calibrate", "list", "params")
+            "policy-analysis", "viz", "validate", "calibrate", "list", "odd", "params")
 EXIT_BAD_INPUT = 2
 
 
@@ -102,6 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     listing = sub.add_parser("list", help="list the scenario files and their purposes")
     listing.set_defaults(handler=_list)
 
+    odd = sub.add_parser("odd", help="regenerate docs/odd.md's parameter tables (the ODD protocol) from the registry")
+    odd.set_defaults(handler=_odd)
     params = sub.add_parser("params", help="list every parameter with default, unit and source")
     params.add_argument("--markdown", action="store_true", help="print a Markdown table")
     params.set_defaults(handler=_params)
@@ -341,6 +343,13 @@ def _list(args) -> int:
 
     for scenario in list_scenarios():
         print(f"{scenario.path.name:40s} {scenario.purpose}")
+    return 0
+
+
+def _odd(args) -> int:
+    from sim.odd import ODD_PATH, write
+
+    print(f"{ODD_PATH}: {'parameter tables regenerated' if write() else 'already current'}")
     return 0
 
 

@@ -75,6 +75,11 @@ class Channel(_Named):
     WALK_IN = 3
     POLICE_ALERT = 4
     PETITION = 5
+    APP = 6  # the i石狮 app (closed without the digital platform)
+    ZONE_CHECK = 7  # a three-zone pilot committee's on-site checks
+
+
+RESIDENT_CHANNELS = (Channel.HOTLINE, Channel.WALK_IN, Channel.APP)  # a resident's own report
 
 
 class Outcome(_Named):
@@ -99,6 +104,24 @@ class PlaceKind(_Named):
     MARKET_CLUSTER = 2
     INDUSTRIAL_PARK = 3
     VILLAGE = 4
+
+
+class ZoneType(_Named):
+    """The five kinds of three-zone co-building pilots (三区联创), in the order they are set up."""
+
+    SMALL_PARK = 0  # 中小园区
+    STANDARD_PARK = 1  # 标准园区
+    SPECIALISED_MARKET = 2  # 专业市场
+    COMMERCIAL_STREET = 3  # 商贸街区
+    PORT = 4  # 码头港区
+
+
+# Where each kind of pilot sits on the map.
+ZONE_PLACE: dict[ZoneType, PlaceKind] = {
+    ZoneType.SMALL_PARK: PlaceKind.INDUSTRIAL_PARK, ZoneType.STANDARD_PARK: PlaceKind.INDUSTRIAL_PARK,
+    ZoneType.SPECIALISED_MARKET: PlaceKind.MARKET_CLUSTER, ZoneType.COMMERCIAL_STREET: PlaceKind.STREET_LANE,
+    ZoneType.PORT: PlaceKind.INDUSTRIAL_PARK}
+ZONE_KINDS = (CaseKind.LABOUR, CaseKind.COMMERCIAL)  # the disputes a zone's desk takes
 
 
 class NodeLevel(_Named):

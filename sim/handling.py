@@ -6,7 +6,11 @@ the escalation rule. A case that reaches a level the rule would not have chosen 
 graded right is sent back: that level's handler screens it, it travels back to the centre, is
 graded again (right this time) and sent on: the round trip a misgrade costs.
 
-A handler below the authority a case needs rarely resolves it. A failed attempt (or a
+A handler below the authority a case needs rarely resolves it, unless a stationed cadre joins
+a community mediation and brings a department's authority (``sim.cadres``). A pilot zone's
+desk is the specialised rung for its own labour and commercial disputes, faster on site. A
+public-service request walked in to an upgraded neighbourhood centre may be settled there and
+then, before the dispatch centre. A failed attempt (or a
 time-out) costs: the party's trust falls, the dispute may worsen, the party may leave for a
 court, an arbitration commission or a petition (more likely the less they trust), and if not,
 the case is handed to the next level, which takes ``handoff_days``. After a failure at the top
@@ -28,11 +32,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from sim.agents import GridWorker, Handler
+import numpy as np
+
+from sim.agents import GridWorker, Handler, Volunteer
 from sim.authority import AuthorityTable, authority_rungs
-from sim.cases import (E_WITHDRAW, MAX_VISITS, U_EXIT, U_EXIT_KIND, U_GRADE, U_GRADE_DIRECTION, U_SATISFACTION,
-                       U_SERVICE, U_SUCCESS, U_WORSEN, CaseBook, Visit)
-from sim.enums import AUTHORITY_RANK, CaseKind, Channel, EndReason, Level, Outcome, Severity, SpecialisedField
+from sim.cadres import CadreHours
+from sim.cases import (E_WITHDRAW, MAX_VISITS, U_CENTRE, U_EXIT, U_EXIT_KIND, U_GRADE, U_GRADE_DIRECTION,
+                       U_SATISFACTION, U_SERVICE, U_SUCCESS, U_WORSEN, CaseBook, Visit)
+from sim.civility import Civility
+from sim.enums import (AUTHORITY_RANK, RESIDENT_CHANNELS, CaseKind, Channel, EndReason, Level, Outcome, Severity,
+                       SpecialisedField)
 from sim.params import Params
 from sim.policies import CaseView, EscalationRule
 from sim.population import Population
@@ -42,6 +51,7 @@ _REPORT, _END, _TIMEOUT, _WITHDRAW, _ARRIVE = range(5)
 _INVERSE_NORMAL = NormalDist().inv_cdf
 _LOCAL_KINDS = (CaseKind.NEIGHBOUR, CaseKind.FAMILY)  # where lower levels' local knowledge counts
 _REMOTE_LEVELS = (Level.TOWN, Level.CITY)
+_CADRE_RANK = AUTHORITY_RANK[Level.DEPARTMENT]  # a stationed cadre brings a city department's authority
 
 
 class HandlerPool:
@@ -50,10 +60,12 @@ class HandlerPool:
 
     def __init__(self, index: int, level: Level, name: str, node: int, servers: Sequence[Handler],
                  town: int | None = None, community: int | None = None, field: SpecialisedField | None = None,
-                 volunteers: bool = False):
+                 volunteers: bool = False, zone: int | None = None, service_factor: float = 1.0):
         self.index, self.level, self.name, self.node = index, level, name, node
         self.servers = list(servers)
         self.town, self.community, self.field, self.volunteers = town, community, field, volunteers
+        self.zone = zone  # a three-zone pilot's one-stop desk
+        self.service_factor = service_factor  # handling time relative to the level's
         self.capacity = sum(server.capacity for server in self.servers)
         self.busy = 0
         self.waiting = 0
@@ -90,6 +102,7 @@ class OpenCase:
     graded_once: bool = False  # the centre has graded it (a second grading is right)
     check_grade: bool = False  # this visit is the first after grading: a misgraded case may be sent back
     screening: bool = False  # the handler is only screening it, to send it back
+    cadre: bool = False  # a stationed cadre takes part in this visit
 
 
 class CaseFlow:
@@ -97,10 +110,13 @@ class CaseFlow:
     and closes them."""
 
     def __init__(self, book: CaseBook, rule: EscalationRule, params: Params, population: Population,
-                 authority: AuthorityTable, worktime: WorkTime,
+                 authority: AuthorityTable, worktime: WorkTime, cadres: CadreHours, civility: Civility,
+                 upgraded_walk_in_share: np.ndarray,
                  pool_for: Callable[[int, Level], HandlerPool | None], on_close: Callable[[int], None]):
         self.book, self.rule, self.population, self.authority = book, rule, population, authority
-        self.worktime = worktime
+        self.worktime, self.cadres, self.civility = worktime, cadres, civility
+        # per grid: chance a walked-in public-service request is settled at an upgraded centre
+        self.centre_on_spot = upgraded_walk_in_share * params["centre_on_spot_share"]
         self.pool_for = pool_for
         self.on_close = on_close
         self.heap: list = []
@@ -116,8 +132,10 @@ class CaseFlow:
         self.order_hours = [[params[f"order_hours.{kind.label}"] * f for f in factor] for kind in CaseKind]
         self.volunteer_service_mean = [params["volunteer_service_days"] * f for f in factor]
         clerk_hours_per_day = params["working_hours_per_week"] / DAYS_PER_WEEK
-        self.triage_days = params["triage_hours_per_case"] / clerk_hours_per_day
-        self.triage_accuracy = params["triage_accuracy"]
+        platform = params["digital_platform"]  # without it the centre grades by hand
+        self.triage_days = params["triage_hours_per_case" if platform else "manual_triage_hours_per_case"] / \
+            clerk_hours_per_day
+        self.triage_accuracy = params["triage_accuracy" if platform else "manual_triage_accuracy"]
         self.handoff_days = params["handoff_days"]
         self.screening_days = params["screening_days"]
         self.success = [[params.get(f"success.{level.label}.{s.label}", 0.0) for s in Severity] for level in Level]
@@ -142,7 +160,7 @@ class CaseFlow:
         self.loss_per_escalation = params["satisfaction_loss_per_escalation"]
         self.trust_gain = params["trust_gain_satisfied"]
         self.trust_loss = params["trust_loss_dissatisfied"]
-        self.points_per_report = params["civility_points_per_report"] if params["civility_incentive"] else 0
+        self.centres_settled = 0
 
     # ------------------------------------------------------------------ events
     def _push(self, t: float, kind: int, case: int, ref: object = None) -> None:
@@ -171,13 +189,19 @@ class CaseFlow:
         book = self.book
         book.t_reported[case] = t
         book.channel[case] = channel
-        if channel in (Channel.HOTLINE, Channel.WALK_IN):
+        if channel in RESIDENT_CHANNELS:
             party = book.party[case]
             self.population.reports[party] += 1
-            if self.population.certified[party]:
-                self.population.points[party] += self.points_per_report
+            self.civility.credit(party, self.civility.points_per_report)
         state = OpenCase()
         self.open[case] = state
+        if (channel == Channel.WALK_IN and book.kind[case] == CaseKind.PUBLIC_SERVICE
+                and book.uniforms[case, U_CENTRE] < self.centre_on_spot[book.grid[case]]):
+            book.at_centre[case] = 1  # one of the six service functions settles it there and then
+            book.level[case] = Level.COMMUNITY
+            self.centres_settled += 1
+            self._close(case, Outcome.RESOLVED, t)
+            return
         self._to_centre(case, state, t)
 
     def _on_end(self, case: int, visit: Visit, t: float) -> None:
@@ -195,9 +219,12 @@ class CaseFlow:
             state.screening = False
             self._hand_off(case, state, Level.DISPATCH, t)
             return
-        succeeded = self.book.uniforms[case, U_SUCCESS + self.book.visits[case] - 1] < self.success_chance(case, pool)
+        succeeded = (self.book.uniforms[case, U_SUCCESS + self.book.visits[case] - 1]
+                     < self.success_chance(case, pool, state.cadre))
         self._leave(case, state, t, EndReason.RESOLVED if succeeded else EndReason.FAILED)
         if succeeded:
+            if isinstance(server, Volunteer):
+                self.civility.credit(server.resident, self.civility.points_per_volunteer_case)
             self._close(case, Outcome.RESOLVED, t)
         else:
             self._fail(case, state, EndReason.FAILED, visit.level, t)
@@ -309,7 +336,7 @@ class CaseFlow:
         state.waiting_since = t
         state.wait_count += 1
         if self.withdraw_rate > 0:
-            patience = self.book.uniforms[case, E_WITHDRAW] / self.withdraw_rate - state.waited
+            patience = -math.log1p(-self.book.uniforms[case, E_WITHDRAW]) / self.withdraw_rate - state.waited
             self._push(t + max(patience, 0.0), _WITHDRAW, case, state.wait_count)
 
     def _start(self, case: int, state: OpenCase, server: Handler, t: float) -> None:
@@ -326,6 +353,10 @@ class CaseFlow:
             state.screening = True  # not theirs: screen it and send it back
             self._push(t + self.screening_days, _END, case, visit)
             return
+        if (pool.level is Level.COMMUNITY and AUTHORITY_RANK[Level(book.authority[case])] == _CADRE_RANK
+                and self.cadres.join(pool.community)):
+            state.cadre = True  # the community's stationed cadre brings the department in
+            book.cadre[case] = 1
         u = book.uniforms[case, U_SERVICE + book.visits[case] - 1]
         severity = book.severity[case]
         if pool.level is Level.DISPATCH:
@@ -335,7 +366,7 @@ class CaseFlow:
         elif pool.volunteers:
             duration = self._draw(self.volunteer_service_mean[severity], u)
         else:
-            duration = self._draw(self.service_mean[visit.level][severity], u)
+            duration = self._draw(self.service_mean[visit.level][severity] * pool.service_factor, u)
         self._push(t + duration, _END, case, visit)
 
     def _draw(self, mean: float, u: float) -> float:
@@ -344,14 +375,16 @@ class CaseFlow:
             return -mean * math.log1p(-u)
         return mean * math.exp(self.mu_shift + self.sigma * _INVERSE_NORMAL(min(max(u, 1e-12), 1 - 1e-12)))
 
-    def success_chance(self, case: int, pool: HandlerPool) -> float:
+    def success_chance(self, case: int, pool: HandlerPool, cadre: bool = False) -> float:
         """Chance this pool resolves the case: its own success rate, unless it lacks the
-        authority the case needs (then ``success_below_authority`` at most); neighbour and
-        family disputes fail more often far from the people (town, city)."""
+        authority the case needs (then ``success_below_authority`` at most; a stationed cadre
+        taking part brings a department's); neighbour and family disputes fail more often far
+        from the people (town, city)."""
         book, level = self.book, pool.level
         kind, severity = book.kind[case], book.severity[case]
         p = self.volunteer_success if pool.volunteers else self.success[level][severity]
-        if AUTHORITY_RANK[level] < AUTHORITY_RANK[Level(book.authority[case])]:
+        rank = max(AUTHORITY_RANK[level], _CADRE_RANK) if cadre else AUTHORITY_RANK[level]
+        if rank < AUTHORITY_RANK[Level(book.authority[case])]:
             return min(p, self.below_authority)
         if kind in _LOCAL_KINDS and level in _REMOTE_LEVELS:
             return max(0.0, 1.0 - (1.0 - p) * self.local_knowledge)
@@ -363,6 +396,7 @@ class CaseFlow:
         visit.t_left, visit.reason = t, reason
         self.at_level[visit.level] -= 1
         state.visit = None
+        state.cadre = False
         if server is not None:
             pool.account(t)
             pool.busy -= 1
@@ -400,7 +434,7 @@ class CaseFlow:
             book.severity[case] += 1
             book.graded_severity[case] = min(book.graded_severity[case] + 1, Severity.MAJOR)
             needed = self.authority.needed_one(book.kind[case], book.severity[case], book.authority_u[case],
-                                               book.authority_up_u[case])
+                                               book.authority_up_u[case], book.grid[case])
             if AUTHORITY_RANK[needed] > AUTHORITY_RANK[Level(book.graded_authority[case])]:
                 book.graded_authority[case] = needed
             book.authority[case] = needed

@@ -1,4 +1,5 @@
-"""Outcome measures, computed only from the case records, the daily counts and the hours ledger."""
+"""Outcome measures, computed from the case records, the daily counts, the hours ledger and the
+handler pools' busy time (and, for ``systems``, what the further systems hold)."""
 
 from __future__ import annotations
 
@@ -100,6 +101,31 @@ def summarise(model) -> dict:
             np.count_nonzero(closed & ~dispute
                              & (t_closed - book.column("t_reported") <= model.params["hotline_deadline_days"])),
             np.count_nonzero(reported & ~dispute)),
+        "systems": systems_summary(model),
+    }
+
+
+def systems_summary(model) -> dict[str, float]:
+    """What Shishi's further systems did in the run (counts over the run; shares at its end)."""
+    book, systems, org = model.cases, model.systems, model.organisation
+    population = model.population
+    zone_pools = {pool.index for pool in org.zone_pools}
+    zone_cases = {visit.case for visit in book.visit_log
+                  if visit.pool in zone_pools and visit.t_started == visit.t_started}  # started: not NaN
+    relief = model.authority.member_unit_relief(book.column("kind"), book.column("authority_up_u"), book.column("grid"))
+    grid_population = model.city.grid_population
+    return {
+        "stationed_cadres": len(org.cadres),
+        "cadre_cases": int(book.column("cadre").sum()),
+        "big_party_communities": int(systems.big_party.sum()),
+        "member_unit_cases": int(relief.sum()),
+        "pilot_zones": len(systems.zones),
+        "zone_desk_cases": len(zone_cases),
+        "neighbourhood_centres": sum(centre.upgraded for centre in systems.centres),
+        "circle_coverage": float(np.average(systems.circle_coverage, weights=grid_population)),
+        "centre_settled_requests": int(book.column("at_centre").sum()),
+        "civility_certified_share": float(population.certified.mean()) if population.size else float("nan"),
+        "civility_points_earned": int(model.civility.points_earned),
     }
 
 

@@ -2,20 +2,28 @@
 
 One step is one day, in this order:
 
+0. at the start of each week (days 0, 7, …): residents join the civility points scheme and
+   earn a week's points for taking part, volunteers' strength follows their points
+   (``sim.civility``), and stationed cadres get the week's hours, more during a surge
+   (``sim.cadres``);
 1. new disputes and requests arise, latent, in every grid (``sim.arrivals``; world stream);
 2. latent cases worsen with age (and need more authority as they do);
 3. each latent case's surfacing hazards are set for the day: patrol (from the hours grid
    workers had left for patrol and household visits yesterday, ``sim.worktime``),
-   volunteers, resident reports, police alerts, petitions (``sim.surfacing``);
+   volunteers, resident reports (hotline, app, walk-in), police alerts, petitions
+   (``sim.surfacing``);
 4. the cases that surface are reported at their times within the day (a patrol find costs
    its worker registration hours);
-5. reported cases flow in continuous time to the end of the day: dispatch centre, levels,
+5. reported cases flow in continuous time to the end of the day: on-the-spot settlement at a
+   neighbourhood centre, dispatch centre, levels (with stationed cadres and pilot-zone desks),
    failures, hand-offs, exits, closing and follow-up (``sim.handling``);
 6. grid workers' hours for the day are accounted: department tasks, orders, patrol, idle;
    this sets tomorrow's patrol;
 7. the day's counts are recorded.
 
-Residents are not stepped: their state lives in arrays (``sim.population``).
+Residents are not stepped: their state lives in arrays (``sim.population``). Where the
+further systems sit (cadres, big Party committees, pilot zones, centres) is fixed before day 0
+(``sim.systems``).
 """
 
 from __future__ import annotations
@@ -27,7 +35,9 @@ from mesa.discrete_space import Network
 from sim.agents import Resident
 from sim.arrivals import Arrivals
 from sim.authority import AuthorityTable
+from sim.cadres import CadreHours
 from sim.cases import CaseBook
+from sim.civility import Civility
 from sim.enums import Channel, Level, WorkerActivity
 from sim.handling import CaseFlow, HandlerPool
 from sim.network import build_city_map
@@ -37,6 +47,7 @@ from sim.policies import make_rule
 from sim.population import Population
 from sim.rng import streams_for
 from sim.surfacing import LatentPool
+from sim.systems import place_systems
 
 HOURS_FIELDS = tuple(f"hours_{activity.label}" for activity in WorkerActivity)  # grid workers' hours that day
 DAILY_FIELDS = ("day", "arisen", "reported", "closed", "resolved", "satisfied", "exits", "open", "latent",
@@ -56,25 +67,31 @@ class GridGovernanceModel(mesa.Model):
         self.city = build_city_map(params)
         self.space = Network(self.city.graph, layout=self.city.layout, random=self.random)
         self.population = Population(self.city, params, streams.population)
-        self.authority = AuthorityTable(params)
+        self.systems = place_systems(self.city, params)
+        self.civility = Civility(self.population, params)
+        self.authority = AuthorityTable(params, self.systems.big_party[self.city.grid_community])
         self.arrivals = Arrivals(self.city, self.population, params, self.authority, streams.world, streams.handling)
         expected = self.arrivals.rates.sum() * params["days"]
         self.cases = CaseBook(capacity=int(expected * 1.2) + 64)
-        self.organisation = build_organisation(self, self.city, params)
+        self.organisation = build_organisation(self, self.city, params, self.population, self.systems)
         self.worktime = self.organisation.worktime
-        self.latent = LatentPool(params, self.population, self.city.grid_community, self.authority)
+        self.cadre_hours = CadreHours(self.systems.cadres_per_community, params)
+        self.latent = LatentPool(params, self.population, self.city, self.authority, self.systems)
         self.flow = CaseFlow(self.cases, self.rule, params, self.population, self.authority, self.worktime,
+                             self.cadre_hours, self.civility, self.systems.upgraded_walk_in_share,
                              self._pool_for, self._follow_up)
         self.day = 0
         self.daily: dict[str, list] = {name: [] for name in DAILY_FIELDS}
         org = self.organisation
-        self._volunteer_strength = (params["volunteer_find_per_day"] * org.volunteers_per_community
-                                    * GRID_SIZE_RESIDENTS / np.maximum(self.city.community_population, 1))
+        self._volunteer_rows = np.array([v.resident for v in org.volunteers], dtype=np.int64)
+        self._volunteer_community = np.array([v.community for v in org.volunteers], dtype=np.int64)
+        self._volunteer_strength = np.zeros(self.city.communities)
         self._grid_workers = [[] for _ in range(self.city.grids)]
         for worker in org.workers:
             for grid in worker.grids:
                 self._grid_workers[grid].append(worker)
-        self._registration_hours = params["registration_hours"]
+        self._registration_hours = params["registration_hours" if params["digital_platform"]
+                                          else "manual_registration_hours"]
         self._followup_hours = params["followup_hours"]
         self._residents: dict[int, Resident] = {}
         self.datacollector = mesa.DataCollector(model_reporters={
@@ -84,6 +101,8 @@ class GridGovernanceModel(mesa.Model):
     def step(self) -> None:
         day = self.day
         book, latent = self.cases, self.latent
+        if day % 7 == 0:
+            self._start_week(day)
         new = self.arrivals.draw(day, book)
         latent.add(new)
         latent.worsen(day, book)
@@ -106,6 +125,14 @@ class GridGovernanceModel(mesa.Model):
             if on_day is not None:
                 on_day(self.day)
 
+    def _start_week(self, day: int) -> None:
+        self.civility.week(day)
+        factor = self.civility.volunteer_factor(self._volunteer_rows)
+        strength = np.bincount(self._volunteer_community, weights=factor, minlength=self.city.communities)
+        self._volunteer_strength = (self.params["volunteer_find_per_day"] * strength * GRID_SIZE_RESIDENTS
+                                    / np.maximum(self.city.community_population, 1))
+        self.cadre_hours.start_week(emergency=any(d in self.arrivals.surge_days for d in range(day, day + 7)))
+
     def _credit_finder(self, case: int, channel: int) -> None:
         if channel == Channel.PATROL:
             workers = self._grid_workers[self.cases.grid[case]]
@@ -114,7 +141,9 @@ class GridGovernanceModel(mesa.Model):
             self.worktime.owe(finder.slot, self._registration_hours)
         elif channel == Channel.VOLUNTEER:
             members = self.organisation.volunteer_pools[self.city.grid_community[self.cases.grid[case]]].servers
-            members[case % len(members)].cases_found += 1
+            finder = members[case % len(members)]
+            finder.cases_found += 1
+            self.civility.credit(finder.resident, self.civility.points_per_volunteer_case)
 
     def _follow_up(self, case: int) -> None:
         """The follow-up visit (回访) on a closed case: hours for a grid worker of its grid."""
@@ -126,7 +155,8 @@ class GridGovernanceModel(mesa.Model):
         book = self.cases
         grid = book.grid[case]
         return self.organisation.pool_for(int(self.city.grid_community[grid]), int(self.city.grid_town[grid]),
-                                          int(book.kind[case]), int(book.graded_severity[case]), level)
+                                          int(book.kind[case]), int(book.graded_severity[case]), level,
+                                          int(self.systems.zone_of_grid[grid]))
 
     def _record_day(self, day: int, arisen: int, surfaced) -> None:
         flow, daily, end = self.flow, self.daily, day + 1.0
@@ -184,4 +214,8 @@ class GridGovernanceModel(mesa.Model):
     @property
     def officers(self):
         return self.organisation.officers
+
+    @property
+    def cadres(self):
+        return self.organisation.cadres
 

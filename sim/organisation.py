@@ -1,11 +1,12 @@
-"""Who works where: grid workers, volunteers, mediators, dispatch clerks and department
-officers, and the handler pools they form.
+"""Who works where: grid workers, volunteers, mediators, dispatch clerks, department
+officers, stationed cadres and the three-zone pilots' desk staff, and the handler pools they form.
 
 Counts follow from the levers and the scale: full-time grid workers = ``workers_per_10k`` ×
 urban residents / 10,000 (part-time ones likewise), allocated to communities by population and
 within a community to its grids; volunteers, mediators, clerks and officers per 10,000
 residents likewise. Every committee of a level with any mediators gets at least one, and every
-town centre at least one clerk, so a small city keeps every level.
+town centre at least one clerk, so a small city keeps every level. Each volunteer is one of
+the registered residents of the grid they watch (their civility points are that resident's).
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.agents import Clerk, DepartmentOfficer, GridWorker, Mediator, Volunteer
-from sim.enums import SPECIALISED_FIELD_OF_KIND, CaseKind, Level, Severity, SpecialisedField, VolunteerRole
+from sim.agents import Clerk, DepartmentOfficer, GridWorker, Mediator, StationedCadre, Volunteer, ZoneOfficer
+from sim.enums import (SPECIALISED_FIELD_OF_KIND, ZONE_KINDS, CaseKind, Level, Severity, SpecialisedField,
+                       VolunteerRole)
 from sim.handling import HandlerPool
 from sim.network import CityMap, largest_remainder
+from sim.population import Population
+from sim.systems import Systems
 from sim.worktime import WorkTime
 
 # Volunteers by role at full scale (article): 3,312 双报到, 235 street heads, 318 building heads,
@@ -25,7 +29,7 @@ from sim.worktime import WorkTime
 VOLUNTEER_ROLE_COUNTS = {VolunteerRole.PARTY_MEMBER: 3312, VolunteerRole.STREET_HEAD: 235,
                          VolunteerRole.BUILDING_HEAD: 318, VolunteerRole.RED_GRID_WORKER: 733,
                          VolunteerRole.RIDER: 570}
-GRID_SIZE_RESIDENTS = 500.0  # patrol and volunteer strength are per grid of this size (≈ 502, facts)
+GRID_SIZE_RESIDENTS = 500.0  # volunteer strength is per grid of this size (≈ 502, facts)
 
 
 @dataclass
@@ -46,8 +50,12 @@ class Organisation:
     officers: list[DepartmentOfficer]
     worktime: WorkTime
     volunteers_per_community: np.ndarray
+    cadres: list[StationedCadre]
+    zone_pools: list[HandlerPool]  # one desk per three-zone pilot
+    zone_officers: list[ZoneOfficer]
 
-    def pool_for(self, community: int, town: int, kind: int, severity: int, level: Level) -> HandlerPool | None:
+    def pool_for(self, community: int, town: int, kind: int, severity: int, level: Level,
+                 zone: int = -1) -> HandlerPool | None:
         if level is Level.GRID:
             workers = self.worker_pools[community]
             volunteers = self.volunteer_pools[community]
@@ -67,13 +75,17 @@ class Organisation:
             return self.department_pools[town]
         field = SPECIALISED_FIELD_OF_KIND.get(CaseKind(kind))
         committees = [pool for pool in self.specialised_pools.get(field, ()) if pool.capacity > 0]
-        if not committees:
-            return None
         local = [pool for pool in committees if pool.town == town]
-        return local[0] if local else min(committees, key=lambda pool: (pool.load, pool.index))
+        committee = (local[0] if local else min(committees, key=lambda pool: (pool.load, pool.index))
+                     if committees else None)
+        if zone >= 0 and kind in ZONE_KINDS:  # the pilot zone's own desk, unless it is busier
+            desk = self.zone_pools[zone]
+            if desk.capacity > 0 and (committee is None or desk.load <= committee.load):
+                return desk
+        return committee
 
 
-def build_organisation(model, city: CityMap, params) -> Organisation:
+def build_organisation(model, city: CityMap, params, population: Population, systems: Systems) -> Organisation:
     residents = city.residents
     community_population = city.community_population
     grid_cell = model.grid_cell
@@ -129,8 +141,9 @@ def build_organisation(model, city: CityMap, params) -> Organisation:
         for i in range(int(per_community[c])):
             role = VolunteerRole(roles[next_role])
             next_role += 1
-            members.append(Volunteer(model, grid_cell(int(grids[i % len(grids)])), params["volunteer_caseload"], c,
-                                     role))
+            grid = int(grids[i % len(grids)])
+            members.append(Volunteer(model, grid_cell(grid), params["volunteer_caseload"], c, role,
+                                     _resident_of(population, grid, i // len(grids))))
         volunteers.extend(members)
         volunteer_pools.append(new_pool(Level.GRID, f"{city.community_codes[c]} volunteers",
                                         int(city.community_node[c]), members, town=int(city.community_town[c]),
@@ -200,6 +213,27 @@ def build_organisation(model, city: CityMap, params) -> Organisation:
         department_pools.append(new_pool(Level.DEPARTMENT, f"{city.town_names[t]} departments",
                                          int(city.town_node[t]), staff, town=t))
     volunteers_per_community = np.bincount([v.community for v in volunteers], minlength=city.communities)
+
+    # Stationed cadres in their communities, and each pilot zone's one-stop desk.
+    cadres = [StationedCadre(model, model.node_cell(int(city.community_node[c])), c)
+              for c in range(city.communities) for _ in range(int(systems.cadres_per_community[c]))]
+    zone_pools, zone_officers = [], []
+    for zone in systems.zones:
+        cell = grid_cell(zone.grids[0])
+        staff = [ZoneOfficer(model, cell, caseload, zone.index) for _ in range(params["zone_staff_per_pilot"])]
+        zone_officers.extend(staff)
+        zone_pools.append(new_pool(Level.SPECIALISED, f"{zone.type.label.replace('_', ' ').capitalize()} pilot "
+                                   f"{zone.index + 1} desk", int(city.grid_node[zone.grids[0]]), staff,
+                                   town=int(city.community_town[zone.community]), community=zone.community,
+                                   zone=zone.index, service_factor=params["zone_service_factor"]))
     return Organisation(workers, volunteers, mediators, pools, worker_pools, volunteer_pools, community_pools,
                         town_pools, city_pool, specialised_pools, dispatch_pools, department_pools, clerks, officers,
-                        worktime, volunteers_per_community)
+                        worktime, volunteers_per_community, cadres, zone_pools, zone_officers)
+
+
+def _resident_of(population: Population, grid: int, k: int) -> int:
+    """The k-th registered resident of a grid (any resident if it has no registered ones)."""
+    start, size = int(population.start[grid]), int(population.start[grid + 1] - population.start[grid])
+    migrants = int(population.grid_migrants[grid])
+    registered = size - migrants
+    return start + migrants + k % registered if registered > 0 else start + k % size

@@ -184,8 +184,6 @@ _TIME_LIMIT = {Level.GRID: (3.0, "anchors: hotline enquiries 3 working days"),
 for _level, (_days, _src) in _TIME_LIMIT.items():
     _add(f"time_limit_days.{_level.label}", _days, "days (0 = none)", _src, L,
          f"Days a case may spend at the {_level.label} level before it escalates.", low=0.0, high=3650.0)
-_add("civility_incentive", True, "on/off", "article: 乡风文明积分制", L,
-     "Civility points reward certified residents for reporting.")
 
 # ---------------------------------------------------------------- grid workers' working time (多网合一)
 _add("working_hours_per_week", 40.0, "hours per week", "国务院关于职工工作时间的规定 (1995): 8 h a day, 40 h a week", S,
@@ -303,7 +301,7 @@ for _kind, _split in _EXIT_SPLIT.items():
 
 # ---------------------------------------------------------------- disputes and requests arising
 _RATE = {CaseKind.NEIGHBOUR: 55.0, CaseKind.FAMILY: 25.0, CaseKind.PROPERTY: 30.0, CaseKind.LABOUR: 25.0,
-         CaseKind.COMMERCIAL: 20.0, CaseKind.PUBLIC_SERVICE: 172.0}
+         CaseKind.COMMERCIAL: 20.0, CaseKind.PUBLIC_SERVICE: 172.2}
 for _kind, _rate in _RATE.items():
     _add(f"dispute_rate_per_10k.{_kind.label}", _rate, "cases per 10,000 residents per year",
          (CALIBRATED + " to 20,000–25,000 requests a year (article)") if _kind is CaseKind.PUBLIC_SERVICE else
@@ -366,8 +364,12 @@ _add("report_factor.major", 3.0, "multiplier", EST, U, "Reporting of major cases
 _add("migrant_report_factor", 0.75, "multiplier", EST + " (facts: migrants have weaker neighbour ties)", U,
      "Reporting propensity of migrants relative to registered residents.", low=0.0, high=2.0,
      plausible=(0.5, 1.0))
-_add("hotline_share", 0.6, "share of resident reports", EST + " (article: 12345 热线 among intake channels)", U,
-     "Resident reports through the 12345 hotline; the rest walk in or report online.", low=0.0, high=1.0)
+_REPORT_CHANNELS = {"hotline": 0.5, "app": 0.2, "walk_in": 0.3}
+for _channel, _share in _REPORT_CHANNELS.items():
+    _add(f"report_channel_share.{_channel}", _share, "share of resident reports",
+         EST + " (article: 12345 热线, the i石狮 app and walk-ins among intake channels)", U,
+         f"Share of a resident's reports made by {_channel.replace('_', '-')} where every channel is fully open "
+         "(the walk-in share is scaled by the grid's access to a centre; shares sum to 1).", low=0.0, high=1.0)
 _add("police_alert_per_day.moderate", 0.004, "probability per day", EST + " (anchors: 13.9 % of 110 alerts are "
      "disputes)", U, "Daily chance a latent moderate case surfaces as a police alert.", low=0.0, high=1.0)
 _add("police_alert_per_day.major", 0.03, "probability per day", EST, U,
@@ -387,17 +389,128 @@ _add("trust_gain_satisfied", 0.05, "trust points", EST, U, "Trust gained after a
      low=0.0, high=1.0)
 _add("trust_loss_dissatisfied", 0.15, "trust points", EST, U, "Trust lost after a dissatisfying follow-up.",
      low=0.0, high=1.0)
+
+# ---------------------------------------------------------------- Shishi's further systems (issue 11)
+# Stationed cadres (挂居蹲点)
+_add("stationed_cadres", 128, "cadres at scale 1.0", "article: 选派128名市直单位党员科级干部挂居(村)蹲点", L,
+     "Section-level cadres of city departments stationed in communities (one per community at full scale, most "
+     "populous communities first); a cadre lets a community committee bring a department's authority to a case "
+     "that needs the town's (0 = none).", low=0, high=5_000, plausible=(0.0, 256.0))
+_add("cadre_hours_per_week", 8.0, "hours per cadre per week", EST + " (蹲点 about one day a week; 平时组团服务)", U,
+     "Hours a stationed cadre gives the community's cases in a normal week.", low=0.0, high=60.0,
+     plausible=(4.0, 16.0))
+_add("cadre_emergency_hours_per_week", 24.0, "hours per cadre per week", EST + " (article: 急时下沉组团作战)", U,
+     "Hours a stationed cadre gives in a week of a surge (surge.days).", low=0.0, high=84.0)
+_add("cadre_hours_per_case", 4.0, "hours per case", EST, U,
+     "A cadre's hours to bring a department to one community mediation.", low=0.1, high=100.0, plausible=(2.0, 8.0))
+# Big Party committees (大党委)
+_add("big_party_committees", 54, "communities at scale 1.0", "article: 在54个社区(村)组建大党委", L,
+     "Communities with a big Party committee (most populous first): member units take part and the chain "
+     "community Party committee → grid branch → building group → member-household contacts passes reports on.",
+     low=0, high=5_000, plausible=(0.0, 128.0))
+_add("member_unit_share", 0.5, "share of disputes with a firm on the other side", EST + " (article: 73 units "
+     "paired with communities; 297 resource lists)", U,
+     "In a big-Party-committee community, share of disputes that need one level more authority because of a "
+     "company, employer or property firm on the other side (authority_up_share) whose counterpart is a member "
+     "unit: such a dispute needs no extra level.", low=0.0, high=1.0, plausible=(0.25, 0.75))
+_add("big_party_report_factor", 1.3, "multiplier", EST + " (article: the chain solved 192 urgent problems)", U,
+     "Residents' reporting in big-Party-committee communities, relative to elsewhere (member-household contacts "
+     "pass problems on).", low=1.0, high=10.0, plausible=(1.0, 1.6))
+# Three-zone co-building (三区联创)
+_add("three_zone_pilots", 9, "pilot zones at scale 1.0", "article: 三区联创, 5 types, 2 batches, 9 pilots", L,
+     "Pilot zones (small parks, standard parks, specialised markets, commercial streets, ports in turn), each the "
+     "grids of its place kind in one community, with a zone Party committee's one-stop desk for labour and "
+     "commercial disputes (0 = none).", low=0, high=500, plausible=(0.0, 18.0))
+_add("three_zone_shared_sites", 79, "sites at scale 1.0", "article: 阵地共享79处", S,
+     "Shared sites of the pilot zones: walk-in points for the zones' labour and commercial disputes.",
+     low=0, high=10_000)
+_add("zone_staff_per_pilot", 3, "staff per pilot zone", EST + " (a zone Party committee's one-stop desk)", U,
+     "Staff of a zone's one-stop desk who mediate its labour and commercial disputes on site.", low=0, high=100,
+     plausible=(1.0, 6.0))
+_add("zone_service_factor", 0.7, "multiplier", EST + " (article: 园区枫桥 on-site, by-appointment one-stop service)",
+     U, "Handling time at a zone's desk relative to a specialised committee's.", low=0.01, high=10.0,
+     plausible=(0.5, 1.0))
+_add("zone_find_per_day", 0.05, "probability per day", EST + " (the zone committee's on-site checks)", U,
+     "Daily chance the zone's committee finds a fully visible latent labour or commercial dispute in its grids.",
+     low=0.0, high=1.0, plausible=(0.0, 0.1))
+_add("zone_site_hours_per_week", 84.0, "hours per week", EST + " (article: after-hours service, 12 h × 7 days)", U,
+     "Opening hours of a zone's shared sites.", low=0.0, high=168.0)
+# Neighbourhood centres (1+6+X, 15-minute living circle)
+_add("neighbourhood_centres", 54, "upgraded centres at scale 1.0", "article: 升级打造54个社区党建+邻里中心", L,
+     "Upgraded Party-building+ neighbourhood centres, placed one per community where they bring most residents "
+     "into the 15-minute circle; longer hours and six service functions (0 = only the 128 basic centres).",
+     low=0, high=5_000, plausible=(0.0, 128.0))
+_add("land_area_km2", 160.0, "km²", "article: 陆域面积160平方公里", S, "Shishi's land area at scale 1.0.",
+     low=1.0, high=100_000.0)
+_add("village_land_share", 0.5, "share of land", EST + " (villages hold 13.8 % of residents, spread thin)", S,
+     "Share of the land in village grids (the urban grids share the rest equally).", low=0.0, high=1.0)
+_add("circle_minutes", 15.0, "minutes on foot", "article: 以实现15分钟生活圈为目标", S,
+     "The living circle: how far on foot a centre is within reach.", low=1.0, high=120.0)
+_add("walking_speed_km_per_h", 4.0, "km per hour", EST + " (an unhurried adult's walk)", S,
+     "Walking speed that turns the circle's minutes into a radius.", low=1.0, high=10.0)
+_add("centre_opening_hours_per_week.basic", 40.0, "hours per week", EST + " (office hours of a 党群服务中心)", U,
+     "Opening hours of a basic community service centre.", low=0.0, high=168.0, plausible=(30.0, 56.0))
+_add("centre_opening_hours_per_week.upgraded", 72.0, "hours per week", EST + " (a 邻里中心 open daily into "
+     "the evening)", U, "Opening hours of an upgraded neighbourhood centre.", low=0.0, high=168.0,
+     plausible=(56.0, 84.0))
+_add("waking_hours_per_week", 84.0, "hours per week", EST + " (12 h × 7 days)", S,
+     "The hours in a week a resident could walk in: a centre open this long is fully available.",
+     low=1.0, high=168.0)
+_add("walk_in_outside_circle_factor", 0.3, "multiplier", EST, U,
+     "Walk-in reporting of residents outside the 15-minute circle, relative to those inside.", low=0.0, high=1.0,
+     plausible=(0.1, 0.6))
+_add("centre_on_spot_share", 0.3, "share of requests", EST + " (article: 6 functions: elderly care, childcare, "
+     "health, food, leisure, errands)", U,
+     "Public-service requests walked in to an upgraded centre that its six service functions settle on the spot.",
+     low=0.0, high=1.0, plausible=(0.1, 0.5))
+# Civility points (乡风文明积分)
+_add("civility_incentive", True, "on/off", "article: 乡风文明积分制", L,
+     "Civility points: certified residents earn points by reporting, volunteering and taking part, and the points "
+     "they hold raise their propensity to report and to volunteer; certification spreads (off: no points, no "
+     "spread, no effect).")
 _add("civility_certified_share", 0.107, "share of residents", "article: ≈ 75,000 certified / 700,000", S,
-     "Residents certified in the civility points scheme.", low=0.0, high=1.0)
+     "Residents certified in the civility points scheme at the start.", low=0.0, high=1.0)
 _add("civility_initial_points", 113, "points", "article: 8.48 million points / 75,000 residents", S,
      "Mean points a certified resident holds at the start.", low=0, high=100_000)
-_add("civility_points_per_report", 5, "points", EST, L, "Points earned per case reported.", low=0, high=1_000)
-_add("civility_report_factor", 1.2, "multiplier", EST, U,
-     "Reporting propensity of certified residents while the incentive is on.", low=0.0, high=10.0,
-     plausible=(1.0, 1.5))
+_add("civility_certification_per_year", 0.048, "share of uncertified residents per year",
+     EST + " from the article: ≈ 75,000 certified in about 2.5 years is ≈ 30,000 a year of the 625,000 not yet "
+     "certified", U, "Rate at which residents join the scheme while the incentive is on.", low=0.0, high=1.0,
+     plausible=(0.0, 0.1))
+_add("civility_points_per_week", 0.87, "points per certified resident per week",
+     EST + " from the article: 113 points per resident earned over about 2.5 years", U,
+     "Points a certified resident earns by taking part (neighbourhood activities, campaigns).", low=0.0,
+     high=100.0, plausible=(0.4, 1.5))
+_add("civility_points_per_report", 5, "points", EST, L, "Points a certified resident earns per case reported.",
+     low=0, high=1_000)
+_add("civility_points_per_volunteer_case", 5, "points", EST, L,
+     "Points a certified volunteer earns per case found or mediated.", low=0, high=1_000)
+_add("civility_half_points", 113.0, "points", "article: the mean holding, 8.48 million / 75,000", U,
+     "Points at which a resident gets half the most the scheme can raise reporting and volunteering.",
+     low=1.0, high=100_000.0)
+_add("civility_report_uplift", 0.4, "relative increase", EST + " (a mean holder reports 1.2×)", U,
+     "Most the points a resident holds can raise their reporting: × (1 + this × points / (points + half)).",
+     low=0.0, high=10.0, plausible=(0.0, 1.0))
+_add("civility_volunteer_uplift", 0.4, "relative increase", EST, U,
+     "Most the points a volunteer holds can raise how much they find: × (1 + this × points / (points + half)).",
+     low=0.0, high=10.0, plausible=(0.0, 1.0))
+# The smart platform (智慧石狮, 网格通, i石狮)
+_add("digital_platform", True, "on/off", "article: 智慧石狮 platform, 网格通 APP, i石狮", L,
+     "On: reports are registered and graded on the platform (triage_hours_per_case, triage_accuracy, "
+     "registration_hours) and residents can report through the app. Off: the centres grade by hand "
+     "(manual_*), and the app channel is closed.")
+_add("manual_triage_hours_per_case", 1.5, "clerk hours per case", EST + " (paper forms and phone calls)", U,
+     "Clerk hours to register, check, grade and assign a report without the platform.", low=0.0, high=20.0,
+     plausible=(1.0, 3.0))
+_add("manual_triage_accuracy", 0.75, "share of cases", EST + " (no case history or map at hand)", U,
+     "Share of cases graded right without the platform.", low=0.5, high=1.0, plausible=(0.6, 0.9))
+_add("manual_registration_hours", 0.75, "worker hours per case", EST + " (a paper form carried to the centre)", U,
+     "A grid worker's hours to register a case found on patrol without 网格通.", low=0.0, high=10.0)
+_add("app_to_hotline_share", 0.5, "share of app reports", EST, U,
+     "Share of would-be app reports made by hotline instead when there is no app (the rest are not made).",
+     low=0.0, high=1.0, plausible=(0.25, 0.75))
 
 # ---------------------------------------------------------------- handling
-_SERVICE_DAYS = {Level.COMMUNITY: 2.947, Level.SPECIALISED: 5.158, Level.TOWN: 7.369, Level.CITY: 11.05,
+_SERVICE_DAYS = {Level.COMMUNITY: 2.988, Level.SPECIALISED: 5.23, Level.TOWN: 7.472, Level.CITY: 11.2,
                  Level.DEPARTMENT: 5.0}
 for _level, _days in _SERVICE_DAYS.items():
     _add(f"service_days.{_level.label}", _days, "mean days for a minor case",
@@ -416,8 +529,8 @@ _add("service_distribution", "lognormal", "distribution", EST, U, "Shape of hand
 _add("service_cv", 0.8, "coefficient of variation", EST, U, "Spread of lognormal handling times.",
      low=0.01, high=10.0)
 _SUCCESS = {  # (minor, moderate, major)
-    Level.GRID: (0.85, 0.50, 0.20), Level.COMMUNITY: (0.9245, 0.8184, 0.5462), Level.SPECIALISED: (0.9547, 0.9094, 0.8184),
-    Level.TOWN: (0.9396, 0.8788, 0.7731), Level.CITY: (0.9547, 0.9094, 0.8486),
+    Level.GRID: (0.85, 0.50, 0.20), Level.COMMUNITY: (0.8973, 0.7531, 0.383),
+    Level.SPECIALISED: (0.9384, 0.8768, 0.7531), Level.TOWN: (0.9179, 0.8352, 0.6915), Level.CITY: (0.9384, 0.8768, 0.7942),
     Level.DEPARTMENT: (0.97, 0.95, 0.90),
 }
 for _level, _probabilities in _SUCCESS.items():
@@ -454,7 +567,7 @@ del L, U, S, EST, WORKLOAD, CALIBRATED
 PARAMS: Mapping[str, Param] = MappingProxyType(_REGISTRY)
 
 # Groups whose members must sum to one.
-SHARE_GROUPS = ("place_share", "mediator_share")
+SHARE_GROUPS = ("place_share", "mediator_share", "report_channel_share")
 
 
 class ParamError(ValueError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -30,17 +30,21 @@ class Population:
         self.trust = rng.beta(alpha, beta)
         self.certified = rng.random(self.size) < params["civility_certified_share"]
         self.points = np.where(self.certified, params["civility_initial_points"], 0).astype(np.int64)
+        self.certify_clock = rng.standard_exponential(self.size)  # when a resident joins the scheme (sim.civility)
         self.reports = np.zeros(self.size, dtype=np.int32)
         self._migrant_factor = params["migrant_report_factor"]
-        self._civility_factor = params["civility_report_factor"] if params["civility_incentive"] else 1.0
+        self.report_factor: Callable[[np.ndarray], np.ndarray] = _no_uplift  # civility points (sim.civility)
 
     def propensity(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
-        """Relative readiness to report: trust, weakened for migrants, strengthened for
-        residents in the civility points scheme while it rewards reporting."""
+        """Relative readiness to report: trust, weakened for migrants, raised by the civility
+        points a resident holds."""
         rows = np.asarray(rows)
         factor = np.where(self.migrant[rows], self._migrant_factor, 1.0)
-        factor = factor * np.where(self.certified[rows], self._civility_factor, 1.0)
-        return self.trust[rows] * factor
+        return self.trust[rows] * factor * self.report_factor(rows)
+
+
+def _no_uplift(rows: np.ndarray) -> np.ndarray:
+    return np.ones(len(rows))
 
 
 def migrant_share_by_grid(city: CityMap, params: Params) -> np.ndarray:

@@ -9,7 +9,7 @@ from sim.enums import CaseKind, Channel, EndReason, Level, Outcome, Severity
 
 CASE_COLUMNS = ("case_id", "grid", "kind", "severity", "severity_arisen", "authority", "channel", "day_arisen",
                 "day_reported", "day_closed", "outcome", "level_resolved", "escalations", "failures", "misgraded",
-                "satisfied", "party")
+                "cadre", "at_centre", "satisfied", "party")
 
 
 def _labels(enum, codes: np.ndarray, missing: str = "") -> pd.Categorical:
@@ -38,6 +38,8 @@ def cases_frame(model) -> pd.DataFrame:
         "failures": book.column("failures"),
         "misgraded": pd.array(np.where(book.column("misgraded") < 0, None, book.column("misgraded") == 1),
                               dtype="boolean"),
+        "cadre": book.column("cadre") == 1,
+        "at_centre": book.column("at_centre") == 1,
         "satisfied": pd.array(np.where(satisfied < 0, None, satisfied == 1), dtype="boolean"),
         "party": book.column("party"),
     }, columns=list(CASE_COLUMNS))

@@ -7,6 +7,14 @@ case's severity. A channel fires when its accumulated hazard passes its clock; t
 fire is the channel, and the crossing point inside the day is the report time. This is exact
 for hazards that are constant within a day, is vectorised over all latent cases, and lets a
 policy change *when* a case surfaces without changing its luck.
+
+A resident's own report goes by hotline, the app or walking in (``report_channel_share``).
+Walking in depends on the grid's access to a centre (``sim.systems``: the 15-minute circle
+and opening hours; a pilot zone's shared sites for its labour and commercial disputes); the
+app needs the digital platform (without it some would-be app reporters call instead). In a
+big-Party-committee community the member-household chain passes reports on
+(``big_party_report_factor``); in a pilot zone its committee also finds labour and commercial
+disputes on site (``zone_find_per_day``, the zone-check channel).
 """
 
 from __future__ import annotations
@@ -17,9 +25,11 @@ import numpy as np
 
 from sim.authority import AuthorityTable
 from sim.cases import CaseBook
-from sim.enums import CaseKind, Channel, Severity
+from sim.enums import ZONE_KINDS, CaseKind, Channel, Severity
+from sim.network import CityMap
 from sim.params import Params
 from sim.population import Population
+from sim.systems import Systems
 
 
 @dataclass
@@ -30,17 +40,27 @@ class Surfaced:
 
 
 class LatentPool:
-    def __init__(self, params: Params, population: Population, grid_community: np.ndarray,
-                 authority: AuthorityTable):
+    def __init__(self, params: Params, population: Population, city: CityMap, authority: AuthorityTable,
+                 systems: Systems):
         self.population, self.authority = population, authority
-        self.grid_community = grid_community
+        self.grid_community = city.grid_community
         self.ids = np.zeros(0, dtype=np.int64)
         self.hazard_sum = np.zeros((0, len(Channel)))
         kinds = list(CaseKind)
         self.visibility = np.array([params[f"visibility.{k.label}"] for k in kinds])
         self.report_factor = np.array([1.0, params["report_factor.moderate"], params["report_factor.major"]])
-        self.report_per_day = params["report_per_day"]
-        self.hotline_share = params["hotline_share"]
+        self.report_per_day = params["report_per_day"] * np.where(
+            systems.big_party[city.grid_community], params["big_party_report_factor"], 1.0)  # per grid
+        app = params["report_channel_share.app"]
+        platform = params["digital_platform"]
+        self.hotline_share = params["report_channel_share.hotline"] + (0.0 if platform else
+                                                                        app * params["app_to_hotline_share"])
+        self.app_share = app if platform else 0.0
+        self.walk_in = params["report_channel_share.walk_in"] * systems.walk_in_access  # (grids, kinds)
+        self.zone_find = np.zeros((city.grids, len(CaseKind)))  # (grids, kinds)
+        in_zone = systems.zone_of_grid >= 0
+        for kind in ZONE_KINDS:
+            self.zone_find[in_zone, kind] = params["zone_find_per_day"]
         self.police = np.array([0.0, params["police_alert_per_day.moderate"], params["police_alert_per_day.major"]])
         self.petition = np.array([0.0, 0.0, params["petition_per_day.major"]])
 
@@ -65,7 +85,8 @@ class LatentPool:
             changed = ids[worse]
             book.severity[changed] = severity[worse]
             book.authority[changed] = self.authority.needed(book.kind[changed], severity[worse],
-                                                            book.authority_u[changed], book.authority_up_u[changed])
+                                                            book.authority_u[changed], book.authority_up_u[changed],
+                                                            book.grid[changed])
 
     def hazards(self, book: CaseBook, patrol_per_grid: np.ndarray, volunteer_per_community: np.ndarray) -> np.ndarray:
         """Hazard of each channel for each latent case today, shape (cases, channels).
@@ -73,12 +94,14 @@ class LatentPool:
         ids = self.ids
         grid, kind, severity, party = book.grid[ids], book.kind[ids], book.severity[ids], book.party[ids]
         visibility = self.visibility[kind]
-        report = self.report_per_day * self.report_factor[severity] * self.population.propensity(party)
+        report = self.report_per_day[grid] * self.report_factor[severity] * self.population.propensity(party)
         h = np.empty((len(ids), len(Channel)))
         h[:, Channel.PATROL] = patrol_per_grid[grid] * visibility
+        h[:, Channel.ZONE_CHECK] = self.zone_find[grid, kind] * visibility
         h[:, Channel.VOLUNTEER] = volunteer_per_community[self.grid_community[grid]] * visibility
         h[:, Channel.HOTLINE] = report * self.hotline_share
-        h[:, Channel.WALK_IN] = report * (1.0 - self.hotline_share)
+        h[:, Channel.APP] = report * self.app_share
+        h[:, Channel.WALK_IN] = report * self.walk_in[grid, kind]
         h[:, Channel.POLICE_ALERT] = self.police[severity]
         h[:, Channel.PETITION] = self.petition[severity] * (1.0 - self.population.trust[party])
         return h

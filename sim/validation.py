@@ -69,8 +69,11 @@ def erlang_c_checks(seeds: int = 20, days: int = 730, servers=(3, 4, 5, 6), scen
 
 
 def surfacing_checks(seeds: int = 10, report_per_day: float = 0.2, hotline_share: float = 0.6) -> list[Check]:
-    """Resident reports only, everyone fully trusting: report delay ~ Exp(report_per_day)."""
-    config = load_scenario(MMC_SCENARIO, {"report_per_day": report_per_day, "hotline_share": hotline_share,
+    """Resident reports only (hotline or app; no walk-ins), everyone fully trusting: report
+    delay ~ Exp(report_per_day)."""
+    config = load_scenario(MMC_SCENARIO, {"report_per_day": report_per_day,
+                                          "report_channel_share.hotline": hotline_share,
+                                          "report_channel_share.app": 1.0 - hotline_share,
                                           "days": 365, "mediators_per_10k": 10.0})
     delays, hotline = [], []
     for seed in range(1, seeds + 1):

@@ -15,13 +15,16 @@ import numpy as np
 
 from sim.enums import Level, PlaceKind
 from sim.model import HOURS_FIELDS
-from sim.params import PARAMS, ParamError
+from sim.params import PARAMS, ParamError, ParamKind
 from sim.scenario import SCENARIO_DIR, ScenarioError, list_scenarios, load_scenario
 
 # ---------------------------------------------------------------- controls
-# The model parameters the page lets users set. Everything about each control (type,
-# range, choices, default, unit, help) is read from PARAMS, so it cannot drift from the model.
-PARAM_CONTROLS = ("workers_per_10k", "escalation_rule", "volunteers_per_10k", "scale")
+# The model parameters the page lets users set: every lever in the registry that is not part of
+# a dotted group (groups such as mediator_share.* are set in scenario files), and the run size.
+# Everything about each control (type, range, choices, default, unit, help) is read from PARAMS,
+# so a new lever appears on the page without a second list to keep.
+PARAM_CONTROLS = (*(p.name for p in PARAMS.values() if p.kind is ParamKind.LEVER and "." not in p.name), "scale")
+BOOL_VALUES = ("true", "false")
 # Run settings that are not model parameters: the scenario file and the run seed.
 RUN_CONTROLS = ("scenario_file", "seed")
 # The page's own default for the run size (the registry's default is the full city).
@@ -38,7 +41,7 @@ def scenario_files() -> dict[str, Path]:
 
 def control_label(name: str) -> str:
     param = PARAMS[name]
-    if param.choices is not None:
+    if param.choices is not None or param.type is bool:
         return f"{name} ({param.unit})"
     return f"{name} ({param.unit}; {param.low:g} to {param.high:g}; blank = scenario's value)"
 
@@ -47,7 +50,7 @@ def default_control_value(name: str) -> str:
     """What a control shows at first: the scenario's value (blank), except the page's run size."""
     if name == "scale":
         return f"{DEFAULT_SCALE:g}"
-    return SCENARIO_VALUE if PARAMS[name].choices is not None else ""
+    return SCENARIO_VALUE if PARAMS[name].choices is not None or PARAMS[name].type is bool else ""
 
 
 def model_params_spec() -> dict[str, dict]:
@@ -62,9 +65,10 @@ def model_params_spec() -> dict[str, dict]:
     }
     for name in PARAM_CONTROLS:
         param = PARAMS[name]
-        if param.choices is not None:
+        if param.choices is not None or param.type is bool:
+            choices = BOOL_VALUES if param.type is bool else param.choices
             spec[name] = {"type": "Select", "value": default_control_value(name),
-                          "values": [SCENARIO_VALUE, *param.choices], "label": control_label(name)}
+                          "values": [SCENARIO_VALUE, *choices], "label": control_label(name)}
         else:
             spec[name] = {"type": "InputText", "value": default_control_value(name), "label": control_label(name)}
     spec["seed"] = {"type": "InputText", "value": str(DEFAULT_SEED), "label": "seed (run seed, whole number ≥ 0)"}
@@ -95,6 +99,10 @@ def _parse(name: str, raw: object):
             return None
         if param.type is str:
             return text
+        if param.type is bool:
+            if text.lower() not in BOOL_VALUES:
+                raise ValueError(f"expected true or false, got {text!r}")
+            return text.lower() == "true"
         try:
             number = float(text.replace(",", ""))
         except ValueError:

@@ -18,6 +18,10 @@ from sim.viz_data import CHARTS, LEVEL_COLOURS, MEASURES, grid_details, grid_mea
 # A perceptually ordered ramp (light yellow to dark red), for the grid colours.
 _RAMP = ["#ffffcc", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026"]
 WORKER_COLOUR = "#2166ac"
+BIG_PARTY_COLOUR = "#c51b1b"  # outline of a community with a big Party committee
+ZONE_COLOUR = "#6a3d9a"  # ring around a three-zone pilot's grids
+CADRE_COLOUR = "#ff7f00"  # star: a stationed cadre
+CENTRE_COLOURS = {False: "#999999", True: "#1a9850"}  # triangle: basic centre, upgraded neighbourhood centre
 
 
 def ramp_colour(share: float) -> str:
@@ -49,7 +53,7 @@ def map_svg(model, measure: str = "open_cases", width: int = 620, height: int = 
     all_xy = np.array(list(layout.values()))
     lo, hi = all_xy.min(axis=0), all_xy.max(axis=0)
     span = max(float((hi - lo).max()), 1e-9)
-    legend_h = 64
+    legend_h = 100
     top = 44  # room for the title and the top town's label
     plot = min(width, height - legend_h) - top - 16
     scale = plot / span
@@ -86,8 +90,25 @@ def map_svg(model, measure: str = "open_cases", width: int = 620, height: int = 
         centre = np.array(layout[int(city.community_node[c])])
         r = float(np.sqrt(((members - centre) ** 2).sum(axis=1)).max()) * scale + radius + 2
         cx, cy = px(centre)
-        parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="#fafafa" stroke="#ccc" '
-                     f'stroke-dasharray="2,2"><title>Community {escape(city.community_codes[c])}</title></circle>')
+        if model.systems.big_party[c]:
+            parts.append(f'<circle class="big-party" data-community="{escape(city.community_codes[c])}" '
+                         f'cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="#fafafa" stroke="{BIG_PARTY_COLOUR}" '
+                         f'stroke-width="1.6"><title>Community {escape(city.community_codes[c])}: big Party '
+                         f'committee (大党委)</title></circle>')
+        else:
+            parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{r:.1f}" fill="#fafafa" stroke="#ccc" '
+                         f'stroke-dasharray="2,2"><title>Community {escape(city.community_codes[c])}</title></circle>')
+    # Three-zone pilots: a ring around each of a zone's grids.
+    parts.append('<g id="pilot-zones">')
+    for zone in model.systems.zones:
+        label = escape(f"Three-zone pilot {zone.index + 1} ({zone.type.label.replace('_', ' ')}): {len(zone.grids)} "
+                       f"grids, {zone.shared_sites} shared sites")
+        for g in zone.grids:
+            x, y = px(grid_xy[g])
+            parts.append(f'<circle class="pilot-zone" data-zone="{zone.index}" cx="{x:.1f}" cy="{y:.1f}" '
+                         f'r="{radius + 2.2:.1f}" fill="none" stroke="{ZONE_COLOUR}" stroke-width="1.8">'
+                         f'<title>{label}</title></circle>')
+    parts.append("</g>")
     # Grids.
     parts.append('<g id="grids">')
     by_grid = workers_by_grid(model)
@@ -138,6 +159,28 @@ def map_svg(model, measure: str = "open_cases", width: int = 620, height: int = 
                      f'stroke="#222" stroke-width="0.6"><title>{level.label} mediators at node {node}: '
                      f'{len(members)} mediators, {busy} cases in hand</title></path>')
     parts.append("</g>")
+    # Centres (triangles) and stationed cadres (stars).
+    parts.append('<g id="centres">')
+    for centre in model.systems.centres:
+        node = int(city.grid_node[centre.grid]) if centre.upgraded else int(city.community_node[centre.community])
+        x, y = px(layout[node])
+        x, y = (x + radius * 0.9, y - radius * 0.9) if centre.upgraded else (x - radius - 4, y)
+        size = 5.0 if centre.upgraded else 3.5
+        kind = "upgraded neighbourhood centre (党建+邻里中心)" if centre.upgraded else "basic community service centre"
+        parts.append(f'<path class="centre" data-upgraded="{str(centre.upgraded).lower()}" '
+                     f'd="M{x:.1f},{y - size:.1f} L{x + size:.1f},{y + size * 0.8:.1f} L{x - size:.1f},'
+                     f'{y + size * 0.8:.1f} Z" fill="{CENTRE_COLOURS[centre.upgraded]}" stroke="#222" '
+                     f'stroke-width="0.5"><title>{escape(city.community_codes[centre.community])}: {kind}, open '
+                     f'{_fmt(centre.opening_hours_per_week)} h a week</title></path>')
+    parts.append("</g>")
+    parts.append('<g id="cadres">')
+    for cadre in model.cadres:
+        x, y = px(layout[int(cadre.cell.coordinate)])
+        x += radius + 5
+        parts.append(f'<path class="cadre" d="{_star(x, y, 5.0)}" fill="{CADRE_COLOUR}" stroke="#222" '
+                     f'stroke-width="0.5"><title>Stationed cadre in {escape(city.community_codes[cadre.community])}: '
+                     f'{model.cadre_hours.joined[cadre.community]} community mediations joined</title></path>')
+    parts.append("</g>")
     # Legend: colour bar and symbols.
     top = height - legend_h + 6
     parts.append(f'<g id="legend"><text x="20" y="{top + 8}">{escape(MEASURES[measure])}</text>')
@@ -158,9 +201,39 @@ def map_svg(model, measure: str = "open_cases", width: int = 620, height: int = 
                      f'fill="{LEVEL_COLOURS[level.label]}" stroke="#222" stroke-width="0.6"/>'
                      f'<text x="{x0 + 9}" y="{y0 + 4}">{level.label}</text>')
     parts.append(f'<text x="{lx}" y="{top + 46}" fill="#666">Diamonds: mediation committees. '
-                 f'Hover for details.</text></g>')
+                 f'Hover for details.</text>')
+    systems = model.systems
+    row = top + 64
+    n_upgraded = sum(centre.upgraded for centre in systems.centres)
+    items = [
+        (f'<circle cx="24" cy="{row - 4}" r="6" fill="none" stroke="{BIG_PARTY_COLOUR}" stroke-width="1.6"/>',
+         f"big Party committee ({int(systems.big_party.sum())})", 20),
+        (f'<circle cx="24" cy="{row + 14}" r="5" fill="none" stroke="{ZONE_COLOUR}" stroke-width="1.8"/>',
+         f"three-zone pilot grid ({len(systems.zones)} zone{'' if len(systems.zones) == 1 else 's'})", 20),
+        (f'<path d="{_star(lx + 4, row - 4, 5.0)}" fill="{CADRE_COLOUR}" stroke="#222" stroke-width="0.5"/>',
+         f"stationed cadre ({len(model.cadres)})", lx),
+        (f'<path d="M{lx + 4},{row + 9} L{lx + 9},{row + 18} L{lx - 1},{row + 18} Z" fill="{CENTRE_COLOURS[True]}" '
+         f'stroke="#222" stroke-width="0.5"/>', f"upgraded centre ({n_upgraded})", lx),
+        (f'<path d="M{lx + 164},{row + 9} L{lx + 168},{row + 17} L{lx + 160},{row + 17} Z" '
+         f'fill="{CENTRE_COLOURS[False]}" stroke="#222" stroke-width="0.5"/>',
+         f"basic centre ({len(systems.centres) - n_upgraded})", lx + 160),
+    ]
+    for i, (symbol, text, x0) in enumerate(items):
+        y0 = row if i in (0, 2) else row + 18
+        parts.append(f'<g class="legend-item">{symbol}<text x="{x0 + 12}" y="{y0}">{escape(text)}</text></g>')
+    parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _star(x: float, y: float, r: float) -> str:
+    """An SVG path for a five-pointed star centred at (x, y)."""
+    points = []
+    for k in range(10):
+        radius = r if k % 2 == 0 else r * 0.45
+        angle = -math.pi / 2 + k * math.pi / 5
+        points.append(f"{x + radius * math.cos(angle):.1f},{y + radius * math.sin(angle):.1f}")
+    return "M" + " L".join(points) + " Z"
 
 
 def line_chart_svg(chart: str, series: dict[str, np.ndarray], width: int = 460, height: int = 250) -> str:

@@ -71,6 +71,14 @@ def test_page_renders_map_charts_and_controls(page):
     assert attr(grid_map, "data-day") == "0"
     assert grid_map.count('class="grid"') == 139  # scale 0.1
     assert 'class="worker"' in grid_map and 'class="mediator"' in grid_map and 'id="legend"' in grid_map
+    # Shishi's further systems, each in its own symbol and in the legend (scale 0.1: 13 cadres, 5 big
+    # Party committees, 1 pilot zone, 5 upgraded of 18 centres)
+    assert grid_map.count('class="cadre"') == 13 and grid_map.count('class="big-party"') == 5
+    assert 'class="pilot-zone"' in grid_map and grid_map.count('data-upgraded="true"') == 5
+    assert grid_map.count('class="centre"') == 18
+    for label in ("stationed cadre (13)", "big Party committee (5)", "three-zone pilot grid (1 zone)",
+                  "upgraded centre (5)", "basic centre (13)"):
+        assert label in grid_map, label
     for chart in ("open_by_level", "case_flow", "resolved_share", "satisfaction", "utilisation"):
         assert attr(svg(page, f"chart-{chart}"), "data-points") == "0"
     labels = [w.label for w in page.find(v.TextField).widgets] + [w.label for w in page.find(v.Select).widgets]
@@ -119,16 +127,24 @@ def test_every_control_is_built_from_the_registry():
         options = spec[name]
         if param.choices is not None:
             assert options["type"] == "Select" and options["values"] == [SCENARIO_VALUE, *param.choices]
+        elif param.type is bool:
+            assert options["type"] == "Select" and options["values"] == [SCENARIO_VALUE, "true", "false"]
         else:
             assert options["type"] == "InputText"
             assert f"{param.low:g} to {param.high:g}" in options["label"] and param.unit in options["label"]
     assert PARAMS["scale"].low <= float(spec["scale"]["value"]) <= PARAMS["scale"].high
+    for lever in ("stationed_cadres", "big_party_committees", "three_zone_pilots", "neighbourhood_centres",
+                  "civility_incentive", "digital_platform", "workers_per_10k", "escalation_rule"):
+        assert lever in spec, lever  # every lever, from the registry
 
 
 def test_check_settings_uses_registry_validation():
     good = check_settings("shishi_baseline", "3", workers_per_10k="12", escalation_rule="bottom_up", scale="0.05")
     assert good.refused == [] and good.overrides == {"workers_per_10k": 12.0, "escalation_rule": "bottom_up",
                                                      "scale": 0.05} and good.seed == 3
+    switches = check_settings("shishi_baseline", "1", digital_platform="false", stationed_cadres="0")
+    assert switches.refused == [] and switches.overrides == {"digital_platform": False, "stationed_cadres": 0}
+    assert switches.load().params["digital_platform"] is False
     bad = check_settings("nope", "-1", workers_per_10k="-5", volunteers_per_10k="1e9", scale="")
     assert bad.overrides == {} and bad.seed == 1 and len(bad.refused) == 4
     assert bad.load().params["workers_per_10k"] == PARAMS["workers_per_10k"].default
@@ -151,3 +167,12 @@ def test_exports(page):
     assert summary["days"] == 1 and "closure_rate" in summary and summary["provenance"]["parameters"]["scale"] == 0.02
     assert map_png(model).startswith(b"\x89PNG") and chart_png(model, "satisfaction").startswith(b"\x89PNG")
     assert all_pngs_zip(model)[:2] == b"PK"
+
+
+def test_the_page_model_refuses_unknown_keywords_visibly_and_takes_every_lever():
+    from sim.app import VizModel
+
+    model = VizModel(scale="0.02", bogus="1", three_zone_pilots="0", digital_platform="false")
+    assert any(message.startswith("bogus") for message in model.refused)
+    assert model.params["three_zone_pilots"] == 0 and model.params["digital_platform"] is False
+    assert model.systems.zones == ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import os
 import shutil
 import socket
@@ -84,8 +85,10 @@ def test_page_in_real_browser(server):
             chart = page.locator("#chart-case_flow")
             assert grid_map.get_attribute("data-day") == "0"
             workers_before = page.locator("#grid-map .worker").count()
+            for symbol in ("cadre", "big-party", "pilot-zone", "centre"):  # Shishi's further systems on the map
+                assert page.locator(f"#grid-map .{symbol}").count() > 0, symbol
             points_before = chart.get_attribute("data-points")
-            field = page.locator(".v-input", has_text="workers_per_10k").locator("input")
+            field = page.get_by_role("textbox", name=re.compile(r"^workers_per_10k "))
             field.fill("30")
             field.press("Enter")
             page.get_by_role("button", name="Reset").click()

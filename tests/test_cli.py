@@ -21,7 +21,7 @@ def run_cli(*args, cwd=REPO):
 def test_run_writes_the_results_folder(tmp_path):
     out = tmp_path / "res"
     done = run_cli("--scale", "0.02", "--days", "90", "--seed", "4", "--workers-per-10k", "15",
-                   "--set", "hotline_share=0.5", "--out", str(out))
+                   "--set", "triage_accuracy=0.8", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert "closure rate" in done.stdout
     assert {p.name for p in out.iterdir()} == {"summary.json", "cases.csv", "visits.csv", "daily.csv", "summary.png"}
@@ -41,12 +41,12 @@ def test_run_writes_the_results_folder(tmp_path):
     assert summary["worker_utilisation"] == 1 - summary["worker_hours"]["idle"]
     assert {"dispatch", "department", "town"} <= set(summary["utilisation"])
     assert summary["seed"] == 4 and summary["days"] == 90 and summary["workers_per_10k"] == 15
-    assert summary["provenance"]["parameters"]["hotline_share"] == 0.5
+    assert summary["provenance"]["parameters"]["triage_accuracy"] == 0.8
     assert summary["provenance"]["git_commit"]
     cases = pd.read_csv(out / "cases.csv")
     assert list(cases.columns) == ["case_id", "grid", "kind", "severity", "authority", "channel", "day_arisen",
                                    "day_reported", "day_closed", "outcome", "level_resolved", "escalations",
-                                   "failures", "misgraded", "satisfied"]
+                                   "failures", "misgraded", "cadre", "at_centre", "satisfied"]
     assert len(cases) == summary["cases_arisen"]
     assert cases["day_closed"].notna().sum() == summary["cases_closed"]
     daily = pd.read_csv(out / "daily.csv")

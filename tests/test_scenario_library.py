@@ -23,6 +23,9 @@ EXPECTED_CHANGES = {
     "no_volunteers": {"volunteers_per_10k"}, "no_civility_points": {"civility_incentive"},
     "migrant_heavy": {"migrant_share"},
     "labour_surge": {"surge.factor", "surge.days"},
+    "no_stationed_cadres": {"stationed_cadres"}, "no_big_party_committees": {"big_party_committees"},
+    "no_three_zone_pilots": {"three_zone_pilots"}, "no_neighbourhood_centres": {"neighbourhood_centres"},
+    "no_digital_platform": {"digital_platform"},
 }
 
 
