@@ -100,8 +100,13 @@ def main() -> int:
             cells.append(text)
             (clear_effects if clear else unclear).append(heading)
         lines.append(f"| {title} (`{lever}`; `{off}`) | " + " | ".join(cells) + " |")
-        verdicts.append(f"- **{title}**: larger than its interval on {', '.join(clear_effects) or 'nothing'}; "
-                        f"not on {', '.join(unclear) or 'nothing'}.")
+        if not unclear:
+            verdicts.append(f"- **{title}**: larger than its interval on every outcome.")
+        elif not clear_effects:
+            verdicts.append(f"- **{title}**: larger than its interval on no outcome.")
+        else:
+            verdicts.append(f"- **{title}**: larger than its interval on {', '.join(clear_effects)}; "
+                            f"not on {', '.join(unclear)}.")
     lines += ["", "## Which effects are larger than their interval", "", *verdicts, "",
               "## What the systems did in the baseline (seed 1)", "", "| measure | value |", "| --- | --- |"]
     for key, label in DID:
