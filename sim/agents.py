@@ -31,6 +31,7 @@ class Handler(FixedAgent):
         self.capacity = capacity
         self.active_cases = 0
         self.cases_handled = 0
+        self.cases_found = 0  # latent cases this handler found (grid workers on patrol, volunteers)
 
 
 class GridWorker(Handler):
@@ -49,7 +50,6 @@ class GridWorker(Handler):
         self.part_time = part_time
         self.slot = slot  # row in the WorkTime arrays
         self.order_rate = 0.0  # hours a day for orders, once department tasks are done (set by WorkTime)
-        self.cases_found = 0
 
 
 class Clerk(Handler):
@@ -84,7 +84,6 @@ class Volunteer(Handler):
         self.community = community
         self.role = role
         self.resident = resident  # the population row of the resident who volunteers
-        self.cases_found = 0
 
 
 class Mediator(Handler):

@@ -71,7 +71,7 @@ class RunResult:
 def build_model(scenario: Scenario | str | Path | None = None, *, seed: int = 1,
                 overrides: Mapping[str, object] | None = None) -> GridGovernanceModel:
     scenario = as_scenario(scenario, overrides)
-    return GridGovernanceModel(scenario.params, seed=seed, scenario=scenario.name)
+    return GridGovernanceModel(scenario.params, seed=seed, scenario_name=scenario.name)
 
 
 def run(scenario: Scenario | str | Path | None = None, *, seed: int = 1, overrides: Mapping[str, object] | None = None,
@@ -79,7 +79,7 @@ def run(scenario: Scenario | str | Path | None = None, *, seed: int = 1, overrid
     """Build and run one scenario (default: the Shishi baseline) for its ``days``."""
     scenario = as_scenario(scenario, overrides)
     started = time.perf_counter()
-    model = GridGovernanceModel(scenario.params, seed=seed, scenario=scenario.name)
+    model = GridGovernanceModel(scenario.params, seed=seed, scenario_name=scenario.name)
     model.run(on_day=on_day)
     return RunResult(scenario, seed, model, time.perf_counter() - started)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 
 import solara
 from mesa.visualization import SolaraViz
@@ -40,8 +41,9 @@ DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8765
 class VizModel(GridGovernanceModel):
     """The model as the page builds it: from the controls' raw values, checked first.
 
-    A value the registry refuses is dropped (the scenario's value is used) and the reason is
-    kept in ``refused`` for the page to show; user input never raises here.
+    A value the registry refuses, or a keyword that is no parameter, is not used: the
+    scenario's value stays, the reason is kept in ``refused`` and shown on the page in red, and
+    a ``UserWarning`` says it to code that builds the model directly. User input never raises.
     """
 
     def __init__(self, scenario_file: str = "shishi_baseline", seed: object = str(DEFAULT_SEED), scenario=None,
@@ -51,8 +53,10 @@ class VizModel(GridGovernanceModel):
         # parameter inputs (``PARAM_CONTROLS``); any other keyword is refused with a message.
         controls.setdefault("scale", f"{DEFAULT_SCALE:g}")
         settings = check_settings(scenario_file, seed, **controls)
+        for message in settings.refused:  # shown on the page; a warning for anyone building it in code
+            warnings.warn(f"VizModel: {message}", UserWarning, stacklevel=2)
         loaded = settings.load()
-        super().__init__(loaded.params, seed=settings.seed, scenario=loaded.name)
+        super().__init__(loaded.params, seed=settings.seed, scenario_name=loaded.name)
         self.viz_scenario = loaded
         self.settings = settings
         self.refused = settings.refused

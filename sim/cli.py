@@ -1,6 +1,6 @@
 """The command line: ``python run.py [COMMAND] [options]``; ``run`` is the default command and
 ``--help`` lists the rest (compare, sweep, report, staffing, sensitivity, discover,
-report-policy, policy-analysis, viz, validate, calibrate, list, params).
+report-policy, policy-analysis, viz, validate, calibrate, list, odd, params).
 
 Bad input (a missing or malformed file, an unknown key, a value out of range, a malformed
 option) exits with code 2 and one message naming the file and the field, before anything
@@ -10,7 +10,9 @@ is written.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,6 +38,30 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {message} (see --help)\n")
 
 
+def _run_seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {value}")
+    return value
+
+
+def _check_writable(out: Path) -> None:
+    """Refuse a results folder that cannot be written, before anything runs."""
+    if out.exists() and not out.is_dir():
+        raise CliError(f"--out: {out} exists and is not a folder")
+    parent = out.resolve().parent
+    while not parent.exists():
+        parent = parent.parent
+    try:
+        probe = tempfile.mkdtemp(prefix=".write-check-", dir=parent)
+    except OSError as error:
+        raise CliError(f"--out: cannot write under {parent} ({error.strerror or error})") from None
+    os.rmdir(probe)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
@@ -58,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one scenario (default: the Shishi baseline) and write a results folder")
     run.add_argument("scenario", nargs="?", default=str(BASELINE), help="scenario TOML file")
-    run.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    run.add_argument("--seed", type=_run_seed, default=1, help="random seed, a whole number ≥ 0 (default 1)")
     run.add_argument("--days", type=int, help="days to simulate (default: the scenario's, 365)")
     run.add_argument("--scale", type=float, help="share of the 700,000 residents (default: the scenario's, 1.0)")
     run.add_argument("--workers-per-10k", type=float, help="grid workers per 10,000 urban residents")
@@ -128,8 +154,7 @@ def _run(args) -> int:
     started = time.perf_counter()
     scenario = load_scenario(args.scenario).with_overrides(_overrides(args), source="command line")
     out = args.out if args.out is not None else Path("results") / scenario.name
-    if out.exists() and not out.is_dir():
-        raise CliError(f"--out: {out} exists and is not a folder")
+    _check_writable(out)
     # Input is good: start the figure helper now, so Matplotlib loads on the other core while
     # this process loads Mesa and simulates.
     figures = None if args.no_figure else FigureProcess()
@@ -194,6 +219,7 @@ def print_summary(summary: dict, out: Path, seconds: float) -> None:
     hours = summary["worker_hours"]
     outcomes = summary["outcomes"]
     use = summary["utilisation"]
+    systems = summary["systems"]
     rows = [
         ("staff", f"{summary['grid_workers']:,} grid workers ({summary['part_time_grid_workers']:,} part-time) · "
                   f"{summary['volunteers']:,} volunteers · {summary['mediators']:,} mediators · "
@@ -224,6 +250,12 @@ def print_summary(summary: dict, out: Path, seconds: float) -> None:
         ("grid workers' hours", " · ".join(f"{name.replace('_', ' ')} {pct(share)}" for name, share in hours.items()),
          "department tasks first, then orders, then patrol"),
         ("utilisation", " · ".join(f"{label} {pct(share)}" for label, share in use.items() if share == share), ""),
+        ("further systems", f"{systems['cadre_cases']:,} mediations joined by {systems['stationed_cadres']} cadres · "
+                            f"{systems['member_unit_cases']:,} disputes eased by member units · "
+                            f"{systems['zone_desk_cases']:,} at {systems['pilot_zones']} pilot-zone desks · "
+                            f"{systems['centre_settled_requests']:,} requests settled at centres",
+         f"{pct(systems['circle_coverage'])} within 15 minutes of a centre; "
+         f"{pct(systems['civility_certified_share'])} certified for civility points"),
     ]
     for row in rows:
         table.add_row(*row)

@@ -21,6 +21,13 @@ One step is one day, in this order:
    this sets tomorrow's patrol;
 7. the day's counts are recorded.
 
+The model follows Mesa's conventions: ``GridGovernanceModel(workers_per_10k=12,
+escalation_rule="bottom_up", service_days__town=12, seed=3)`` takes registry parameters as
+keywords (``__`` for the dot), ``running`` turns False when ``days`` is reached, and its
+``datacollector`` holds the daily counts (model reporters) and what agents hold (agent-type
+reporters, at the end of each week and on the last day), so ``mesa.batch_run`` can vary any
+parameter.
+
 Residents are not stepped: their state lives in arrays (``sim.population``). Where the
 further systems sit (cadres, big Party committees, pilot zones, centres) is fixed before day 0
 (``sim.systems``).
@@ -32,7 +39,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
-from sim.agents import Resident
+from sim.agents import GridWorker, Mediator, Resident, Volunteer
 from sim.arrivals import Arrivals
 from sim.authority import AuthorityTable
 from sim.cadres import CadreHours
@@ -42,7 +49,7 @@ from sim.enums import Channel, Level, WorkerActivity
 from sim.handling import CaseFlow, HandlerPool
 from sim.network import build_city_map
 from sim.organisation import GRID_SIZE_RESIDENTS, build_organisation
-from sim.params import Params
+from sim.params import Params, ParamError
 from sim.policies import make_rule
 from sim.population import Population
 from sim.rng import streams_for
@@ -55,14 +62,50 @@ DAILY_FIELDS = ("day", "arisen", "reported", "closed", "resolved", "satisfied", 
                 "petitions")
 
 
+DEFAULT_SEED = 1  # the run seed when none is given: runs are reproducible unless asked otherwise
+AGENT_DATA_EVERY_DAYS = 7  # agent reporters cost ≈ 3.6 ms a collection at full scale: weekly, not daily
+AGENT_REPORTERS = {  # what agents hold, for Mesa's DataCollector
+    GridWorker: {"cases_found": "cases_found", "active_cases": "active_cases", "cases_handled": "cases_handled"},
+    Volunteer: {"cases_found": "cases_found", "active_cases": "active_cases", "cases_handled": "cases_handled"},
+    Mediator: {"active_cases": "active_cases", "cases_handled": "cases_handled"},
+}
+
+
+class DailyData(mesa.DataCollector):
+    """Mesa's DataCollector: model reporters every day, agent-type reporters at the end of each
+    week and on the last day."""
+
+    def collect(self, model) -> None:
+        by_type = self.agenttype_reporters
+        if model.running and model.day % AGENT_DATA_EVERY_DAYS:
+            self.agenttype_reporters = {}
+        try:
+            super().collect(model)
+        finally:
+            self.agenttype_reporters = by_type
+
+
+def params_from_keywords(params: Params | None, keywords: dict[str, object]) -> Params:
+    """Registry parameters given as keywords (``service_days__town`` for ``service_days.town``),
+    on top of ``params``; an unknown name gets the registry's error."""
+    overrides = {name.replace("__", "."): value for name, value in keywords.items()}
+    if params is None:
+        return Params(overrides)
+    if not overrides:
+        return params
+    return Params({**params.changed(), **overrides})
+
+
 class GridGovernanceModel(mesa.Model):
     """Shishi's grid governance for one parameter set and one seed."""
 
-    def __init__(self, params: Params | None = None, seed: int = 1, scenario: str = "custom"):
-        params = params if params is not None else Params()
+    def __init__(self, params: Params | None = None, *, seed: int | None = None, rng: int | None = None,
+                 scenario_name: str = "custom", **parameters: object):
+        params = params_from_keywords(params, parameters)
+        seed = _run_seed(seed, rng)
         streams = streams_for(seed)
         super().__init__(rng=streams.mesa_seed)
-        self.params, self.seed, self.scenario_name = params, seed, scenario
+        self.params, self.seed, self.scenario_name = params, seed, scenario_name
         self.rule = make_rule(params["escalation_rule"])
         self.city = build_city_map(params)
         self.space = Network(self.city.graph, layout=self.city.layout, random=self.random)
@@ -94,8 +137,9 @@ class GridGovernanceModel(mesa.Model):
                                           else "manual_registration_hours"]
         self._followup_hours = params["followup_hours"]
         self._residents: dict[int, Resident] = {}
-        self.datacollector = mesa.DataCollector(model_reporters={
-            name: [self.today, [name]] for name in DAILY_FIELDS if name != "day"})
+        self.datacollector = DailyData(model_reporters={name: [self.today, [name]] for name in DAILY_FIELDS
+                                                        if name != "day"},
+                                       agenttype_reporters=AGENT_REPORTERS)
 
     # ------------------------------------------------------------------ time
     def step(self) -> None:
@@ -116,10 +160,13 @@ class GridGovernanceModel(mesa.Model):
         self.worktime.close_day(day + 1.0)
         self._record_day(day, len(new), surfaced)
         self.day += 1
+        if self.day >= self.params["days"]:
+            self.running = False
         self.datacollector.collect(self)
 
     def run(self, days: int | None = None, on_day=None) -> None:
-        """Run ``days`` more days (default: the ``days`` parameter)."""
+        """Run ``days`` more days (default: the ``days`` parameter; ``running`` turns False when
+        the ``days`` parameter is reached, as Mesa's runners expect)."""
         for _ in range(self.params["days"] if days is None else days):
             self.step()
             if on_day is not None:
@@ -219,3 +266,14 @@ class GridGovernanceModel(mesa.Model):
     def cadres(self):
         return self.organisation.cadres
 
+
+
+def _run_seed(seed: int | None, rng: int | None) -> int:
+    """The run seed, from ``seed`` or Mesa's ``rng`` (an int; one of them, or both equal)."""
+    for name, value in (("seed", seed), ("rng", rng)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0):
+            raise ParamError(name, f"expected a whole number ≥ 0 (the run seed), got {value!r}")
+    if seed is not None and rng is not None and seed != rng:
+        raise ParamError("seed", f"seed={seed} and rng={rng} disagree; give one run seed")
+    value = seed if seed is not None else rng
+    return DEFAULT_SEED if value is None else int(value)

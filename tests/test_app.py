@@ -111,7 +111,8 @@ def test_reset_rebuilds_with_chosen_parameters(page):
 def test_out_of_range_value_is_refused_with_a_message(page):
     type_into(page, "workers_per_10k", "500")
     type_into(page, "scale", "abc")
-    click(page, "Reset")  # must not raise
+    with pytest.warns(UserWarning, match="refused"):
+        click(page, "Reset")  # must not raise; says so on the page and as a warning
     errors = page_text(page)
     assert "workers_per_10k" in errors and "at most 200" in errors
     assert "scale" in errors and "expected a number" in errors
@@ -172,7 +173,8 @@ def test_exports(page):
 def test_the_page_model_refuses_unknown_keywords_visibly_and_takes_every_lever():
     from sim.app import VizModel
 
-    model = VizModel(scale="0.02", bogus="1", three_zone_pilots="0", digital_platform="false")
+    with pytest.warns(UserWarning, match="bogus: not a model parameter"):
+        model = VizModel(scale="0.02", bogus="1", three_zone_pilots="0", digital_platform="false")
     assert any(message.startswith("bogus") for message in model.refused)
     assert model.params["three_zone_pilots"] == 0 and model.params["digital_platform"] is False
     assert model.systems.zones == ()

@@ -67,6 +67,8 @@ def test_run_writes_the_results_folder(tmp_path):
     (["--set", "scale=0"], "scale: expected at least"),
     (["--scale", "abc"], "argument --scale: invalid float value: 'abc'"),
     (["--escalation-rule", "top"], "escalation_rule: expected one of"),
+    (["--seed", "-3"], "argument --seed: expected a whole number ≥ 0, got -3"),
+    (["--seed", "1.5"], "argument --seed: expected a whole number ≥ 0"),
 ])
 def test_bad_input_exits_2_with_one_clear_line_and_writes_nothing(tmp_path, args, words):
     files = {"bad": "workers_per_10k = = 3\n", "unknown": "volunteerz_per_10k = 3\n",
@@ -84,6 +86,16 @@ def test_bad_input_exits_2_with_one_clear_line_and_writes_nothing(tmp_path, args
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")] == []
+
+
+def test_a_results_folder_that_cannot_be_written_is_refused_before_the_run(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    for out, words in ((blocker / "sub" / "out", "--out: cannot write under"), (blocker, "exists and is not a folder"),
+                       (Path("/proc/no-such-results"), "--out: cannot write under /proc")):
+        done = run_cli("--days", "5", "--scale", "0.01", "--out", str(out))
+        assert done.returncode == 2 and words in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
 
 
 def test_list_and_params():
