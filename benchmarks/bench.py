@@ -155,13 +155,14 @@ def main() -> int:
         ref_total = setup + per_day * DAYS
         rows.append((scale, residents, wall, peak, model_seconds, ref_total, days_timed, per_day, ref_peak,
                      ref_total / wall))
-        print(f"scale {scale:g}: ours {wall:.2f} s ({model_seconds:.2f} s build + simulation), {peak:.0f} MB | plain Mesa {ref_total:.1f} s "
+        print(f"scale {scale:g}: ours {wall:.2f} s ({model_seconds:.2f} s build + simulation), {peak:.0f} MB | "
+              f"plain Mesa {ref_total:.1f} s "
               f"({days_timed} days timed, {per_day * 1e6 / residents:.2f} µs per resident-day), {ref_peak:.0f} MB | "
               f"{ref_total / wall:.0f}× faster", flush=True)
-    table = ["| scale | residents | ours: whole process (median of %d) | ours: build + simulation only | "
+    table = [f"| scale | residents | ours: whole process (median of {args.repetitions:d}) | "
+             "ours: build + simulation only | "
              "ours: peak memory | plain Mesa: wall for 365 days | days timed (rest scaled) | "
-             "plain Mesa: µs per resident-day | plain Mesa: peak memory | speed-up (whole process) |"
-             % args.repetitions,
+             "plain Mesa: µs per resident-day | plain Mesa: peak memory | speed-up (whole process) |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for scale, residents, wall, peak, model_seconds, ref_total, days_timed, per_day, ref_peak, ratio in rows:
         table.append(f"| {scale:g} | {residents:,} | {wall:.2f} s | {model_seconds:.2f} s | {peak:.0f} MB | "

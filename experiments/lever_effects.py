@@ -11,12 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.parallel import RunPool, default_workers  # noqa: E402
-from sim.queueing import mean_ci  # noqa: E402
+from sim.parallel import RunPool, default_workers
+from sim.queueing import mean_ci
 
 RULES = ("three_level", "direct_dispatch", "bottom_up")
 STAFFING = (4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 18.0, 24.0, 30.0)
@@ -94,7 +92,8 @@ def main() -> int:
             lines.append(f"| `{rule}` | {severity} | {_cell([r[f'{severity}_days_from_arising'] for r in runs])} | "
                          f"{_cell([r[f'{severity}_resolved'] for r in runs], True)} | "
                          f"{_cell([r[f'{severity}_exits'] for r in runs], True)} |")
-    lines += ["", "| rule | town utilisation | city utilisation | misgraded | escalated |", "| --- | --- | --- | --- | --- |"]
+    lines += ["", "| rule | town utilisation | city utilisation | misgraded | escalated |",
+              "| --- | --- | --- | --- | --- |"]
     for rule in RULES:
         runs = by_point[(rule, 18.0)]
         lines.append(f"| `{rule}` | " + " | ".join(_cell([r[name] for r in runs], True) for name in (

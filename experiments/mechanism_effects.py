@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.queueing import mean_ci  # noqa: E402
+from sim.queueing import mean_ci
 
 # (lever, scenario that switches it off, what the system is)
 SYSTEMS = (
@@ -42,9 +42,12 @@ OUTCOMES = (
     ("exits_per_10k", "exits per 10,000", 1, "", "lower"),
     ("cases_reported", "cases reported", 1, "", "neutral"),
 )
-DID = (("cadre_cases", "community mediations a cadre joined"), ("member_unit_cases", "disputes spared a level by a member unit"),
-       ("zone_desk_cases", "disputes taken by a pilot zone's desk"), ("centre_settled_requests", "requests settled at a centre"),
-       ("civility_certified_share", "certified residents at the end"), ("circle_coverage", "residents within 15 minutes of a centre"))
+DID = (("cadre_cases", "community mediations a cadre joined"),
+       ("member_unit_cases", "disputes spared a level by a member unit"),
+       ("zone_desk_cases", "disputes taken by a pilot zone's desk"),
+       ("centre_settled_requests", "requests settled at a centre"),
+       ("civility_certified_share", "certified residents at the end"),
+       ("circle_coverage", "residents within 15 minutes of a centre"))
 
 
 def _cell(diffs: np.ndarray, factor: float) -> tuple[str, bool]:
@@ -94,7 +97,7 @@ def main() -> int:
     for position, (lever, off, title) in enumerate(SYSTEMS, start=1):
         other = runs[runs["position"] == position].set_index("seed")
         cells, clear_effects, unclear = [], [], []
-        for outcome, heading, factor, _, better in OUTCOMES:
+        for outcome, heading, factor, _, _better in OUTCOMES:
             diffs = (base[outcome] - other.loc[base.index, outcome]).to_numpy(dtype=float)
             text, clear = _cell(diffs, factor)
             cells.append(text)

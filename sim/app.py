@@ -30,9 +30,19 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
 from sim.model import GridGovernanceModel
-from sim.viz_data import (CHARTS, DEFAULT_SCALE, DEFAULT_SEED, MEASURES, check_settings,
-                          daily_series, grid_details, grid_measures, model_params_spec, run_summary,
-                          summary_json)
+from sim.viz_data import (
+    CHARTS,
+    DEFAULT_SCALE,
+    DEFAULT_SEED,
+    MEASURES,
+    check_settings,
+    daily_series,
+    grid_details,
+    grid_measures,
+    model_params_spec,
+    run_summary,
+    summary_json,
+)
 from sim.viz_svg import line_chart_svg, map_svg
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8765

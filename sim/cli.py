@@ -16,9 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.enums import Level
 from sim.params import PARAMS, ParamKind
-from sim.policies import RULES
+from sim.policies import POLICY_RULES
 from sim.scenario import BASELINE, ScenarioError, load_scenario, parse_assignment
 from sim.terminal import console as make_console
 
@@ -88,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--days", type=int, help="days to simulate (default: the scenario's, 365)")
     run.add_argument("--scale", type=float, help="share of the 700,000 residents (default: the scenario's, 1.0)")
     run.add_argument("--workers-per-10k", type=float, help="grid workers per 10,000 urban residents")
-    run.add_argument("--escalation-rule", help=f"escalation rule: {', '.join(sorted(RULES))}")
+    run.add_argument("--escalation-rule", help=f"escalation rule: {', '.join(POLICY_RULES)}")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any other parameter")
     run.add_argument("--out", type=Path, help="results folder (default: results/SCENARIO)")
     run.add_argument("--no-figure", action="store_true", help="skip summary.png")
@@ -105,7 +104,8 @@ def _parser() -> argparse.ArgumentParser:
     compare.set_defaults(handler=_compare)
 
     calibrate = sub.add_parser("calibrate", help="regenerate docs/calibration.md (or fit, with --fit)")
-    calibrate.add_argument("--fit", action="store_true", help="fit the open parameters; store docs/calibration_fit.json")
+    calibrate.add_argument("--fit", action="store_true",
+                           help="fit the open parameters; store docs/calibration_fit.json")
     calibrate.add_argument("--seeds", type=int, default=10, help="seeds for the report (default 10)")
     calibrate.add_argument("--scale", type=float, default=1.0, help="scale for the report (default 1.0)")
     calibrate.add_argument("--workers", type=int, help="processes (default: as many as cores)")

@@ -77,11 +77,12 @@ def comparison_figure(table: pd.DataFrame, path: Path) -> None:
     rows = -(-len(outcomes) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 0.45 * len(names) * rows + 1.5 * rows),
                              layout="constrained", squeeze=False)
-    for ax, outcome in zip(axes.flat, outcomes):
+    for ax, outcome in zip(axes.flat, outcomes, strict=False):
         part = table[table["outcome"] == outcome].sort_values("position")
         y = np.arange(len(part))[::-1]
-        ax.errorbar(part["diff_vs_first"], y, xerr=[part["diff_vs_first"] - part["diff_ci_low"].fillna(part["diff_vs_first"]),
-                                                    part["diff_ci_high"].fillna(part["diff_vs_first"]) - part["diff_vs_first"]],
+        ax.errorbar(part["diff_vs_first"], y,
+                    xerr=[part["diff_vs_first"] - part["diff_ci_low"].fillna(part["diff_vs_first"]),
+                          part["diff_ci_high"].fillna(part["diff_vs_first"]) - part["diff_vs_first"]],
                     fmt="o", color="#3B7EA1", capsize=3)
         ax.axvline(0, color="grey", linewidth=0.8)
         ax.set_yticks(y, part["scenario"], fontsize=7)

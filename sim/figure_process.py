@@ -47,7 +47,7 @@ class FigureProcess:
                 if data:
                     job = pickle.loads(data)
                     save_figure(summary_figure(**job["figure"]), job["path"])
-            except BaseException:  # noqa: BLE001 - reported to the parent through the exit code
+            except BaseException:
                 traceback.print_exc()
                 code = 1
             finally:

@@ -37,11 +37,33 @@ import numpy as np
 from sim.agents import GridWorker, Handler, Volunteer
 from sim.authority import AuthorityTable, authority_rungs
 from sim.cadres import CadreHours
-from sim.cases import (E_WITHDRAW, MAX_VISITS, U_CENTRE, U_EXIT, U_EXIT_KIND, U_GRADE, U_GRADE_DIRECTION,
-                       U_SATISFACTION, U_SERVICE, U_SUCCESS, U_WORSEN, CaseBook, Visit)
+from sim.cases import (
+    E_WITHDRAW,
+    MAX_VISITS,
+    U_CENTRE,
+    U_EXIT,
+    U_EXIT_KIND,
+    U_GRADE,
+    U_GRADE_DIRECTION,
+    U_SATISFACTION,
+    U_SERVICE,
+    U_SUCCESS,
+    U_WORSEN,
+    CaseBook,
+    Visit,
+)
 from sim.civility import Civility
-from sim.enums import (AUTHORITY_RANK, RESIDENT_CHANNELS, CaseKind, Channel, EndReason, Level, Outcome, Severity,
-                       SpecialisedField)
+from sim.enums import (
+    AUTHORITY_RANK,
+    RESIDENT_CHANNELS,
+    CaseKind,
+    Channel,
+    EndReason,
+    Level,
+    Outcome,
+    Severity,
+    SpecialisedField,
+)
 from sim.params import Params
 from sim.policies import CaseView, EscalationRule
 from sim.population import Population
@@ -430,7 +452,8 @@ class CaseFlow:
         party = book.party[case]
         trust = self.population.trust
         trust[party] = max(0.0, trust[party] - self.trust_loss_per_failure)
-        if book.uniforms[case, U_WORSEN + visit_index] < self.worsen_per_failure and book.severity[case] < Severity.MAJOR:
+        worsens = book.uniforms[case, U_WORSEN + visit_index] < self.worsen_per_failure
+        if worsens and book.severity[case] < Severity.MAJOR:
             book.severity[case] += 1
             book.graded_severity[case] = min(book.graded_severity[case] + 1, Severity.MAJOR)
             needed = self.authority.needed_one(book.kind[case], book.severity[case], book.authority_u[case],
@@ -477,7 +500,8 @@ class CaseFlow:
         book.satisfied[case] = satisfied
         party = book.party[case]
         trust = self.population.trust
-        trust[party] = min(1.0, trust[party] + self.trust_gain) if satisfied else max(0.0, trust[party] - self.trust_loss)
+        trust[party] = (min(1.0, trust[party] + self.trust_gain) if satisfied
+                        else max(0.0, trust[party] - self.trust_loss))
         self.closed_today += 1
         self.resolved_today += outcome is Outcome.RESOLVED
         self.satisfied_today += bool(satisfied)

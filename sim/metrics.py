@@ -7,16 +7,8 @@ import numpy as np
 
 from sim.arrivals import DAYS_PER_YEAR
 from sim.enums import EXITS, MEDIATION_LEVELS, CaseKind, Channel, EndReason, Level, Outcome
+from sim.outcomes import MAIN_OUTCOMES, flat_outcomes  # noqa: F401  (declared in sim.outcomes; re-exported)
 
-# The outcomes researchers compare and sweep, with what "better" means.
-MAIN_OUTCOMES = {
-    "closure_rate": "higher", "resolution_rate": "higher", "satisfaction_rate": "higher",
-    "days_to_close_mean": "lower", "days_to_close_p90": "lower", "closed_within_30_days": "higher",
-    "days_from_arising_mean": "lower", "days_from_arising_p90": "lower", "closed_within_30_days_of_arising": "higher",
-    "escalated_share": "lower", "petitions_per_10k": "lower", "exits_per_10k": "lower",
-    "cases_per_10k_per_year": "neutral", "worker_utilisation": "neutral", "local_resolution_share": "higher",
-    "mediation_success": "higher",
-}
 WITHIN_DAYS = 30.0
 
 
@@ -138,15 +130,3 @@ def mediated_cases(model) -> np.ndarray:
                 and visit.reason is not EndReason.RETURNED):
             taken[visit.case] = True
     return taken
-
-
-def flat_outcomes(summary: dict) -> dict[str, float]:
-    """One level of keys (``days_to_close_mean``), for tables and sweeps."""
-    flat: dict[str, float] = {}
-    for key, value in summary.items():
-        if isinstance(value, dict):
-            for sub, inner in value.items():
-                flat[f"{key}_{sub}"] = inner
-        else:
-            flat[key] = value
-    return flat

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.agents import Clerk, DepartmentOfficer, GridWorker, Mediator, StationedCadre, Volunteer, ZoneOfficer
-from sim.enums import (SPECIALISED_FIELD_OF_KIND, ZONE_KINDS, CaseKind, Level, Severity, SpecialisedField,
-                       VolunteerRole)
+from sim.enums import SPECIALISED_FIELD_OF_KIND, ZONE_KINDS, CaseKind, Level, Severity, SpecialisedField, VolunteerRole
 from sim.handling import HandlerPool
 from sim.network import CityMap, largest_remainder
 from sim.population import Population

@@ -8,7 +8,7 @@ Kinds keep policy apart from the world (EMA-workbench style):
 Names are flat and dotted (``dispute_rate_per_10k.labour``); a scenario file writes the
 dotted part as a TOML table. ``plausible`` is the range sweeps and calibration draw from;
 ``low``/``high`` is what validation accepts. Sources: "article" is the Shishi article
-(shared/domain/seed-article-zh.txt), "anchors: …" a row of calibration-anchors.md,
+(docs/domain/seed-article-zh.txt), "anchors: …" a row of calibration-anchors.md,
 "estimate" a judgement to be calibrated.
 """
 
@@ -20,7 +20,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from sim.enums import CaseKind, Level, PlaceKind, Severity, SpecialisedField
-from sim.policies import RULES
+from sim.policies import POLICY_RULES, VALIDATION_RULES
 
 
 class ParamKind(StrEnum):
@@ -95,10 +95,10 @@ WORKLOAD = "see docs/sources.md: surveys of grid workers' workload"
 CALIBRATED = "calibrated: docs/calibration.md (python run.py calibrate --fit)"
 
 # ---------------------------------------------------------------- run size and the city
-_add("scale", 1.0, "share of 700,000 residents", "design.md", S,
+_add("scale", 1.0, "share of 700,000 residents", "a run setting", S,
      "Share of Shishi's resident population simulated; grid counts follow it, all levels kept.",
      low=0.0005, high=2.0)
-_add("days", 365, "days", "design.md", S, "Simulated days.", low=1, high=3650)
+_add("days", 365, "days", "a run setting", S, "Simulated days.", low=1, high=3650)
 _add("map_seed", 20240305, "seed", EST, S,
      "Seed of the fixed city map (grid populations, place kinds): the same city for every run seed.",
      low=0, high=2**32 - 1)
@@ -144,7 +144,8 @@ _add("workers_per_10k", 18.0, "grid workers per 10,000 urban residents",
      "Community/grid workers (full-time equivalents) per 10,000 urban residents.", low=0.0, high=200.0,
      plausible=(6.0, 30.0))
 _add("escalation_rule", "three_level", "rule name", "article: 三级响应", L,
-     "How cases are routed between levels.", choices=tuple(RULES))
+     "How cases are routed between levels (validation-only rules are accepted from scenarios/validation/ only).",
+     choices=POLICY_RULES)
 _add("part_time_workers_per_10k", 14.6, "part-time grid workers per 10,000 urban residents",
      "article: 2,700+ full- and part-time grid workers, less 1,086 full-time at the norm and the 733 red grid "
      "workers modelled as volunteers (≈ 881 / 60.35)", L,
@@ -191,7 +192,8 @@ _add("working_hours_per_week", 40.0, "hours per week", "国务院关于职工工
 _add("part_time_hours_share", 0.4, "share of a full-time week", EST + " (兼职: a few hours on most days)", U,
      "Hours a part-time grid worker gives, as a share of a full-time week.", low=0.0, high=1.0,
      plausible=(0.25, 0.6))
-_add("residents_per_household", 2.68, "residents per household", "Fujian 7th census (2020): 2.68 per family household", S,
+_add("residents_per_household", 2.68, "residents per household",
+     "Fujian 7th census (2020): 2.68 per family household", S,
      "Turns residents into the households that department tasks and household visits are counted in.",
      low=1.0, high=10.0)
 _add("department_hours_per_household_month", 0.4, "hours per household per month", EST + " (" + WORKLOAD + ")", U,
@@ -515,7 +517,8 @@ _SERVICE_DAYS = {Level.COMMUNITY: 2.988, Level.SPECIALISED: 5.23, Level.TOWN: 7.
 for _level, _days in _SERVICE_DAYS.items():
     _add(f"service_days.{_level.label}", _days, "mean days for a minor case",
          "docs/sources.md: 12345 orders handled in 5 working days (Shandong rule), closed in 6.8 days (Huaibei)"
-         if _level is Level.DEPARTMENT else CALIBRATED + ": mediations finish within their time limit (anchors: within one month)", U,
+         if _level is Level.DEPARTMENT
+         else CALIBRATED + ": mediations finish within their time limit (anchors: within one month)", U,
          f"Mean handling time at the {_level.label} level.", low=0.0001, high=3650.0,
          plausible=(0.5 * _days, 2.0 * _days))
 _add("service_factor.moderate", 1.5, "multiplier", EST, U, "Handling time of moderate cases relative to minor.",
@@ -530,7 +533,8 @@ _add("service_cv", 0.8, "coefficient of variation", EST, U, "Spread of lognormal
      low=0.01, high=10.0)
 _SUCCESS = {  # (minor, moderate, major)
     Level.GRID: (0.85, 0.50, 0.20), Level.COMMUNITY: (0.8973, 0.7531, 0.383),
-    Level.SPECIALISED: (0.9384, 0.8768, 0.7531), Level.TOWN: (0.9179, 0.8352, 0.6915), Level.CITY: (0.9384, 0.8768, 0.7942),
+    Level.SPECIALISED: (0.9384, 0.8768, 0.7531), Level.TOWN: (0.9179, 0.8352, 0.6915),
+    Level.CITY: (0.9384, 0.8768, 0.7942),
     Level.DEPARTMENT: (0.97, 0.95, 0.90),
 }
 for _level, _probabilities in _SUCCESS.items():
@@ -582,20 +586,23 @@ class ParamError(ValueError):
 class Params(Mapping[str, Value]):
     """A complete, validated, read-only set of parameter values."""
 
-    __slots__ = ("_values",)
+    __slots__ = ("_values", "validation")
 
-    def __init__(self, overrides: Mapping[str, object] | None = None):
+    def __init__(self, overrides: Mapping[str, object] | None = None, *, validation: bool = False):
+        """``validation``: also accept the validation-only escalation rules (for the
+        queueing-theory checks in scenarios/validation/)."""
         values: dict[str, Value] = {name: param.default for name, param in PARAMS.items()}
         for name, value in (overrides or {}).items():
             param = PARAMS.get(name)
             if param is None:
                 raise ParamError(name, f"unknown parameter{_did_you_mean(name)}")
             try:
-                values[name] = param.check(value)
+                values[name] = check_value(name, value, validation=validation)
             except ValueError as error:
                 raise ParamError(name, str(error)) from None
         _check_relations(values)
         self._values = values
+        self.validation = validation
 
     def __getitem__(self, name: str) -> Value:
         return self._values[name]
@@ -617,6 +624,14 @@ class Params(Mapping[str, Value]):
 
     def as_dict(self) -> dict[str, Value]:
         return dict(self._values)
+
+
+def check_value(name: str, value: object, *, validation: bool = False) -> Value:
+    """``PARAMS[name].check(value)``, except that a validation run may choose a validation-only
+    escalation rule."""
+    if validation and name == "escalation_rule" and value in VALIDATION_RULES:
+        return value
+    return PARAMS[name].check(value)
 
 
 def _check_relations(values: Mapping[str, Value]) -> None:

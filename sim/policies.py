@@ -47,6 +47,7 @@ class EscalationRule(Protocol):
     name: ClassVar[str]
     title: ClassVar[str]
     allows_skipping: ClassVar[bool]
+    validation_only: ClassVar[bool]
 
     def first_route(self, case: CaseView) -> Level: ...
 
@@ -60,6 +61,7 @@ class ThreeLevel:
     name = "three_level"
     title = "Three-level response (community → town → city)"
     allows_skipping = False
+    validation_only = False
 
     _entry = {Severity.MINOR: Level.GRID, Severity.MODERATE: Level.COMMUNITY, Severity.MAJOR: Level.TOWN}
 
@@ -81,6 +83,7 @@ class DirectDispatch:
     name = "direct_dispatch"
     title = "Graded direct dispatch to the right level"
     allows_skipping = True
+    validation_only = False
 
     def first_route(self, case: CaseView) -> Level:
         if case.authority is Level.GRID:
@@ -104,6 +107,7 @@ class BottomUp:
     name = "bottom_up"
     title = "Strict bottom-up, one level at a time"
     allows_skipping = False
+    validation_only = False
 
     def first_route(self, case: CaseView) -> Level:
         return Level.GRID
@@ -119,6 +123,7 @@ class SingleLevel:
     name = "single_level"
     title = "Validation: one queue at the city level"
     allows_skipping = True
+    validation_only = True  # accepted only from scenarios/validation/; never offered on the page
 
     def first_route(self, case: CaseView) -> Level:
         return Level.CITY
@@ -128,6 +133,8 @@ class SingleLevel:
 
 
 RULES: dict[str, type] = {rule.name: rule for rule in (ThreeLevel, DirectDispatch, BottomUp, SingleLevel)}
+POLICY_RULES = tuple(name for name, rule in RULES.items() if not rule.validation_only)  # what a scenario may choose
+VALIDATION_RULES = tuple(name for name, rule in RULES.items() if rule.validation_only)
 
 
 def make_rule(name: str) -> EscalationRule:

@@ -19,11 +19,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim.params import PARAMS, ParamError, Params
+from sim.params import PARAMS, ParamError, Params, check_value
 
 META_KEYS = ("purpose", "extends", "name")
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+# The scenario library ships inside the package (sim/scenarios links to the top-level folder), so
+# an installed copy finds it as well as a checkout does.
+SCENARIO_DIR = (Path(__file__).resolve().parent / "scenarios").resolve()
 BASELINE = SCENARIO_DIR / "shishi_baseline.toml"
+VALIDATION_DIR = SCENARIO_DIR / "validation"  # only files here may choose a validation-only rule
 
 
 class ScenarioError(ValueError):
@@ -47,7 +50,7 @@ class Scenario:
     def with_overrides(self, overrides: Mapping[str, object], source: str = "--set") -> Scenario:
         merged = {**self.params.changed(), **overrides}
         try:
-            params = Params(merged)
+            params = Params(merged, validation=self.params.validation)
         except ParamError as error:
             raise ScenarioError(source, error.field, error.message) from None
         return Scenario(self.name, self.purpose, params, self.path, self.chain, {**self.overrides, **overrides})
@@ -60,7 +63,7 @@ def load_scenario(path: str | Path | None = None, overrides: Mapping[str, object
     values, purpose, chain = _read_chain(path, ())
     name = values.pop("name", None) or path.stem
     try:
-        params = Params(values)
+        params = Params(values, validation=_is_validation(path))
     except ParamError as error:
         raise ScenarioError(str(path), error.field, error.message) from None
     scenario = Scenario(str(name), purpose, params, path.resolve(), chain)
@@ -80,7 +83,7 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, object], 
     if name is not None and not isinstance(name, str):
         raise ScenarioError(str(path), "name", f"expected a string, got {name!r}")
     extends = document.pop("extends", None)
-    own = flatten_params(document, str(path))
+    own = flatten_params(document, str(path), validation=_is_validation(path))
     if extends is None:
         base, chain = {}, ()
     else:
@@ -111,7 +114,12 @@ def read_toml(path: Path) -> dict[str, object]:
         raise ScenarioError(str(path), None, "not valid UTF-8 text") from None
 
 
-def flatten_params(document: Mapping[str, object], source: str, prefix: str = "") -> dict[str, object]:
+def _is_validation(path: Path) -> bool:
+    return path.resolve().parent == VALIDATION_DIR.resolve()
+
+
+def flatten_params(document: Mapping[str, object], source: str, prefix: str = "", *,
+                   validation: bool = False) -> dict[str, object]:
     """Turn nested TOML tables into dotted parameter names, checking each value."""
     flat: dict[str, object] = {}
     for key, value in document.items():
@@ -119,7 +127,7 @@ def flatten_params(document: Mapping[str, object], source: str, prefix: str = ""
         if isinstance(value, dict) and name not in PARAMS:
             if not any(p.startswith(name + ".") for p in PARAMS):
                 raise ScenarioError(source, name, _unknown(name))
-            flat.update(flatten_params(value, source, name + "."))
+            flat.update(flatten_params(value, source, name + ".", validation=validation))
             continue
         param = PARAMS.get(name)
         if param is None:
@@ -127,7 +135,7 @@ def flatten_params(document: Mapping[str, object], source: str, prefix: str = ""
                 continue
             raise ScenarioError(source, name, _unknown(name))
         try:
-            flat[name] = param.check(value)
+            flat[name] = check_value(name, value, validation=validation)
         except ValueError as error:
             raise ScenarioError(source, name, str(error)) from None
     return flat

@@ -16,6 +16,7 @@ import numpy as np
 from sim.enums import Level, PlaceKind
 from sim.model import HOURS_FIELDS
 from sim.params import PARAMS, ParamError, ParamKind
+from sim.presets import PRESETS
 from sim.scenario import SCENARIO_DIR, ScenarioError, list_scenarios, load_scenario
 
 # ---------------------------------------------------------------- controls
@@ -28,9 +29,9 @@ BOOL_VALUES = ("true", "false")
 # Run settings that are not model parameters: the scenario file and the run seed.
 RUN_CONTROLS = ("scenario_file", "seed")
 # The page's own default for the run size (the registry's default is the full city).
-DEFAULT_SCALE = 0.1
+DEFAULT_SCALE = PRESETS["page"].scale
 SCENARIO_VALUE = "(scenario)"  # a select's "keep the scenario file's value"
-DEFAULT_SEED = 1
+DEFAULT_SEED = PRESETS["page"].first_seed
 
 
 def scenario_files() -> dict[str, Path]:
@@ -268,7 +269,8 @@ CHARTS = {
                       ("satisfaction_cumulative", "so far", "#d62728")], 1.0),
     "utilisation": ("Where grid workers' hours go", "share of the day's hours",
                     [("hours_department_tasks_share", "department tasks", "#7f7f7f"),
-                     ("hours_orders_share", "orders", "#d62728"), ("hours_patrol_share", "patrol and visits", "#08519c"),
+                     ("hours_orders_share", "orders", "#d62728"),
+                     ("hours_patrol_share", "patrol and visits", "#08519c"),
                      ("hours_idle_share", "idle", "#c7c7c7")], 1.0),
 }
 

@@ -8,11 +8,11 @@ import zipfile
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from sim.enums import Level  # noqa: E402
-from sim.viz_data import CHARTS, LEVEL_COLOURS, MEASURES, daily_series, grid_measures  # noqa: E402
+from sim.enums import Level
+from sim.viz_data import CHARTS, LEVEL_COLOURS, MEASURES, daily_series, grid_measures
 
 
 def _png(fig) -> bytes:

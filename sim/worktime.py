@@ -60,7 +60,8 @@ class WorkTime:
         self.saturation = params["patrol_saturation_visits_per_week"]
         self.visit_hours = params["household_visit_hours"]
         # hours per grid per day that patrol can still use
-        self.patrol_cap_per_day = SATURATED_MULTIPLE * self.saturation * self.households * self.visit_hours / DAYS_PER_WEEK
+        self.patrol_cap_per_day = (SATURATED_MULTIPLE * self.saturation * self.households * self.visit_hours
+                                   / DAYS_PER_WEEK)
         # state
         self.busy_since = np.full(n, math.nan)
         self.busy_today = np.zeros(n)  # days spent on on-site orders today

@@ -1,8 +1,8 @@
 """Mechanisms of the case lifecycle, each shown to do what it claims."""
 
 import numpy as np
-
 from conftest import small
+
 from sim.agents import Resident
 from sim.api import run
 from sim.model import GridGovernanceModel

@@ -3,8 +3,8 @@
 import filecmp
 
 import pandas as pd
-
 from conftest import small
+
 from sim.api import run
 from sim.output import write_results
 

@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import small
+
 from sim.api import run
 from sim.enums import EXITS, CaseKind, Level, Outcome, Severity, WorkerActivity
 from sim.model import GridGovernanceModel

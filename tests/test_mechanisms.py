@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import small
+
 from sim.api import run
 from sim.enums import AUTHORITY_RANK, RESIDENT_CHANNELS, ZONE_KINDS, CaseKind, Channel, Level
 from sim.network import build_city_map

@@ -1,8 +1,10 @@
 """Each escalation rule on hand-built cases, and on the real model's case paths."""
 
-import pytest
+import itertools
 
+import pytest
 from conftest import small
+
 from sim.api import run
 from sim.enums import CaseKind, EndReason, Level, Severity
 from sim.policies import RULES, CaseView, ladder, make_rule
@@ -82,7 +84,7 @@ def test_rules_shape_the_paths_cases_take(name):
         positions = [rungs.index(level) for level in levels]
         assert positions == sorted(set(positions)), (case_id, path)  # never down, never twice
         if not rule.allows_skipping:
-            assert all(b - a == 1 for a, b in zip(positions, positions[1:])), (case_id, path)
+            assert all(b - a == 1 for a, b in itertools.pairwise(positions)), (case_id, path)
         if name == "bottom_up" and levels:
             assert levels[0] is Level.GRID
 

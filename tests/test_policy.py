@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.policy.prim import prim, prim_boxes
 from sim.policy.staffing import SearchConfig, decide, search
 from sim.policy.standard import parse_standard
 from sim.queueing import servers_for_wait
@@ -101,7 +100,8 @@ def test_adaptive_replication_stops_at_the_cap_when_undecided():
     from sim.policy.staffing import _evaluate
 
     seeds = config.seeds()
-    values = [_evaluate((str(MMC), {"days": 60}, {"mediators_per_10k": 4 / 0.7}, s, ["mean_wait_days"]))["mean_wait_days"]
+    values = [_evaluate((str(MMC), {"days": 60}, {"mediators_per_10k": 4 / 0.7}, s,
+                         ["mean_wait_days"]))["mean_wait_days"]
               for s in seeds]
     target = float(np.mean(values))
     result = search(_mmc_config(target, max_reps=9))
@@ -136,19 +136,30 @@ def test_morris_ranks_an_inert_parameter_last(tmp_path):
 # ---------------------------------------------------------------- PRIM
 
 
-def test_prim_recovers_a_planted_box():
+def test_prim_recovers_a_planted_box_with_a_categorical_dimension_and_says_how_stable_it_is():
+    pytest.importorskip("ema_workbench", reason="the optional extra 'ema'")
+    from sim.policy.prim import prim_boxes
+
     rng = np.random.default_rng(3)
-    X = pd.DataFrame(rng.uniform(size=(1000, 6)), columns=[f"x{i}" for i in range(6)])
-    y = ((X["x0"] > 0.7) & (X["x1"] < 0.4)).to_numpy()
-    y = np.where(rng.uniform(size=len(y)) < 0.03, ~y, y)  # 3 % label noise
-    box = prim(X, y)
-    assert set(box.restricted) == {"x0", "x1"}
-    assert abs(box.restricted["x0"][0] - 0.7) < 0.05 and box.restricted["x0"][1] is None
-    assert abs(box.restricted["x1"][1] - 0.4) < 0.05 and box.restricted["x1"][0] is None
-    assert box.density > 0.85 and box.coverage > 0.75
-    assert "x0 above" in box.describe() and "x1 below" in box.describe()
-    boxes = prim_boxes(X, y)
-    assert boxes[0].describe() == box.describe()
+    X = pd.DataFrame(rng.uniform(size=(500, 5)), columns=[f"x{i}" for i in range(5)])
+    X["rule"] = rng.choice(["three_level", "direct_dispatch", "bottom_up"], size=len(X))
+    y = ((X["x0"] > 0.6) & (X["x1"] < 0.5) & (X["rule"] != "bottom_up")).to_numpy()
+    y = np.where(rng.uniform(size=len(y)) < 0.02, ~y, y)  # 2 % label noise
+    boxes = prim_boxes(X, y, max_boxes=2, threshold=0.8)
+    box = boxes[0]
+    planted = {"x0", "x1", "rule"}
+    assert planted <= set(box.restricted)
+    assert abs(box.restricted["x0"][0] - 0.6) < 0.08 and box.restricted["x0"][1] is None
+    assert 0.4 < box.restricted["x1"][1] < 0.7 and box.restricted["x1"][0] is None
+    assert box.restricted["rule"] == {"three_level", "direct_dispatch"}
+    assert box.density >= 0.8 and box.coverage > 0.7
+    assert "x0 above" in box.describe() and "rule in {direct_dispatch, three_level}" in box.describe()
+    assert all(box.quasi_p[name] < 1e-3 for name in planted)  # not chance
+    assert all(box.quasi_p[name] > 0.05 for name in set(box.restricted) - planted)  # chance, and flagged so
+    stable = box.stability.loc[list(planted), "reproduce coverage"]
+    assert (stable >= 70).all(), box.stability  # the planted restrictions come back in resamples
+    assert box.stability_text().count("%") == len(box.restricted)
+    assert all(b.density >= 0.8 for b in boxes[1:])  # a later box only if it reaches the threshold
 
 
 # ---------------------------------------------------------------- CLI errors
@@ -175,3 +186,36 @@ def test_cli_bad_input_exits_2_with_one_line(argv, words, capsys, tmp_path):
     printed = capsys.readouterr().out.strip().splitlines()
     assert len(printed) == 1 and printed[0].startswith("error:") and words in printed[0]
     assert not (tmp_path / "o").exists()
+
+
+def test_discovery_end_to_end_on_a_small_sweep_writes_boxes_with_stability(tmp_path):
+    pytest.importorskip("ema_workbench", reason="the optional extra 'ema'")
+    import json
+
+    from sim.policy.discovery import discover
+    from sim.policy.standard import parse_standard
+    from sim.sweep.experiment import load_experiment
+    from sim.sweep.runner import run_sweep
+
+    experiment_file = tmp_path / "discovery.toml"
+    experiment_file.write_text(
+        'name = "tiny_discovery"\npurpose = "discovery end to end"\nseed = 5\nreplications = 1\ndays = 90\n'
+        'scale = 0.01\noutcomes = ["closed_within_30_days", "days_to_close_mean"]\ndaily = false\n'
+        '[design]\nmethod = "latin_hypercube"\nsamples = 24\nlevers = "factorial"\n'
+        '[levers]\nworkers_per_10k = [18, 24]\nescalation_rule = ["three_level"]\n'
+        '[uncertainties]\n"dispute_rate_per_10k.public_service" = {}\n"service_days.department" = {}\n'
+        '"success.community.minor" = {}\n', encoding="utf-8")
+    sweep = tmp_path / "sweep"
+    run_sweep(load_experiment(experiment_file), sweep, workers=1, quiet=True, report=False)
+    futures_at_norm = pd.read_parquet(sweep / "runs").query("workers_per_10k == 18")
+    cut = float(futures_at_norm["days_to_close_mean"].median())  # half the futures miss
+    result = discover(sweep, tmp_path / "out", parse_standard(f"days_to_close_mean<={cut}"), norm=18.0,
+                      threshold=0.7)
+    boxes = pd.read_csv(tmp_path / "out" / "boxes.csv")
+    assert len(boxes) == len(result["boxes"]) >= 1 and (boxes["futures"] == 24).all()
+    first = boxes.iloc[0]
+    assert 0 < first["coverage"] <= 1 and 0 < first["density"] <= 1
+    assert set(json.loads(first["limits"])) <= {"dispute_rate_per_10k.public_service", "service_days.department",
+                                               "success.community.minor"}
+    assert "%" in first["stability"] and json.loads(first["quasi_p"])
+    assert (tmp_path / "out" / "prim.png").is_file()

@@ -1,5 +1,7 @@
 """Properties that must hold for any parameters and seed (Hypothesis)."""
 
+import itertools
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -77,7 +79,7 @@ def test_no_case_skips_a_level_unless_its_rule_allows_it(config, seed):
         assert positions == sorted(set(positions))
         if not allows:
             # a rung is passed over only when it has no handler at all
-            for a, b in zip(positions, positions[1:]):
+            for a, b in itertools.pairwise(positions):
                 for skipped in rungs[a + 1:b]:
                     assert model._pool_for(case, skipped) is None or model._pool_for(case, skipped).capacity == 0
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from sim.params import PARAMS, Params, ParamError
-from sim.scenario import BASELINE, ScenarioError, list_scenarios, load_scenario, parse_assignment
+from sim.params import PARAMS, ParamError, Params
+from sim.scenario import BASELINE, SCENARIO_DIR, ScenarioError, list_scenarios, load_scenario, parse_assignment
 
 
 def write(path, text):
@@ -27,7 +27,7 @@ def test_every_parameter_has_unit_source_and_kind():
 
 
 def test_extends_and_tables(tmp_path):
-    write(tmp_path / "base.toml", 'extends = "%s"\nworkers_per_10k = 12\n[service_days]\ntown = 12.0\n' % BASELINE)
+    write(tmp_path / "base.toml", f'extends = "{BASELINE}"\nworkers_per_10k = 12\n[service_days]\ntown = 12.0\n')
     write(tmp_path / "child.toml", 'purpose = "x"\nextends = "base.toml"\nescalation_rule = "bottom_up"\n')
     scenario = load_scenario(tmp_path / "child.toml", {"scale": 0.1})
     assert scenario.params["workers_per_10k"] == 12
@@ -109,3 +109,19 @@ def test_the_parameter_table_in_the_docs_is_current():
 
     docs = (Path(__file__).resolve().parent.parent / "docs" / "parameters.md").read_text(encoding="utf-8")
     assert parameter_table_markdown() in docs, "regenerate: python run.py params --markdown (see docs/parameters.md)"
+
+
+def test_validation_only_rules_are_refused_outside_the_validation_scenarios(tmp_path):
+    from sim.policies import VALIDATION_RULES
+    from sim.viz_data import model_params_spec
+
+    assert VALIDATION_RULES == ("single_level",)
+    path = tmp_path / "sneaky.toml"
+    path.write_text('escalation_rule = "single_level"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="escalation_rule: expected one of three_level"):
+        load_scenario(path)
+    with pytest.raises(ScenarioError, match="escalation_rule"):
+        load_scenario(None, {"escalation_rule": "single_level"})
+    assert "single_level" not in model_params_spec()["escalation_rule"]["values"]
+    mmc = load_scenario(SCENARIO_DIR / "validation" / "mmc.toml", {"days": 5})  # the queueing checks may
+    assert mmc.params["escalation_rule"] == "single_level"

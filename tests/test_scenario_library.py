@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from sim.api import run
-from sim.enums import CaseKind, PlaceKind
 from sim.compare import COMPARED, comparison_table, run_comparison
+from sim.enums import CaseKind, PlaceKind
 from sim.scenario import SCENARIO_DIR, list_scenarios, load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
@@ -46,7 +46,8 @@ def test_every_scenario_runs_a_short_small_simulation(path):
 def test_scenarios_do_what_they_say():
     days = {"scale": 0.02, "days": 200}
     base = run(load_scenario(None, days), seed=3).summary
-    assert run(load_scenario(SCENARIO_DIR / "no_patrol.toml", days), seed=3).summary["reported_by_channel"]["patrol"] == 0
+    assert run(load_scenario(SCENARIO_DIR / "no_patrol.toml", days),
+               seed=3).summary["reported_by_channel"]["patrol"] == 0
     assert run(load_scenario(SCENARIO_DIR / "no_volunteers.toml", days), seed=3).summary["volunteers"] == 0
     none = run(load_scenario(SCENARIO_DIR / "no_specialised_committees.toml", days), seed=3).summary
     assert none["resolved_share_by_level"]["specialised"] == 0

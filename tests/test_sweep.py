@@ -142,7 +142,7 @@ def test_a_killed_worker_is_replaced_and_its_run_retried(reference, tmp_path):
     assert result.status == {"ok": 8} and result.restarts == 2
     assert len(list(tmp_path.glob("exited-*"))) == 2
     retried = runs[runs["attempts"] == 2]
-    assert sorted(zip(retried["point"], retried["replication"])) == [(0, 0), (2, 1)]
+    assert sorted(zip(retried["point"], retried["replication"], strict=True)) == [(0, 0), (2, 1)]
     pd.testing.assert_frame_equal(stable(runs), stable(store.runs()))
 
 
@@ -215,7 +215,8 @@ def test_more_replications_later_keeps_the_first_seeds(tmp_path):
 
 
 BAD = {
-    "unknown lever": ("[levers]\nworkers_per_11k = [6, 12]\n", "levers.workers_per_11k", "did you mean workers_per_10k"),
+    "unknown lever": ("[levers]\nworkers_per_11k = [6, 12]\n", "levers.workers_per_11k",
+                      "did you mean workers_per_10k"),
     "empty range": ("[levers]\nworkers_per_10k = {low = 12, high = 12}\n", "levers.workers_per_10k", "empty range"),
     "empty list": ("[levers]\nescalation_rule = []\n", "levers.escalation_rule", "empty list"),
     "bad design": ('[design]\nmethod = "grid"\n[levers]\nworkers_per_10k = [6, 12]\n', "design.method",

@@ -1,6 +1,7 @@
 """Command-line subcommands of the policy analysis; ``sim.cli`` registers them with ``add_parsers``.
 
-    python run.py staffing [EXPERIMENT_OR_SCENARIO] [--target "closed_within_30_days_of_arising>=0.95,petitions_per_10k<=1"]
+    python run.py staffing [EXPERIMENT_OR_SCENARIO] \
+[--target "closed_within_30_days_of_arising>=0.95,petitions_per_10k<=1"]
     python run.py sensitivity [--out DIR]
     python run.py discover [EXPERIMENT_OR_SWEEP_DIR] [--norm 18]
     python run.py report-policy OUTDIR
@@ -17,13 +18,13 @@ import time
 import tomllib
 from pathlib import Path
 
+from sim.policies import POLICY_RULES as ALL_RULES  # the rules a policy may choose
 from sim.scenario import ScenarioError
 
 REPO = Path(__file__).resolve().parent.parent.parent
 DEFAULT_STAFFING = REPO / "experiments" / "policy_staffing.toml"
 DEFAULT_DISCOVERY = REPO / "experiments" / "policy_discovery.toml"
 DEFAULT_OUT = Path("results") / "policy"
-ALL_RULES = ("three_level", "direct_dispatch", "bottom_up")
 DEFAULT_GRID = (2.0, 4.0, 6.0, 9.0, 12.0, 15.0, 18.0, 24.0, 30.0)
 
 
@@ -84,14 +85,16 @@ def add_parsers(subparsers) -> None:
     report.set_defaults(handler=report_command)
 
     full = subparsers.add_parser(
-        "policy-analysis", help="staffing search, sensitivity and discovery end to end at reduced scale, then the report")
+        "policy-analysis",
+        help="staffing search, sensitivity and discovery end to end at reduced scale, then the report")
     _standard_args(full)
     _size_args(full, scale_default=0.05, days_default=365)
     _search_args(full)
     full.add_argument("--trajectories", type=int, default=8, help="Morris trajectories (default 8)")
     full.add_argument("--top", type=int, default=4, help="factors carried to Sobol (default 4)")
     full.add_argument("--sobol-samples", type=int, default=32, help="Sobol base sample N (default 32)")
-    full.add_argument("--replications", type=int, default=2, help="replications in sensitivity and discovery (default 2)")
+    full.add_argument("--replications", type=int, default=2,
+                      help="replications in sensitivity and discovery (default 2)")
     full.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default results/policy)")
     full.set_defaults(handler=policy_analysis_command)
 
@@ -99,7 +102,8 @@ def add_parsers(subparsers) -> None:
 def _standard_args(parser) -> None:
     parser.add_argument("--target", action="append", default=[], metavar="OUTCOME>=X",
                         help="service standard criteria, comma-separated or repeated (default "
-                             "'closed_within_30_days_of_arising>=0.95,petitions_per_10k<=1'); outcomes: sim.metrics.flat_outcomes, "
+                             "'closed_within_30_days_of_arising>=0.95,petitions_per_10k<=1'); "
+                             "outcomes: sim.metrics.flat_outcomes, "
                              "closed_within_N_days, mean_wait_days")
 
 
@@ -135,7 +139,8 @@ def parse_grid(text: str, lever: str) -> tuple[float, ...]:
         else:
             values = [float(p) for p in text.split(",") if p.strip()]
     except ValueError:
-        raise _cli_error(f"--grid: expected comma-separated numbers or START:STOP:STEP with STEP > 0, got {text!r}") from None
+        raise _cli_error(f"--grid: expected comma-separated numbers or START:STOP:STEP with STEP > 0, "
+                         f"got {text!r}") from None
     if not values or not all(math.isfinite(v) for v in values):
         raise _cli_error(f"--grid: expected at least one finite number, got {text!r}")
     if len(set(values)) != len(values):
@@ -163,7 +168,7 @@ def _check_lever(lever: str) -> None:
 
 
 def _parse_rules(text: str | None, default) -> tuple:
-    from sim.policies import RULES
+    from sim.policies import POLICY_RULES as RULES
 
     if text is None:
         return tuple(default)
@@ -204,8 +209,8 @@ def is_experiment_file(path: Path) -> bool:
 
 
 def staffing_config(args):
-    from sim.policy.standard import parse_standard
     from sim.policy.staffing import SearchConfig
+    from sim.policy.standard import parse_standard
     from sim.scenario import load_scenario, parse_assignment
 
     standard = parse_standard(args.target)
@@ -231,7 +236,8 @@ def staffing_config(args):
         factors = {f.name: f for f in experiment.factors}
         grid = parse_grid(args.grid, args.lever) if args.grid else (
             tuple(sorted(float(v) for v in factors[args.lever].grid())) if args.lever in factors else None)
-        rules = _parse_rules(args.rules, factors["escalation_rule"].grid() if "escalation_rule" in factors else ALL_RULES)
+        rules = _parse_rules(args.rules,
+                             factors["escalation_rule"].grid() if "escalation_rule" in factors else ALL_RULES)
         seed = experiment.seed if args.seed is None else args.seed
     else:
         load_scenario(source)  # raises ScenarioError on a bad file
@@ -240,7 +246,8 @@ def staffing_config(args):
         for key in ("scale", "days"):
             if getattr(args, key) is not None:
                 base[key] = getattr(args, key)
-        grid = parse_grid(args.grid, args.lever) if args.grid else (DEFAULT_GRID if args.lever == "workers_per_10k" else None)
+        grid = parse_grid(args.grid, args.lever) if args.grid else (
+            DEFAULT_GRID if args.lever == "workers_per_10k" else None)
         rules = _parse_rules(args.rules, ALL_RULES)
         seed = 20240610 if args.seed is None else args.seed
     if grid is None:

@@ -7,10 +7,11 @@ averaged over replications; the future *misses* when that mean fails any criteri
 standard (a point estimate: with few replications, futures near the threshold can be
 misclassified by run noise — PRIM tolerates some label noise, and density says how pure a box is).
 
-PRIM (sim.policy.prim) is run per escalation rule on the futures at the norm, with the sampled
-uncertainties as the dimensions. Output: boxes.csv (readable description, coverage, density,
-mass, limits), miss_rates.csv (share of futures missed per staffing × rule, and how many of the
-futures missed at the norm are met with more staff), futures.csv, and figures.
+PRIM (the EMA workbench's, through sim.policy.prim) is run per escalation rule on the futures at
+the norm, with the sampled uncertainties as the dimensions (numeric or categorical). Output:
+boxes.csv (readable description, coverage, density, mass, limits, quasi-p-values and each
+restriction's resampled stability), miss_rates.csv (share of futures missed per staffing × rule,
+and how many of the futures missed at the norm are met with more staff), futures.csv, and figures.
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def discover(sweep: Path, out: Path, standard: Standard, *, norm: float = 18.0, 
 
     boxes, box_objects = [], {}
     for rule, part in at_norm.groupby(RULE, sort=False):
-        X = part[uncertainties].astype(float).reset_index(drop=True)
+        X = part[uncertainties].reset_index(drop=True)
         y = part["missed"].to_numpy(dtype=bool)
         row_base = {RULE: rule, LEVER: norm, "futures": len(part), "missed": int(y.sum())}
         if y.sum() == 0:
@@ -113,8 +114,10 @@ def discover(sweep: Path, out: Path, standard: Standard, *, norm: float = 18.0, 
             boxes.append({**row_base, "box": number, "description": box.describe(), "coverage": box.coverage,
                           "density": box.density, "mass": box.mass, "in_box": box.n_in,
                           "missed_in_box": box.n_interest_in,
-                          "limits": json.dumps({k: [lo, hi] for k, (lo, hi) in box.restricted.items()}),
-                          "drop_one": box.drop_one.round(3).to_json(orient="records")})
+                          "limits": json.dumps({k: sorted(v) if isinstance(v, frozenset) else list(v)
+                                                for k, v in box.restricted.items()}),
+                          "quasi_p": json.dumps({k: float(f"{v:.3g}") for k, v in box.quasi_p.items()}),
+                          "stability": box.stability_text()})
         if not found:
             boxes.append({**row_base, "box": 0, "description": "PRIM found no restricting box", "coverage": np.nan,
                           "density": np.nan, "mass": np.nan})
@@ -153,13 +156,15 @@ def figures(box_objects: dict, out: Path) -> None:
         ax.set_title(f"{rule}: PRIM peeling trajectory", fontsize=9)
         ax.grid(alpha=0.3)
         ax = axes[1][column]
-        dims = list(found[0].restricted) if found else []
-        dims = (dims + [c for c in X.columns if c not in dims])[:2]
-        ax.scatter(X[dims[0]], X[dims[1]], c=np.where(y, "tab:red", "tab:blue"), s=14)
-        if found:
-            lo0, hi0 = found[0].limits[dims[0]]
-            lo1, hi1 = found[0].limits[dims[1]]
-            ax.add_patch(plt.Rectangle((lo0, lo1), hi0 - lo0, hi1 - lo1, fill=False, edgecolor="red", linewidth=1.5))
+        numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])]
+        dims = [d for d in (found[0].limits if found else {}) if d in numeric]
+        dims = (dims + [c for c in numeric if c not in dims])[:2]
+        if len(dims) == 2:
+            ax.scatter(X[dims[0]], X[dims[1]], c=np.where(y, "tab:red", "tab:blue"), s=14)
+            if found:
+                (lo0, hi0), (lo1, hi1) = (found[0].limits.get(d, (X[d].min(), X[d].max())) for d in dims)
+                ax.add_patch(plt.Rectangle((lo0, lo1), hi0 - lo0, hi1 - lo1, fill=False, edgecolor="red",
+                                           linewidth=1.5))
         ax.set_xlabel(dims[0], fontsize=8)
         ax.set_ylabel(dims[1], fontsize=8)
         ax.set_title("futures: red = misses the standard; box 1 (first two dims)", fontsize=9)

@@ -1,233 +1,173 @@
-"""PRIM (Friedman & Fisher's Patient Rule Induction Method), hand-written, for scenario discovery.
+"""PRIM for scenario discovery: the EMA workbench's ``Prim`` (optional extra ``ema``), and what
+the project reads from it.
 
-Why not the EMA workbench: ema_workbench 3.0.0 would add scikit-learn, statsmodels, seaborn,
-platypus-opt, formulaic, patsy and more to the environment; this module is ~200 lines of numpy.
+    boxes = prim_boxes(X, y)         # X: DataFrame of uncertainties (numeric or categorical); y: bool
+    boxes[0].describe()              # "dispute_rate_per_10k.labour above 31.2 and surge.kind in {labour}"
+    boxes[0].stability               # per restricted dimension: % of resamples that restrict it again
 
-    box = prim(X, y)                 # X: DataFrame of numeric uncertainties; y: bool "of interest"
-    box.describe()                   # "dispute_rate_per_10k.labour above 31.2 and success.town.major below 0.9"
-    box.coverage, box.density, box.mass
+EMA's ``Prim`` peels (a trajectory of boxes), pastes, handles categorical dimensions and gives
+quasi-p-values (``inspect``) and resampling (``resample``). On top of it:
 
-Algorithm:
-
-1. **Peeling.** Start from the box holding every point. At each step, for every dimension try
-   removing the points below the ``peel_alpha`` quantile (inside the box) or above the
-   1 − ``peel_alpha`` quantile; keep the single peel that leaves the highest density (share of
-   points of interest in the box). Stop when the box's mass (share of all points inside) would
-   fall below ``mass_min``. Every box along the way is kept (the peeling trajectory).
-2. **Selection.** From the trajectory, the box with the largest coverage among those with
-   density ≥ ``threshold``; if none reaches it, the box with the largest coverage × density.
-3. **Pasting.** Repeatedly widen one side of one dimension of the chosen box to take in the next
-   ``paste_alpha`` share of its points from outside, whenever that raises coverage without
-   lowering density; stop when no such paste exists.
-4. **Simplification.** Drop restrictions (the cheapest first) while more than ``max_dims``
-   (default 3) dimensions are restricted or a removal costs less than ``drop_tolerance`` (0.02)
-   of density: with few futures, peeling restricts many dimensions by chance.
-5. **Covering** (``prim_boxes``): remove the points in the box and search again for the next box.
+1. **Selection.** From each peeling trajectory, the box with the largest coverage among those
+   with density ≥ ``threshold``; if none reaches it, the one with the largest coverage × density
+   (first box only).
+2. **Covering.** Up to ``max_boxes`` boxes, each found by a fresh ``Prim`` among the points the
+   earlier ones left (a later box must reach the threshold).
+3. **Stability.** ``resample`` reruns PRIM on random halves of the data (``resample_iterations``
+   times, seeded): for each restricted dimension, the share of resamples whose box at the same
+   coverage (and the same density) restricts it too. A box whose dimensions reproduce in few
+   resamples is not to be trusted: with few futures, peeling restricts dimensions by chance.
 
 Measures: coverage = points of interest in the box / all points of interest; density = points of
-interest in the box / points in the box; mass = points in the box / all points. A dimension is
-*restricted* when a bound of the box lies strictly inside the data's range; only restricted
-dimensions appear in the description. ``drop_one`` says how density and coverage change if one
-restriction is removed (a restriction that barely matters is a candidate to drop).
+interest in the box / points in the box; mass = points in the box / all points.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+try:
+    from ema_workbench.analysis import prim as ema_prim
+except ImportError as error:  # pragma: no cover - the message is the point
+    raise ImportError("scenario discovery uses the EMA workbench's PRIM: pip install '.[ema]' "
+                      "(./dev run discover and ./dev test install it)") from error
+
+logging.getLogger("ema_workbench").setLevel(logging.WARNING)
+
 
 @dataclass
 class Box:
-    limits: dict[str, tuple[float, float]]   # per dimension (low, high), inclusive
-    data_range: dict[str, tuple[float, float]]
+    limits: dict[str, object]  # restricted dimensions only: (low, high) or a set of categories
     coverage: float
     density: float
     mass: float
     n_in: int
     n_interest_in: int
     trajectory: pd.DataFrame = field(default_factory=pd.DataFrame)
-    drop_one: pd.DataFrame = field(default_factory=pd.DataFrame)
+    quasi_p: dict[str, float] = field(default_factory=dict)  # per restricted dimension (EMA's inspect)
+    stability: pd.DataFrame = field(default_factory=pd.DataFrame)  # % reproduce coverage / density, per dimension
+    data_range: dict[str, object] = field(default_factory=dict)
 
     @property
-    def restricted(self) -> dict[str, tuple[float | None, float | None]]:
-        """Restricted dimensions only: (low or None, high or None)."""
+    def restricted(self) -> dict[str, object]:
+        """Numeric dimensions as (low or None, high or None): None where the box reaches the data's edge."""
         out = {}
-        for name, (low, high) in self.limits.items():
+        for name, limit in self.limits.items():
+            if isinstance(limit, (set, frozenset)):
+                out[name] = limit
+                continue
+            low, high = limit
             lo, hi = self.data_range[name]
-            low_r = low if low > lo else None
-            high_r = high if high < hi else None
-            if low_r is not None or high_r is not None:
-                out[name] = (low_r, high_r)
+            out[name] = (low if low > lo else None, high if high < hi else None)
         return out
 
     def describe(self, digits: int = 3) -> str:
         parts = []
-        for name, (low, high) in self.restricted.items():
+        for name, limit in self.restricted.items():
+            if isinstance(limit, (set, frozenset)):
+                parts.append(f"{name} in {{{', '.join(sorted(map(str, limit)))}}}")
+                continue
+            low, high = limit
             if low is not None and high is not None:
                 parts.append(f"{name} between {low:.{digits}g} and {high:.{digits}g}")
             elif low is not None:
                 parts.append(f"{name} above {low:.{digits}g}")
-            else:
+            elif high is not None:
                 parts.append(f"{name} below {high:.{digits}g}")
         return " and ".join(parts) if parts else "(the whole space: no restriction)"
 
-    def contains(self, X: pd.DataFrame) -> np.ndarray:
-        return _inside(X, self.limits)
+    def stability_text(self) -> str:
+        """'x0 100 %, x1 90 %': how often each restriction reproduces (coverage-matched resamples)."""
+        if self.stability.empty:
+            return ""
+        return ", ".join(f"{name} {row['reproduce coverage']:.0f} %" for name, row in self.stability.iterrows()
+                         if name in self.limits)
 
 
-def _inside(X: pd.DataFrame, limits: dict) -> np.ndarray:
+def prim_boxes(X: pd.DataFrame, y, *, max_boxes: int = 2, threshold: float = 0.8, peel_alpha: float = 0.05,
+               paste_alpha: float = 0.05, mass_min: float = 0.05, min_interest: int = 5,
+               resample_iterations: int = 10, seed: int = 1) -> list[Box]:
+    """Up to ``max_boxes`` boxes by covering, each with its quasi-p-values and resampled stability."""
+    X = _prepared(X)
+    y = np.asarray(y, dtype=bool)
+    data_range = {name: (float(X[name].min()), float(X[name].max())) for name in X.columns
+                  if not isinstance(X[name].dtype, pd.CategoricalDtype)}
+    remaining = np.ones(len(y), dtype=bool)
+    boxes: list[Box] = []
+    for k in range(max_boxes):
+        if y[remaining].sum() < min_interest or y[remaining].all():
+            break
+        # Covering: each box from a fresh Prim on the points the earlier boxes left (EMA's own
+        # covering cannot resample its later boxes).
+        finder = ema_prim.Prim(X[remaining].reset_index(drop=True), y[remaining], peel_alpha=peel_alpha,
+                               paste_alpha=paste_alpha, mass_min=mass_min)
+        found = finder.find_box()
+        if found is None:
+            break
+        trajectory = found.peeling_trajectory
+        good = trajectory[trajectory["density"] >= threshold]
+        if k and not len(good):
+            break  # a later box must reach the threshold: below it, covering only picks up noise
+        index = int(good["coverage"].idxmax()) if len(good) else \
+            int((trajectory["coverage"] * trajectory["density"]).idxmax())
+        found.select(index)
+        limits = _restricted(found.box_lims[index], finder.box_init)
+        if not limits:
+            break
+        inside = _inside(X, limits) & remaining
+        n_in, n_interest = int(inside.sum()), int((inside & y).sum())
+        boxes.append(Box(limits, n_interest / int(y.sum()), n_interest / n_in if n_in else float("nan"),
+                         n_in / len(y), n_in, n_interest, trajectory.copy(), _quasi_p(found, index, limits),
+                         found.resample(index, iterations=resample_iterations, rng=seed + k), data_range))
+        remaining &= ~inside
+    return boxes
+
+
+def _prepared(X: pd.DataFrame) -> pd.DataFrame:
+    """Numeric columns as floats, the rest as categories (EMA's categorical dimensions)."""
+    out = {}
+    for name in X.columns:
+        column = X[name]
+        numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+        out[name] = column.astype(float) if numeric else column.astype(str).astype("category")
+    return pd.DataFrame(out).reset_index(drop=True)
+
+
+def _restricted(box_lims: pd.DataFrame, box_init: pd.DataFrame) -> dict[str, object]:
+    limits: dict[str, object] = {}
+    for name in box_lims.columns:
+        low, high = box_lims[name].iloc[0], box_lims[name].iloc[1]
+        if isinstance(low, (set, frozenset)):
+            if set(low) != set(box_init[name].iloc[0]):
+                limits[name] = frozenset(low)
+        elif low > box_init[name].iloc[0] or high < box_init[name].iloc[1]:
+            limits[name] = (float(low), float(high))
+    return limits
+
+
+def _inside(X: pd.DataFrame, limits: dict[str, object]) -> np.ndarray:
     mask = np.ones(len(X), dtype=bool)
-    for name, (low, high) in limits.items():
-        column = X[name].to_numpy(dtype=float)
-        mask &= (column >= low) & (column <= high)
+    for name, limit in limits.items():
+        if isinstance(limit, (set, frozenset)):
+            mask &= X[name].astype(str).isin({str(v) for v in limit}).to_numpy()
+        else:
+            mask &= ((X[name] >= limit[0]) & (X[name] <= limit[1])).to_numpy()
     return mask
 
 
-def _stats(y: np.ndarray, mask: np.ndarray, total_interest: int) -> tuple[float, float, float]:
-    n_in = int(mask.sum())
-    hits = int(y[mask].sum())
-    coverage = hits / total_interest if total_interest else float("nan")
-    density = hits / n_in if n_in else 0.0
-    return coverage, density, n_in / len(y)
-
-
-def prim(X: pd.DataFrame, y, *, peel_alpha: float = 0.05, paste_alpha: float = 0.05, mass_min: float = 0.05,
-         threshold: float = 0.8, max_dims: int | None = 3, drop_tolerance: float = 0.02) -> Box:
-    X = X.reset_index(drop=True).astype(float)
-    y = np.asarray(y, dtype=bool)
-    if len(X) != len(y):
-        raise ValueError("X and y differ in length")
-    if not 0 < peel_alpha < 0.5 or not 0 < paste_alpha < 0.5:
-        raise ValueError("peel_alpha and paste_alpha must be in (0, 0.5)")
-    names = list(X.columns)
-    data_range = {n: (float(X[n].min()), float(X[n].max())) for n in names}
-    total = int(y.sum())
-    limits = dict(data_range)
-    mask = np.ones(len(X), dtype=bool)
-    trajectory = [(dict(limits), *_stats(y, mask, total))]
-    values = {n: X[n].to_numpy() for n in names}
-    while True:
-        best = None
-        n_in = int(mask.sum())
-        for name in names:
-            column = values[name][mask]
-            for side in ("low", "high"):
-                q = np.quantile(column, peel_alpha if side == "low" else 1 - peel_alpha)
-                if side == "low":
-                    keep = values[name] >= q if q > column.min() else values[name] > q
-                    new = (float(values[name][mask & keep].min()) if (mask & keep).any() else q, limits[name][1])
-                else:
-                    keep = values[name] <= q if q < column.max() else values[name] < q
-                    new = (limits[name][0], float(values[name][mask & keep].max()) if (mask & keep).any() else q)
-                candidate = mask & keep
-                m = int(candidate.sum())
-                if m == n_in or m == 0 or m / len(y) < mass_min:
-                    continue
-                density = y[candidate].mean()
-                key = (density, m)  # highest density; on a tie, the gentler peel
-                if best is None or key > best[0]:
-                    best = (key, name, new, candidate)
-        if best is None:
-            break
-        _, name, new, mask = best
-        limits[name] = new
-        trajectory.append((dict(limits), *_stats(y, mask, total)))
-    frame = pd.DataFrame([{"step": i, "coverage": c, "density": d, "mass": m,
-                           "restricted": sum(1 for n, (lo, hi) in lim.items() if lo > data_range[n][0] or hi < data_range[n][1])}
-                          for i, (lim, c, d, m) in enumerate(trajectory)])
-    good = frame[frame["density"] >= threshold]
-    if len(good):
-        step = int(good.sort_values(["coverage", "density"], ascending=False).iloc[0]["step"])
-    else:
-        step = int((frame["coverage"] * frame["density"]).idxmax())
-    limits = dict(trajectory[step][0])
-    limits = _paste(X, y, limits, data_range, paste_alpha, total)
-    limits = _simplify(X, y, limits, data_range, total, max_dims, drop_tolerance)
-    mask = _inside(X, limits)
-    coverage, density, mass = _stats(y, mask, total)
-    box = Box(limits, data_range, coverage, density, mass, int(mask.sum()), int(y[mask].sum()), frame)
-    box.drop_one = _drop_one(X, y, box, total)
-    return box
-
-
-def _paste(X, y, limits, data_range, alpha, total) -> dict:
-    limits = dict(limits)
-    while True:
-        mask = _inside(X, limits)
-        coverage, density, _ = _stats(y, mask, total)
-        n_add = max(1, int(round(alpha * mask.sum())))
-        best = None
-        for name in limits:
-            others = _inside(X, {n: lim for n, lim in limits.items() if n != name})
-            column = X[name].to_numpy(dtype=float)
-            low, high = limits[name]
-            for side in ("low", "high"):
-                outside = others & ((column < low) if side == "low" else (column > high))
-                if not outside.any():
-                    continue
-                candidates = np.sort(column[outside])
-                edge = candidates[-n_add:][0] if side == "low" else candidates[:n_add][-1]
-                new = (float(edge), high) if side == "low" else (low, float(edge))
-                trial = dict(limits)
-                trial[name] = new
-                c, d, _ = _stats(y, _inside(X, trial), total)
-                if c > coverage and d >= density and (best is None or (d, c) > best[0]):
-                    best = ((d, c), name, new)
-        if best is None:
-            return limits
-        limits[best[1]] = best[2]
-
-
-def _simplify(X, y, limits, data_range, total, max_dims, tolerance) -> dict:
-    """5. Simplification: drop the restriction whose removal keeps the highest density while more
-    than ``max_dims`` dimensions are restricted, or while some removal costs less than ``tolerance``
-    density (small samples let peeling restrict many dimensions by chance)."""
-    limits = dict(limits)
-    while True:
-        restricted = [n for n, (lo, hi) in limits.items() if lo > data_range[n][0] or hi < data_range[n][1]]
-        if not restricted:
-            return limits
-        _, density, _ = _stats(y, _inside(X, limits), total)
-        options = []
-        for name in restricted:
-            trial = dict(limits)
-            trial[name] = data_range[name]
-            options.append((_stats(y, _inside(X, trial), total)[1], name))
-        best_density, name = max(options)
-        if (max_dims is not None and len(restricted) > max_dims) or density - best_density < tolerance:
-            limits[name] = data_range[name]
-        else:
-            return limits
-
-
-def _drop_one(X, y, box: Box, total: int) -> pd.DataFrame:
-    rows = []
-    for name in box.restricted:
-        trial = dict(box.limits)
-        trial[name] = box.data_range[name]
-        c, d, m = _stats(y, _inside(X, trial), total)
-        rows.append({"dimension": name, "coverage_without": c, "density_without": d, "mass_without": m})
-    return pd.DataFrame(rows)
-
-
-def prim_boxes(X: pd.DataFrame, y, *, max_boxes: int = 2, min_interest: int = 5, **options) -> list[Box]:
-    """Covering: find a box, remove its points, find the next (coverage is of all points of interest)."""
-    X = X.reset_index(drop=True)
-    y = np.asarray(y, dtype=bool)
-    total = int(y.sum())
-    boxes = []
-    remaining = np.ones(len(X), dtype=bool)
-    for _ in range(max_boxes):
-        if y[remaining].sum() < min_interest:
-            break
-        box = prim(X[remaining], y[remaining], **options)
-        if not box.restricted or (boxes and box.density < options.get("threshold", 0.8)):
-            break  # later boxes must themselves be dense, else they describe noise
-        hits_in = box.n_interest_in
-        box.coverage = hits_in / total if total else float("nan")  # of all points of interest
-        boxes.append(box)
-        remaining &= ~box.contains(X)
-    return boxes
+def _quasi_p(found, index: int, limits: dict[str, object]) -> dict[str, float]:
+    """EMA's quasi-p-value per restricted dimension (how likely the restriction is chance): the
+    larger of its two bounds' values (EMA gives −1 for a bound that is not restricted)."""
+    values = found.p_values[index]
+    out = {}
+    for name in limits:
+        valid = [float(v) for v in np.atleast_1d(values.get(name, []))
+                 if v is not None and v >= 0 and not math.isnan(v)]
+        if valid:
+            out[name] = max(valid)
+    return out

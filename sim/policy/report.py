@@ -54,7 +54,8 @@ def staffing_section(folder: Path) -> list[str]:
              f"**Standard:** {manifest['standard_text']} (all criteria at once).  ",
              f"**Lever searched:** `{lever}` over the grid {', '.join(f'{v:g}' for v in manifest['grid'])} "
              "(grid search: every value evaluated; no bisection, so no monotonicity is assumed).  ",
-             f"**Run size:** scale {manifest['base_overrides'].get('scale')}, {manifest['base_overrides'].get('days')} days.  ",
+             f"**Run size:** scale {manifest['base_overrides'].get('scale')}, "
+             f"{manifest['base_overrides'].get('days')} days.  ",
              f"**Stopping rule:** {manifest['stopping_rule']}.", "",
              "### Answer per escalation rule", ""]
     for _, row in answers.iterrows():
@@ -102,7 +103,8 @@ def sensitivity_section(folder: Path) -> list[str]:
              f"{manifest['scale']}, {manifest['days']} days, at 18 workers per 10,000 under `three_level`. "
              "μ* is per plausible range, in the outcome's units; score = mean over outcomes of μ*/max μ*.", "",
              f"The dummy ranks {dummy_rank} of {len(ranking)}" + (
-                 f"; factors tied with it (no detectable effect): {', '.join(inert['factor'])}." if len(inert) > 1 else "."),
+                 f"; factors tied with it (no detectable effect): {', '.join(inert['factor'])}."
+                 if len(inert) > 1 else "."),
              "", _md_table(top[cols]), "", "![Morris](sensitivity/morris.png)", "",
              f"### Sobol indices of the top {len(manifest['top'])} (plus the dummy)", "",
              f"Saltelli design, base N = {manifest['sobol']['samples']}; S1 first order, ST total; ± 95 % bootstrap "
@@ -111,7 +113,8 @@ def sensitivity_section(folder: Path) -> list[str]:
              "![Sobol](sensitivity/sobol.png)", "",
              "Run tables: `sensitivity/morris/sweep/runs/`, `sensitivity/sobol/sweep/runs/` (Parquet; experiment files "
              "`sensitivity/*/experiment.toml`, seeds and versions in `sensitivity/*/sweep/manifest.json`). Full "
-             "indices: `sensitivity/morris_indices.csv`, `sensitivity/morris_ranking.csv`, `sensitivity/sobol_indices.csv`.", ""]
+             "indices: `sensitivity/morris_indices.csv`, `sensitivity/morris_ranking.csv`, "
+             "`sensitivity/sobol_indices.csv`.", ""]
     return lines
 
 
@@ -127,26 +130,31 @@ def discovery_section(folder: Path) -> list[str]:
              f"Sweep `{manifest['sweep']}`: staffing × escalation rule crossed with a Latin hypercube of "
              f"{len(manifest['uncertainties'])} uncertainties over their plausible ranges "
              f"({', '.join(f'`{u}`' for u in manifest['uncertainties'])}); scale {settings.get('scale')}, "
-             f"{settings.get('days')} days, {settings.get('replications')} replications per future (averaged). A future "
-             f"*misses* when the replication mean fails the standard ({manifest['standard_text']}).", "",
+             f"{settings.get('days')} days, {settings.get('replications')} replications per future (averaged). "
+             f"A future *misses* when the replication mean fails the standard ({manifest['standard_text']}).", "",
              "### Share of futures missing the standard", "",
              _md_table(rates), ""]
     if len(rescue):
         lines += ["Futures missed at the norm that more staff rescues (same futures, same seeds):", "",
                   _md_table(rescue), ""]
     lines += [f"### PRIM boxes at {manifest['norm']:g} workers per 10,000", "",
-              f"Hand-written PRIM (peeling α = {manifest['peel_alpha']}, pasting, density threshold "
-              f"{manifest['threshold']}; box 2 is found after removing box 1's futures). Coverage: share of all missing "
-              "futures inside the box; density: share of the box's futures that miss; mass: share of all futures in the box.",
-              ""]
+              f"The EMA workbench's PRIM (peeling α = {manifest['peel_alpha']}, pasting, density threshold "
+              f"{manifest['threshold']}; box 2 is found after removing box 1's futures). Coverage: share of all "
+              "missing futures inside the box; density: share of the box's futures that miss; mass: share of all "
+              "futures in the box. **Stability**: for each restriction, the share of PRIM reruns on random halves of "
+              "the futures whose box at the same coverage restricts that dimension too; a restriction that comes back "
+              "in few reruns (or has a large quasi-p-value) may be chance.", ""]
     for _, row in boxes.iterrows():
         stats = "" if not np.isfinite(row.get("coverage", np.nan)) else \
             f" — coverage {row['coverage']:.0%}, density {row['density']:.0%}, mass {row['mass']:.0%}"
+        stability = row.get("stability")
+        stability = f"; stability: {stability}" if isinstance(stability, str) and stability else ""
         lines.append(f"- **{row['escalation_rule']}**, box {row['box']} ({row['missed']} of {row['futures']} futures "
-                     f"miss): {row['description']}{stats}")
+                     f"miss): {row['description']}{stats}{stability}")
     lines += ["", "![PRIM](discovery/prim.png)", "",
               "Run tables: `discovery/sweep/runs/` (Parquet) and `discovery/futures.csv` (per future and policy, "
-              "replication means and the miss flag); boxes with limits and drop-one checks: `discovery/boxes.csv`.", ""]
+              "replication means and the miss flag); boxes with limits, quasi-p-values and stability: "
+              "`discovery/boxes.csv`.", ""]
     return lines
 
 

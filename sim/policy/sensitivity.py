@@ -98,7 +98,8 @@ def rank_morris(indices: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     """One row per factor: mu* per outcome, normalised mu*, the combined score and the rank."""
     part = indices[indices["outcome"].isin(outcomes)].copy()
     part["mu_star_norm"] = part["mu_star"] / part.groupby("outcome")["mu_star"].transform("max")
-    wide = part.pivot_table(index="factor", columns="outcome", values=["mu_star", "mu_star_conf", "sigma", "mu_star_norm"])
+    wide = part.pivot_table(index="factor", columns="outcome",
+                            values=["mu_star", "mu_star_conf", "sigma", "mu_star_norm"])
     wide.columns = [f"{value}:{outcome}" for value, outcome in wide.columns]
     wide["score"] = part.groupby("factor")["mu_star_norm"].mean()
     wide = wide.sort_values("score", ascending=False, kind="stable").reset_index()
@@ -131,7 +132,8 @@ def morris_stage(out: Path, *, factors: dict[str, tuple | None] | None = None, o
 
 def sobol_stage(out: Path, top: list[str], *, outcomes=DEFAULT_OUTCOMES, samples: int = 32, replications: int = 2,
                 days: int = 365, scale: float = 0.05, seed: int = 20240612, scenario: str | None = None,
-                fixed: dict | None = None, workers: int = 1, include_dummy: bool = True, quiet: bool = True) -> pd.DataFrame:
+                fixed: dict | None = None, workers: int = 1, include_dummy: bool = True,
+                quiet: bool = True) -> pd.DataFrame:
     """Sobol first-order and total indices of the ``top`` factors (and the dummy); ``out/sobol/``."""
     from sim.sweep.store import atomic_write_csv
 
@@ -158,13 +160,13 @@ def morris_figure(ranking: pd.DataFrame, outcomes, path: Path, top: int = 20) ->
     if DUMMY in set(ranking["factor"]) and DUMMY not in set(shown["factor"]):
         shown = pd.concat([shown, ranking[ranking["factor"] == DUMMY]])
     fig, axes = plt.subplots(1, len(outcomes), figsize=(6 * len(outcomes), 0.3 * len(shown) + 1.5), squeeze=False)
-    for ax, outcome in zip(axes[0], outcomes):
+    for ax, outcome in zip(axes[0], outcomes, strict=False):
         y = np.arange(len(shown))[::-1]
         mu = shown[f"mu_star:{outcome}"].to_numpy(dtype=float)
         conf = np.nan_to_num(shown[f"mu_star_conf:{outcome}"].to_numpy(dtype=float))
         colours = ["tab:grey" if f == DUMMY else "tab:blue" for f in shown["factor"]]
         ax.barh(y, mu, xerr=conf, color=colours, capsize=2)
-        ax.set_yticks(y, [f"{r}. {f}" for r, f in zip(shown["rank"], shown["factor"])], fontsize=7)
+        ax.set_yticks(y, [f"{r}. {f}" for r, f in zip(shown["rank"], shown["factor"], strict=True)], fontsize=7)
         ax.set_xlabel(f"Morris μ* of {outcome} (per plausible range; ± 95 % conf)")
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle("Morris screening (means over replications per point); grey = inert dummy", fontsize=10)
@@ -181,7 +183,7 @@ def sobol_figure(indices: pd.DataFrame, path: Path) -> None:
 
     outcomes = list(dict.fromkeys(indices["outcome"]))
     fig, axes = plt.subplots(1, len(outcomes), figsize=(6 * len(outcomes), 3.8), squeeze=False)
-    for ax, outcome in zip(axes[0], outcomes):
+    for ax, outcome in zip(axes[0], outcomes, strict=False):
         part = indices[indices["outcome"] == outcome]
         x = np.arange(len(part))
         ax.bar(x - 0.2, part["S1"], 0.4, yerr=np.nan_to_num(part["S1_conf"]), label="S1 (first order)", capsize=2)

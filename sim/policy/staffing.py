@@ -32,6 +32,7 @@ staffing tried" — the true threshold may be lower; no threshold is invented.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import time
@@ -130,7 +131,7 @@ def _evaluate(task: tuple) -> dict:
         scenario = _CACHE[key].with_overrides(values, source="staffing point")
         outcomes = run_outcomes(run(scenario, seed=seed), names)
         status, error = "ok", ""
-    except Exception as exc:  # noqa: BLE001 - recorded, the search goes on
+    except Exception as exc:
         outcomes = {name: math.nan for name in names}
         status, error = "failed", f"{type(exc).__name__}: {exc}\n" + traceback.format_exc()[-2000:]
     return {**outcomes, "status": status, "error": error, "wall_seconds": time.perf_counter() - started}
@@ -202,7 +203,7 @@ def search(config: SearchConfig, *, workers: int = 1, out: str | Path | None = N
             new = pool.map(_evaluate, tasks)
             fresh = []
             iterator = iter(new)
-            for rid, index, rule, value, replication, values in specs:
+            for rid, index, rule, value, replication, _point_values in specs:
                 if rid in results:
                     outcome = results[rid]
                 else:
@@ -277,13 +278,14 @@ def answers(table: pd.DataFrame, config: SearchConfig) -> pd.DataFrame:
                 break
         if index is None:
             if "met" in decisions:
-                verdict = "not monotone: met at " + ", ".join(f"{v:g}" for v, d in zip(values, decisions) if d == "met") \
+                verdict = "not monotone: met at " \
+                          + ", ".join(f"{v:g}" for v, d in zip(values, decisions, strict=True) if d == "met") \
                           + " but missed above; no reliable answer"
             elif all(d == "missed" for d in decisions):
                 verdict = f"missed at every staffing tried (up to {values[-1]:g})"
             else:
                 verdict = f"not shown to be met at any staffing tried (up to {values[-1]:g}); " \
-                          + ", ".join(f"{v:g} {d}" for v, d in zip(values, decisions) if d != "missed")
+                          + ", ".join(f"{v:g} {d}" for v, d in zip(values, decisions, strict=True) if d != "missed")
             below = math.nan
         elif index == 0:
             verdict = f"met at the lowest staffing tried ({values[0]:g}); the threshold is at or below it"
@@ -291,15 +293,17 @@ def answers(table: pd.DataFrame, config: SearchConfig) -> pd.DataFrame:
         else:
             below = values[index - 1]
             if decisions[index - 1] == "missed":
-                verdict = f"met at {values[index]:g}, missed at {below:g}: the threshold lies in ({below:g}, {values[index]:g}]"
+                verdict = (f"met at {values[index]:g}, missed at {below:g}: "
+                           f"the threshold lies in ({below:g}, {values[index]:g}]")
             else:
-                undecided = [f"{v:g}" for v, d in zip(values[:index], decisions[:index]) if d == "undecided"]
+                undecided = [f"{v:g}" for v, d in zip(values[:index], decisions[:index], strict=True)
+                             if d == "undecided"]
                 verdict = (f"met at {values[index]:g}; {', '.join(undecided)} undecided after "
                            f"{config.max_replications} replications (may also meet)") if undecided else \
                     f"met at {values[index]:g}"
         rows.append({RULE_COLUMN: rule, "smallest_met": answer, "next_lower": below,
                      "lowest_tried": values[0], "highest_tried": values[-1], "verdict": verdict,
-                     "decisions": " ".join(f"{v:g}:{d}" for v, d in zip(values, decisions))})
+                     "decisions": " ".join(f"{v:g}:{d}" for v, d in zip(values, decisions, strict=True))})
     return pd.DataFrame(rows)
 
 
@@ -313,7 +317,7 @@ def monotonicity(runs: pd.DataFrame, config: SearchConfig) -> pd.DataFrame:
         name = criterion.outcome
         for rule, part in ok.groupby(RULE_COLUMN, sort=False):
             values = sorted(part[config.lever].unique())
-            for a, b in zip(values, values[1:]):
+            for a, b in itertools.pairwise(values):
                 left = part[part[config.lever] == a].set_index("replication")[name]
                 right = part[part[config.lever] == b].set_index("replication")[name]
                 common = left.index.intersection(right.index)
@@ -379,19 +383,21 @@ def figure(result: SearchResult, path: Path) -> None:
     criteria = config.standard.criteria
     fig, axes = plt.subplots(1, len(criteria), figsize=(6 * len(criteria), 4.2), squeeze=False)
     markers = {"met": "o", "missed": "X", "undecided": "s"}
-    for ax, criterion in zip(axes[0], criteria):
+    for ax, criterion in zip(axes[0], criteria, strict=False):
         name = criterion.outcome
         for rule, part in table.groupby(RULE_COLUMN, sort=False):
             part = part.sort_values(config.lever)
             x = part[config.lever].to_numpy(dtype=float)
             y = part[name].to_numpy(dtype=float)
-            err = np.vstack([y - part[f"{name}_low"].to_numpy(dtype=float), part[f"{name}_high"].to_numpy(dtype=float) - y])
+            err = np.vstack([y - part[f"{name}_low"].to_numpy(dtype=float),
+                             part[f"{name}_high"].to_numpy(dtype=float) - y])
             line = ax.errorbar(x, y, yerr=np.nan_to_num(err), capsize=3, label=str(rule), linewidth=1.2)
             colour = line[0].get_color()
             for decision, marker in markers.items():
                 mask = (part["decision"] == decision).to_numpy()
                 if mask.any():
-                    ax.scatter(x[mask], y[mask], marker=marker, s=40, color=colour if decision != "undecided" else "white",
+                    ax.scatter(x[mask], y[mask], marker=marker, s=40,
+                               color=colour if decision != "undecided" else "white",
                                edgecolor=colour, zorder=3)
             answer = result.answers.set_index(RULE_COLUMN).loc[rule, "smallest_met"]
             if np.isfinite(answer):
@@ -432,5 +438,6 @@ def print_result(result: SearchResult, console=None) -> None:
     console.print("monotonicity (paired differences between neighbouring grid values, common random numbers):")
     for line in monotonicity_summary(result.monotonicity):
         console.print("  " + line)
-    console.print(f"{len(result.runs)} runs in {result.seconds:.1f} s" + (f"; outputs in {result.out}/" if result.out else ""))
+    console.print(f"{len(result.runs)} runs in {result.seconds:.1f} s"
+                  + (f"; outputs in {result.out}/" if result.out else ""))
 

@@ -36,16 +36,17 @@ def build_design(experiment: Experiment) -> Design:
     method, options = experiment.method, experiment.design_options
     if method == "full_factorial":
         factors = experiment.factors
-        points = [dict(zip([f.name for f in factors], combo)) for combo in itertools.product(*[f.grid() for f in factors])]
+        points = [dict(zip([f.name for f in factors], combo, strict=True))
+                  for combo in itertools.product(*[f.grid() for f in factors])]
         return Design(points, blocks=[({}, list(range(len(points))))])
     crossed = options.get("levers") == "factorial" and experiment.uncertainties
     sampled = list(experiment.uncertainties) if crossed else list(experiment.factors)
     grid_factors = list(experiment.levers) if crossed else []
     unit = sample_unit(method, sampled, options, options.get("seed", experiment.seed))
-    samples = [{f.name: f.from_unit(u) for f, u in zip(sampled, row)} for row in unit]
+    samples = [{f.name: f.from_unit(u) for f, u in zip(sampled, row, strict=True)} for row in unit]
     points, blocks = [], []
     for combo in itertools.product(*[f.grid() for f in grid_factors]):
-        levers = dict(zip([f.name for f in grid_factors], combo))
+        levers = dict(zip([f.name for f in grid_factors], combo, strict=True))
         start = len(points)
         points.extend({**levers, **sample} for sample in samples)
         blocks.append((levers, list(range(start, len(points)))))

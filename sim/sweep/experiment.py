@@ -51,7 +51,7 @@ import numpy as np
 
 from sim.metrics import MAIN_OUTCOMES
 from sim.params import PARAMS, Param, ParamKind
-from sim.scenario import BASELINE, Scenario, ScenarioError, load_scenario
+from sim.scenario import BASELINE, SCENARIO_DIR, Scenario, ScenarioError, load_scenario
 from sim.sweep.errors import SweepError
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -284,7 +284,7 @@ def _scenario_path(value, path: Path, source: str) -> Path:
         return BASELINE
     if not isinstance(value, str) or not value:
         raise SweepError(source, "scenario", f"expected a scenario file name, got {value!r}")
-    for candidate in (path.parent / value, REPO / value, REPO / "scenarios" / value):
+    for candidate in (path.parent / value, REPO / value, SCENARIO_DIR / value):
         if candidate.is_file():
             return candidate.resolve()
     raise SweepError(source, "scenario", f"no scenario file {value!r} next to the experiment file or in the repo")

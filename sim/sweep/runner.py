@@ -122,7 +122,7 @@ def execute(spec: RunSpec, job: Job, faults: Faults | None = None) -> tuple[dict
             daily.insert(0, "run_id", spec.run_id)
     except RunTimedOut as exc:
         status, error = "timed_out", str(exc)
-    except Exception as exc:  # noqa: BLE001 - every model error is recorded, not raised
+    except Exception as exc:
         status = "failed"
         error = f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exc())[-3000:]
     row = make_row(spec, job, status, error, outcomes, time.perf_counter() - started)
@@ -518,8 +518,14 @@ class _Progress:
         if self.quiet:
             return self
         from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                                   TimeRemainingColumn)
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         console = self.console or Console(stderr=True)
         console.print(self.title)

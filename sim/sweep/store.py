@@ -117,7 +117,7 @@ class Store:
     def daily(self, runs: pd.DataFrame | None = None) -> pd.DataFrame:
         """Per-day rows of the stored runs (only from the part that holds each run's kept row)."""
         runs = self.runs() if runs is None else runs
-        keep = set(zip(runs["run_id"], runs["_part"]))
+        keep = set(zip(runs["run_id"], runs["_part"], strict=True))
         wanted = {part for _, part in keep}
         frames = []
         for part in self._parts(DAILY):

@@ -1,0 +1,39 @@
+"""Run presets: the named run sizes and seeds the tools start from, so no module writes its own
+literal. Each is a default a command line or a caller can override.
+
+Seeds: a run's seed is the only thing that differs between replications. Every tool numbers
+its replications from ``first_seed`` (``first_seed``, ``first_seed + 1``, …), so a baseline
+and a policy compared on ``n`` seeds meet the same disputes (common random numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+
+@dataclass(frozen=True, slots=True)
+class RunPreset:
+    name: str
+    scale: float  # share of the 700,000 residents
+    days: int
+    first_seed: int
+    seeds: int  # replications, numbered first_seed, first_seed + 1, …
+    purpose: str
+
+    def seed_range(self, seeds: int | None = None) -> range:
+        return range(self.first_seed, self.first_seed + (self.seeds if seeds is None else seeds))
+
+
+PRESETS: Mapping[str, RunPreset] = MappingProxyType({preset.name: preset for preset in (
+    RunPreset("full", 1.0, 365, 1, 10, "the whole city for a year: calibration, docs/mechanisms.md, benchmarks"),
+    RunPreset("page", 0.1, 365, 1, 1, "the browser page: 70,000 residents, a step redrawn in tens of milliseconds"),
+    RunPreset("compare", 1.0, 365, 1, 10, "python run.py compare: scenarios side by side on common seeds"),
+    RunPreset("fit", 1.0, 365, 1, 4, "python run.py calibrate --fit: the objective on four common seeds"),
+    RunPreset("sweep", 0.1, 365, 20240601, 5, "experiments/*.toml sweeps when the file gives no scale or seed"),
+    RunPreset("analysis", 0.05, 365, 20240612, 2, "staffing, sensitivity and discovery (policy-analysis)"),
+    RunPreset("validation", 0.1, 365, 1, 10, "python run.py validate: queueing-theory checks"),
+    RunPreset("ema", 0.05, 365, 1, 1, "sim.ema.shishi_model: the EMA workbench client"),
+)})
+FIRST_SEED = PRESETS["full"].first_seed  # a model built without a seed runs on this one

@@ -1,0 +1,58 @@
+"""Set-up hygiene: the lint is clean, the locks are hashed and consistent, and an installed
+(not editable) copy of the package finds its scenario library."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_ruff_finds_nothing():
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed (it is in requirements-dev.lock)")
+    done = subprocess.run([ruff, "check", str(REPO)], capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _pins(lock: str) -> dict[str, str]:
+    text = (REPO / lock).read_text(encoding="utf-8")
+    return dict(re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", text, flags=re.MULTILINE))
+
+
+def test_locks_are_hashed_and_the_run_lock_is_the_dev_lock_without_the_test_tools():
+    for lock in ("requirements.lock", "requirements-dev.lock", "requirements-bootstrap.lock"):
+        text = (REPO / lock).read_text(encoding="utf-8")
+        requirements = re.findall(r"^[A-Za-z0-9_.-]+==\S+", text, flags=re.MULTILINE)
+        assert requirements and text.count("--hash=sha256:") >= len(requirements), lock
+    run, dev = _pins("requirements.lock"), _pins("requirements-dev.lock")
+    assert all(dev[name] == version for name, version in run.items())  # the same versions
+    for tool in ("pytest", "hypothesis", "playwright", "ruff", "ema-workbench", "dask"):
+        assert tool in dev and tool not in run, tool
+    assert {"mesa", "numpy", "networkx", "matplotlib", "solara"} <= set(run)
+
+
+@pytest.mark.slow
+def test_an_installed_copy_finds_the_scenario_library(tmp_path):
+    wheels, target = tmp_path / "wheels", tmp_path / "site"
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            "-w", str(wheels), str(REPO)], capture_output=True, text=True, cwd=tmp_path)
+    if build.returncode != 0:
+        pytest.skip(f"cannot build a wheel here: {build.stderr[-300:]}")
+    wheel = next(wheels.glob("*.whl"))
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True)
+    probe = ("import sim.scenario as s; print(s.SCENARIO_DIR); "
+             "print(len(s.list_scenarios())); print(s.load_scenario().params['workers_per_10k'])")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(target)})
+    assert done.returncode == 0, done.stderr
+    folder, count, norm = done.stdout.split()
+    assert folder.startswith(str(target)) and int(count) == len(list((REPO / "scenarios").glob("*.toml")))
+    assert float(norm) == 18.0
