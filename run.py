@@ -4,7 +4,7 @@
 import os
 import sys
 
-from sim.cli import main
+from sim.cli.main import main
 
 if __name__ == "__main__":
     code = main()

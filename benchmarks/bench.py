@@ -45,19 +45,19 @@ import sys, time, tempfile
 t0 = time.perf_counter()
 import mesa
 t1 = time.perf_counter()
-import sim.cli, sim.output
+import sim.cli.main, sim.results.output
 t2 = time.perf_counter()
 from sim.api import run
 from sim.scenario import load_scenario
 result = run(load_scenario(None, {"scale": float(sys.argv[1]), "days": int(sys.argv[2])}), seed=1)
 t3 = time.perf_counter()
 summary, cases = result.summary, result.cases
-from sim.output import write_results
+from sim.results.output import write_results
 folder = tempfile.mkdtemp()
 write_results(result, folder + "/a", figure=False)
 t4 = time.perf_counter()
-from sim.figures import save_figure, summary_figure
-from sim.output import figure_data
+from sim.results.figures import save_figure, summary_figure
+from sim.results.output import figure_data
 save_figure(summary_figure(**figure_data(result)), folder + "/f.png")
 t5 = time.perf_counter()
 print(t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)

@@ -17,7 +17,7 @@ def step_redraw(steps: int = 30) -> list[float]:
     import ipyvuetify as v
     import solara
 
-    from sim.app import Page
+    from sim.page.app import Page
 
     _, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
     button = rc.find(v.Btn, children=["Step"]).widget
@@ -32,7 +32,7 @@ def step_redraw(steps: int = 30) -> list[float]:
 def browser_step_and_load(port: int = 8799, steps: int = 10) -> tuple[float, list[float]]:
     from playwright.sync_api import sync_playwright
 
-    proc = subprocess.Popen([sys.executable, "-c", f"from sim.app import serve; serve(port={port})"], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-c", f"from sim.page.app import serve; serve(port={port})"], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(4)

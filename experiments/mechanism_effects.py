@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.queueing import mean_ci
+from sim.experiments.queueing import mean_ci
 
 # (lever, scenario that switches it off, what the system is)
 SYSTEMS = (
@@ -62,19 +62,19 @@ def main() -> int:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--processes", type=int, default=None)
     parser.add_argument("--out", type=Path, default=Path("docs/mechanisms.md"))
     args = parser.parse_args()
 
     from sim.api import run
-    from sim.compare import run_comparison
+    from sim.experiments.compare import run_comparison
     from sim.scenario import SCENARIO_DIR, load_scenario
 
     started = time.perf_counter()
     config = {"scale": args.scale, "days": args.days}
     scenarios = [load_scenario(SCENARIO_DIR / "shishi_baseline.toml", config)]
     scenarios += [load_scenario(SCENARIO_DIR / f"{off}.toml", config) for _, off, _ in SYSTEMS]
-    runs = run_comparison(scenarios, seeds=args.seeds, workers=args.workers)
+    runs = run_comparison(scenarios, seeds=args.seeds, processes=args.processes)
     base = runs[runs["position"] == 0].set_index("seed")
     did = run(scenarios[0], seed=1).summary["systems"]
     elapsed = time.perf_counter() - started

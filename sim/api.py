@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import records
 from sim.metrics import summarise
 from sim.model import GridGovernanceModel
-from sim.provenance import provenance
+from sim.results import records
+from sim.results.provenance import provenance
 from sim.scenario import Scenario, load_scenario
 
 

@@ -26,9 +26,10 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from sim.escalation import VALIDATION_RULES
 from sim.outcomes import OUTCOMES
+from sim.outcomes import column_name as identifier
 from sim.params import PARAMS, SHARE_GROUPS, Param, ParamKind
-from sim.policies import VALIDATION_RULES
 from sim.presets import PRESETS
 
 try:
@@ -46,11 +47,6 @@ except ImportError as error:  # pragma: no cover - the message is the point
     raise ImportError("sim.ema needs the EMA workbench: pip install '.[ema]' (./dev test installs it)") from error
 
 RUN_SETTINGS = ("scale", "days")  # constants of every experiment
-
-
-def identifier(name: str) -> str:
-    """An identifier-safe name for a registry parameter: the dot becomes a double underscore."""
-    return name.replace(".", "__")
 
 
 def _choices(param: Param) -> list[str] | None:

@@ -31,6 +31,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -64,10 +65,13 @@ from sim.enums import (
     Severity,
     SpecialisedField,
 )
+from sim.escalation import CaseView
 from sim.params import Params
-from sim.policies import CaseView, EscalationRule
 from sim.population import Population
 from sim.worktime import DAYS_PER_WEEK, WorkTime
+
+if TYPE_CHECKING:
+    from sim.dispatch import Dispatcher
 
 _REPORT, _END, _TIMEOUT, _WITHDRAW, _ARRIVE = range(5)
 _INVERSE_NORMAL = NormalDist().inv_cdf
@@ -131,15 +135,14 @@ class CaseFlow:
     """Routes reported cases through the dispatch centre and the levels by the escalation rule,
     and closes them."""
 
-    def __init__(self, book: CaseBook, rule: EscalationRule, params: Params, population: Population,
-                 authority: AuthorityTable, worktime: WorkTime, cadres: CadreHours, civility: Civility,
-                 upgraded_walk_in_share: np.ndarray,
-                 pool_for: Callable[[int, Level], HandlerPool | None], on_close: Callable[[int], None]):
-        self.book, self.rule, self.population, self.authority = book, rule, population, authority
+    def __init__(self, book: CaseBook, params: Params, population: Population, authority: AuthorityTable,
+                 worktime: WorkTime, cadres: CadreHours, civility: Civility, upgraded_walk_in_share: np.ndarray,
+                 dispatcher: Dispatcher, on_close: Callable[[int], None]):
+        self.book, self.population, self.authority = book, population, authority
         self.worktime, self.cadres, self.civility = worktime, cadres, civility
         # per grid: chance a walked-in public-service request is settled at an upgraded centre
         self.centre_on_spot = upgraded_walk_in_share * params["centre_on_spot_share"]
-        self.pool_for = pool_for
+        self.dispatcher = dispatcher
         self.on_close = on_close
         self.heap: list = []
         self._seq = 0
@@ -272,13 +275,13 @@ class CaseFlow:
         if level is Level.DISPATCH:
             self._to_centre(case, state, t)
         else:
-            self._route(case, state, level, t)
+            self._go(case, state, self.dispatcher.resolve(self.view(case), level, self.book.grid[case]), t)
 
     # ------------------------------------------------------------------ grading and routing
     def _to_centre(self, case: int, state: OpenCase, t: float) -> None:
         """To the town's dispatch centre, or graded at once when grading takes no time."""
-        pool = self.pool_for(case, Level.DISPATCH)
-        if self.triage_days <= 0 or pool is None or pool.capacity == 0:
+        pool = self.dispatcher.centre(self.book.grid[case])
+        if self.triage_days <= 0 or pool.capacity == 0:
             self._assign(case, state, t)
         else:
             self._enter(case, state, pool, Level.DISPATCH, t)
@@ -288,7 +291,7 @@ class CaseFlow:
         self._grade(case, first=not state.graded_once)
         state.check_grade = not state.graded_once
         state.graded_once = True
-        self._route(case, state, self.rule.first_route(self.view(case)), t)
+        self._go(case, state, self.dispatcher.first(self.view(case), self.book.grid[case]), t)
 
     def _grade(self, case: int, first: bool) -> None:
         book = self.book
@@ -313,21 +316,18 @@ class CaseFlow:
         book = self.book
         return CaseView(CaseKind(book.kind[case]), Severity(book.severity[case]), Level(book.authority[case]))
 
-    def _route(self, case: int, state: OpenCase, level: Level | None, t: float) -> None:
-        pool = None
-        while level is not None:
-            pool = self.pool_for(case, level)
-            if pool is not None and pool.capacity > 0:
-                break
-            level = self.rule.next_route(self.view(case), level, EndReason.NO_HANDLER)
-        if level is None:
+    def _go(self, case: int, state: OpenCase, where: tuple[Level, HandlerPool] | None, t: float) -> None:
+        """Enter the level and pool the dispatcher chose, or close the case if there is none."""
+        if where is None:
             self._close(case, Outcome.UNRESOLVED, t)
             return
+        level, pool = where
         self._enter(case, state, pool, level, t)
 
     def _enter(self, case: int, state: OpenCase, pool: HandlerPool, level: Level, t: float) -> None:
         if self.book.visits[case] >= MAX_VISITS:
-            raise RuntimeError(f"case {case} would make more than {MAX_VISITS} visits under {self.rule.name}")
+            rule = self.dispatcher.rule.name
+            raise RuntimeError(f"case {case} would make more than {MAX_VISITS} visits under {rule}")
         state.visit = self.book.open_visit(case, level, pool.index, t)
         state.pool = pool
         self.at_level[level] += 1
@@ -348,7 +348,7 @@ class CaseFlow:
         elif level is Level.DISPATCH:
             self._to_centre(case, state, t)
         else:
-            self._route(case, state, level, t)
+            self._go(case, state, self.dispatcher.resolve(self.view(case), level, self.book.grid[case]), t)
 
     def _wait(self, case: int, state: OpenCase, t: float) -> None:
         pool = state.pool
@@ -371,7 +371,7 @@ class CaseFlow:
         if isinstance(server, GridWorker):
             self.worktime.start(server.slot, t)
         check, state.check_grade = state.check_grade, False
-        if check and book.misgraded[case] == 1 and self.rule.first_route(self.true_view(case)) is not visit.level:
+        if check and book.misgraded[case] == 1 and self.dispatcher.first_level(self.true_view(case)) is not visit.level:
             state.screening = True  # not theirs: screen it and send it back
             self._push(t + self.screening_days, _END, case, visit)
             return
@@ -464,7 +464,7 @@ class CaseFlow:
         if book.uniforms[case, U_EXIT + visit_index] < self.exit_per_failure * (1.0 - trust[party]):
             self._exit(case, t)
             return
-        following = self.rule.next_route(self.view(case), level, reason)
+        following = self.dispatcher.next_level(self.view(case), level, reason)
         if following is None:
             self._exit(case, t)
             return

@@ -1,5 +1,5 @@
-"""Package exports loaded on first use (PEP 562), so that ``import sim.cli`` can register its
-commands and check their input without importing NumPy, pandas and Mesa (sim.figure_process
+"""Package exports loaded on first use (PEP 562), so that ``import sim.cli.main`` can register its
+commands and check their input without importing NumPy, pandas and Mesa (sim.results.figure_process
 needs that)."""
 
 from __future__ import annotations

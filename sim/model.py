@@ -45,12 +45,14 @@ from sim.authority import AuthorityTable
 from sim.cadres import CadreHours
 from sim.cases import CaseBook
 from sim.civility import Civility
+from sim.dispatch import Dispatcher
 from sim.enums import Channel, Level, WorkerActivity
-from sim.handling import CaseFlow, HandlerPool
+from sim.errors import ParamError
+from sim.escalation import make_rule
+from sim.handling import CaseFlow
 from sim.network import build_city_map
 from sim.organisation import GRID_SIZE_RESIDENTS, build_organisation
-from sim.params import ParamError, Params
-from sim.policies import make_rule
+from sim.params import Params
 from sim.population import Population
 from sim.presets import FIRST_SEED
 from sim.rng import streams_for
@@ -121,19 +123,19 @@ class GridGovernanceModel(mesa.Model):
         self.worktime = self.organisation.worktime
         self.cadre_hours = CadreHours(self.systems.cadres_per_community, params)
         self.latent = LatentPool(params, self.population, self.city, self.authority, self.systems)
-        self.flow = CaseFlow(self.cases, self.rule, params, self.population, self.authority, self.worktime,
-                             self.cadre_hours, self.civility, self.systems.upgraded_walk_in_share,
-                             self._pool_for, self._follow_up)
+        self.dispatcher = Dispatcher(self.rule, self.organisation, self.city, self.systems)
+        self.flow = CaseFlow(self.cases, params, self.population, self.authority, self.worktime, self.cadre_hours,
+                             self.civility, self.systems.upgraded_walk_in_share, self.dispatcher, self._follow_up)
         self.day = 0
         self.daily: dict[str, list] = {name: [] for name in DAILY_FIELDS}
         org = self.organisation
         self._volunteer_rows = np.array([v.resident for v in org.volunteers], dtype=np.int64)
         self._volunteer_community = np.array([v.community for v in org.volunteers], dtype=np.int64)
         self._volunteer_strength = np.zeros(self.city.communities)
-        self._grid_workers = [[] for _ in range(self.city.grids)]
+        self.grid_workers: list[list] = [[] for _ in range(self.city.grids)]  # per grid: the workers covering it
         for worker in org.workers:
             for grid in worker.grids:
-                self._grid_workers[grid].append(worker)
+                self.grid_workers[grid].append(worker)
         self._registration_hours = params["registration_hours" if params["digital_platform"]
                                           else "manual_registration_hours"]
         self._followup_hours = params["followup_hours"]
@@ -183,7 +185,7 @@ class GridGovernanceModel(mesa.Model):
 
     def _credit_finder(self, case: int, channel: int) -> None:
         if channel == Channel.PATROL:
-            workers = self._grid_workers[self.cases.grid[case]]
+            workers = self.grid_workers[self.cases.grid[case]]
             finder = workers[case % len(workers)]
             finder.cases_found += 1
             self.worktime.owe(finder.slot, self._registration_hours)
@@ -195,16 +197,9 @@ class GridGovernanceModel(mesa.Model):
 
     def _follow_up(self, case: int) -> None:
         """The follow-up visit (回访) on a closed case: hours for a grid worker of its grid."""
-        workers = self._grid_workers[self.cases.grid[case]]
+        workers = self.grid_workers[self.cases.grid[case]]
         if workers:
             self.worktime.owe(workers[case % len(workers)].slot, self._followup_hours)
-
-    def _pool_for(self, case: int, level: Level) -> HandlerPool | None:
-        book = self.cases
-        grid = book.grid[case]
-        return self.organisation.pool_for(int(self.city.grid_community[grid]), int(self.city.grid_town[grid]),
-                                          int(book.kind[case]), int(book.graded_severity[case]), level,
-                                          int(self.systems.zone_of_grid[grid]))
 
     def _record_day(self, day: int, arisen: int, surfaced) -> None:
         flow, daily, end = self.flow, self.daily, day + 1.0

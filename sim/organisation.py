@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.agents import Clerk, DepartmentOfficer, GridWorker, Mediator, StationedCadre, Volunteer, ZoneOfficer
-from sim.enums import SPECIALISED_FIELD_OF_KIND, ZONE_KINDS, CaseKind, Level, Severity, SpecialisedField, VolunteerRole
+from sim.enums import Level, SpecialisedField, VolunteerRole
 from sim.handling import HandlerPool
 from sim.network import CityMap, largest_remainder
 from sim.population import Population
@@ -52,36 +52,6 @@ class Organisation:
     cadres: list[StationedCadre]
     zone_pools: list[HandlerPool]  # one desk per three-zone pilot
     zone_officers: list[ZoneOfficer]
-
-    def pool_for(self, community: int, town: int, kind: int, severity: int, level: Level,
-                 zone: int = -1) -> HandlerPool | None:
-        if level is Level.GRID:
-            workers = self.worker_pools[community]
-            volunteers = self.volunteer_pools[community]
-            if (kind == CaseKind.NEIGHBOUR and severity == Severity.MINOR and volunteers.capacity > 0
-                    and (workers.capacity == 0 or volunteers.free_server() is not None)):
-                return volunteers
-            return workers
-        if level is Level.COMMUNITY:
-            return self.community_pools[community]
-        if level is Level.TOWN:
-            return self.town_pools[town]
-        if level is Level.CITY:
-            return self.city_pool
-        if level is Level.DISPATCH:
-            return self.dispatch_pools[town]
-        if level is Level.DEPARTMENT:
-            return self.department_pools[town]
-        field = SPECIALISED_FIELD_OF_KIND.get(CaseKind(kind))
-        committees = [pool for pool in self.specialised_pools.get(field, ()) if pool.capacity > 0]
-        local = [pool for pool in committees if pool.town == town]
-        committee = (local[0] if local else min(committees, key=lambda pool: (pool.load, pool.index))
-                     if committees else None)
-        if zone >= 0 and kind in ZONE_KINDS:  # the pilot zone's own desk, unless it is busier
-            desk = self.zone_pools[zone]
-            if desk.capacity > 0 and (committee is None or desk.load <= committee.load):
-                return desk
-        return committee
 
 
 def build_organisation(model, city: CityMap, params, population: Population, systems: Systems) -> Organisation:

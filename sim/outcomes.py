@@ -125,6 +125,17 @@ MAIN_OUTCOMES: Mapping[str, str] = MappingProxyType({name: OUTCOMES[name].better
 RUN_FIELDS = ("scenario", "seed", "days", "scale", "workers_per_10k", "escalation_rule")
 
 
+def column_name(name: str) -> str:
+    """An identifier-safe column name for a parameter or outcome: the dot becomes a double
+    underscore (``service_days.town`` → ``service_days__town``); outcome names are already safe."""
+    return name.replace(".", "__")
+
+
+def parameter_name(column: str) -> str:
+    """The registry name behind a column (``service_days__town`` → ``service_days.town``)."""
+    return column.replace("__", ".")
+
+
 def flat_outcomes(summary: Mapping) -> dict[str, object]:
     """One level of keys, joined by an underscore (``days_to_close_mean``); run fields kept."""
     flat: dict[str, object] = {}

@@ -20,7 +20,8 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from sim.enums import CaseKind, Level, PlaceKind, Severity, SpecialisedField
-from sim.policies import POLICY_RULES, VALIDATION_RULES
+from sim.errors import ParamError
+from sim.escalation import POLICY_RULES, VALIDATION_RULES
 
 
 class ParamKind(StrEnum):
@@ -572,15 +573,6 @@ PARAMS: Mapping[str, Param] = MappingProxyType(_REGISTRY)
 
 # Groups whose members must sum to one.
 SHARE_GROUPS = ("place_share", "mediator_share", "report_channel_share")
-
-
-class ParamError(ValueError):
-    """A bad parameter: ``field`` names it, the message says what was expected."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 class Params(Mapping[str, Value]):

@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim.params import PARAMS, ParamError, Params, check_value
+from sim.errors import ParamError, ScenarioError
+from sim.params import PARAMS, Params, check_value
 
 META_KEYS = ("purpose", "extends", "name")
 # The scenario library ships inside the package (sim/scenarios links to the top-level folder), so
@@ -27,15 +28,6 @@ META_KEYS = ("purpose", "extends", "name")
 SCENARIO_DIR = (Path(__file__).resolve().parent / "scenarios").resolve()
 BASELINE = SCENARIO_DIR / "shishi_baseline.toml"
 VALIDATION_DIR = SCENARIO_DIR / "validation"  # only files here may choose a validation-only rule
-
-
-class ScenarioError(ValueError):
-    """Bad scenario input: ``source`` is the file (or ``--set``), ``field`` the key."""
-
-    def __init__(self, source: str, field: str | None, message: str):
-        where = f"{source}: {field}" if field else source
-        super().__init__(f"{where}: {message}")
-        self.source, self.field, self.message = source, field, message
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Component tests of the browser page (sim/app.py), rendered headless with solara.render."""
+"""Component tests of the browser page (sim/page/app.py), rendered headless with solara.render."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ import ipyvuetify as v
 import pytest
 import solara
 
+from sim.page.data import PARAM_CONTROLS, RUN_CONTROLS, SCENARIO_VALUE, check_settings, model_params_spec
 from sim.params import PARAMS
-from sim.viz_data import PARAM_CONTROLS, RUN_CONTROLS, SCENARIO_VALUE, check_settings, model_params_spec
 
 
 @pytest.fixture
 def page():
-    from sim.app import Page
+    from sim.page.app import Page
 
     box, rc = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
     yield rc
@@ -154,13 +154,13 @@ def test_check_settings_uses_registry_validation():
 def test_exports(page):
     import json
 
-    from sim.viz_data import summary_json
-    from sim.viz_export import all_pngs_zip, chart_png, map_png
+    from sim.page.data import summary_json
+    from sim.page.export import all_pngs_zip, chart_png, map_png
 
     click(page, "Step")
     model_text = svg(page, "grid-map")
     assert attr(model_text, "data-day") == "1"
-    from sim.app import VizModel
+    from sim.page.app import VizModel
 
     model = VizModel(scale="0.02")
     model.step()
@@ -171,7 +171,7 @@ def test_exports(page):
 
 
 def test_the_page_model_refuses_unknown_keywords_visibly_and_takes_every_lever():
-    from sim.app import VizModel
+    from sim.page.app import VizModel
 
     with pytest.warns(UserWarning, match="bogus: not a model parameter"):
         model = VizModel(scale="0.02", bogus="1", three_zone_pilots="0", digital_platform="false")

@@ -36,7 +36,7 @@ def _free_port() -> int:
 def server():
     _need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None,
           "no chromium: apt-get install -y chromium")
-    from sim.viz_assets import ensure_assets, missing
+    from sim.page.assets import ensure_assets, missing
 
     if missing():
         try:
@@ -44,7 +44,7 @@ def server():
         except RuntimeError as error:
             _need(False, f"the page's front-end files are missing and could not be fetched: {error}")
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-c", f"from sim.app import serve; serve(port={port})"], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-c", f"from sim.page.app import serve; serve(port={port})"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 60

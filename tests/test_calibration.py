@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from sim.calibration import FITTED_TARGETS, KNOWN_MISSES, TARGETS, evaluate, fitted_overrides
+from sim.experiments.calibration import FITTED_TARGETS, KNOWN_MISSES, TARGETS, evaluate, fitted_overrides
 from sim.params import PARAMS
 
 
 @pytest.mark.slow
 def test_calibration_targets_hold_at_a_reduced_scale():
-    values = evaluate({"scale": 0.3, "days": 365}, range(1, 5), workers=1)
+    values = evaluate({"scale": 0.3, "days": 365}, range(1, 5), processes=1)
     failed = {t.measure: values[t.measure] for t in TARGETS if not t.passes(*values[t.measure][1:])}
     assert set(failed) == set(KNOWN_MISSES), f"targets missed (mean, low, high): {failed}; known: {list(KNOWN_MISSES)}"
 

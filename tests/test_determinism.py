@@ -6,7 +6,7 @@ import pandas as pd
 from conftest import small
 
 from sim.api import run
-from sim.output import write_results
+from sim.results.output import write_results
 
 ARISING = ["case_id", "grid", "kind", "severity_arisen", "day_arisen", "party"]
 

@@ -11,11 +11,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 SCRIPT = r"""
 import os, sys
-from sim.figure_process import FigureProcess
+from sim.results.figure_process import FigureProcess
 helper = FigureProcess()                       # forked now: single-threaded so far
 assert helper.forked, "the helper did not fork"
 from sim.api import run
-from sim.output import figure_data
+from sim.results.output import figure_data
 from sim.scenario import load_scenario
 data = figure_data(run(load_scenario(None, {"scale": 0.01, "days": 40}), seed=3))
 folder = sys.argv[1]
@@ -68,11 +68,11 @@ def test_an_unused_helper_leaves_quietly(tmp_path):
 
 def test_the_command_line_checks_its_input_before_numpy_starts_threads():
     """run.py forks the figure helper after checking input; that needs one thread."""
-    done = subprocess.run([sys.executable, "-c", "import sys, sim.cli\n"
-                           "sim.cli._parser()\n"
+    done = subprocess.run([sys.executable, "-c", "import sys, sim.cli.main\n"
+                           "sim.cli.main._parser()\n"
                            "from sim.scenario import load_scenario\n"
                            "load_scenario()\n"
-                           "from sim.figure_process import _single_threaded\n"
+                           "from sim.results.figure_process import _single_threaded\n"
                            "print('numpy' in sys.modules, _single_threaded())"],
                           cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["False", "True"], done.stderr

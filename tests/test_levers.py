@@ -10,8 +10,8 @@ from conftest import small
 
 from sim.api import run
 from sim.enums import EXITS, CaseKind, Level, Outcome, Severity, WorkerActivity
+from sim.escalation import make_rule
 from sim.model import GridGovernanceModel
-from sim.policies import make_rule
 
 
 # ---------------------------------------------------------------- grid workers' hours

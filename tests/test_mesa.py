@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from sim.agents import GridWorker, Volunteer
+from sim.errors import ParamError
 from sim.model import GridGovernanceModel
-from sim.params import ParamError
 
 
 def test_registry_parameters_are_keywords_with_a_double_underscore_for_the_dot():

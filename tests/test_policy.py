@@ -8,18 +8,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.policy.staffing import SearchConfig, decide, search
-from sim.policy.standard import parse_standard
-from sim.queueing import servers_for_wait
-from sim.scenario import SCENARIO_DIR, ScenarioError
+from sim.errors import ScenarioError
+from sim.experiments.analyses.staffing import SearchConfig, decide, search
+from sim.experiments.analyses.standard import parse_standard
+from sim.experiments.queueing import servers_for_wait
+from sim.scenario import SCENARIO_DIR
 
 MMC = SCENARIO_DIR / "validation" / "mmc.toml"
 
 
 def _cli(argv: list[str]) -> int:
-    """The policy subcommands under a small parser, with sim.cli's handling of bad input."""
-    from sim.cli import EXIT_BAD_INPUT, CliError
-    from sim.policy.cli import add_parsers
+    """The policy subcommands under a small parser, with sim.cli.main's handling of bad input."""
+    from sim.cli.analyses import add_parsers
+    from sim.errors import EXIT_BAD_INPUT, CliError
 
     parser = argparse.ArgumentParser(prog="run.py")
     add_parsers(parser.add_subparsers(dest="command", required=True))
@@ -97,12 +98,11 @@ def test_adaptive_replication_stops_early_when_clearly_met_or_missed():
 def test_adaptive_replication_stops_at_the_cap_when_undecided():
     # a threshold at the simulated mean itself cannot be decided: replications go to the cap
     config = _mmc_config(1.0, max_reps=9)
-    from sim.policy.staffing import _evaluate
+    from sim.experiments.engine import Job, RunSpec, run_many
 
-    seeds = config.seeds()
-    values = [_evaluate((str(MMC), {"days": 60}, {"mediators_per_10k": 4 / 0.7}, s,
-                         ["mean_wait_days"]))["mean_wait_days"]
-              for s in seeds]
+    job = Job(str(MMC), {"days": 60}, ("mean_wait_days",), measure="sim.experiments.analyses.standard:run_outcomes")
+    specs = [RunSpec(f"r{i}", 0, i, seed, {"mediators_per_10k": 4 / 0.7}) for i, seed in enumerate(config.seeds())]
+    values = [row["mean_wait_days"] for row in run_many(specs, job)]
     target = float(np.mean(values))
     result = search(_mmc_config(target, max_reps=9))
     assert result.points["decision"].iloc[0] == "undecided"
@@ -122,12 +122,12 @@ def test_common_random_numbers_same_seeds_across_levels_and_rules():
 
 
 def test_morris_ranks_an_inert_parameter_last(tmp_path):
-    from sim.policy.sensitivity import DUMMY, morris_stage
+    from sim.experiments.analyses.sensitivity import DUMMY, morris_stage
 
     ranking = morris_stage(tmp_path, factors={"dispute_rate_per_10k.public_service": None, "report_per_day": None,
                                               "handoff_days": None, DUMMY: (30, 300)},
                            outcomes=["closed_within_30_days", "days_to_close_mean"], trajectories=4, replications=1,
-                           days=60, scale=0.01, workers=1)
+                           days=60, scale=0.01, processes=1)
     assert ranking["factor"].iloc[-1] == DUMMY
     assert ranking["score"].iloc[-1] == 0.0 < ranking["score"].iloc[-2]
     assert (tmp_path / "morris_ranking.csv").is_file() and (tmp_path / "morris" / "sweep" / "manifest.json").is_file()
@@ -138,7 +138,7 @@ def test_morris_ranks_an_inert_parameter_last(tmp_path):
 
 def test_prim_recovers_a_planted_box_with_a_categorical_dimension_and_says_how_stable_it_is():
     pytest.importorskip("ema_workbench", reason="the optional extra 'ema'")
-    from sim.policy.prim import prim_boxes
+    from sim.experiments.analyses.prim import prim_boxes
 
     rng = np.random.default_rng(3)
     X = pd.DataFrame(rng.uniform(size=(500, 5)), columns=[f"x{i}" for i in range(5)])
@@ -192,10 +192,10 @@ def test_discovery_end_to_end_on_a_small_sweep_writes_boxes_with_stability(tmp_p
     pytest.importorskip("ema_workbench", reason="the optional extra 'ema'")
     import json
 
-    from sim.policy.discovery import discover
-    from sim.policy.standard import parse_standard
-    from sim.sweep.experiment import load_experiment
-    from sim.sweep.runner import run_sweep
+    from sim.experiments.analyses.discovery import discover
+    from sim.experiments.analyses.standard import parse_standard
+    from sim.experiments.sweep.experiment import load_experiment
+    from sim.experiments.sweep.runner import run_sweep
 
     experiment_file = tmp_path / "discovery.toml"
     experiment_file.write_text(
@@ -206,7 +206,7 @@ def test_discovery_end_to_end_on_a_small_sweep_writes_boxes_with_stability(tmp_p
         '[uncertainties]\n"dispute_rate_per_10k.public_service" = {}\n"service_days.department" = {}\n'
         '"success.community.minor" = {}\n', encoding="utf-8")
     sweep = tmp_path / "sweep"
-    run_sweep(load_experiment(experiment_file), sweep, workers=1, quiet=True, report=False)
+    run_sweep(load_experiment(experiment_file), sweep, processes=1, quiet=True, report=False)
     futures_at_norm = pd.read_parquet(sweep / "runs").query("workers_per_10k == 18")
     cut = float(futures_at_norm["days_to_close_mean"].median())  # half the futures miss
     result = discover(sweep, tmp_path / "out", parse_standard(f"days_to_close_mean<={cut}"), norm=18.0,

@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.enums import CaseKind, EndReason, Level
+from sim.escalation import RULES, ladder
 from sim.model import GridGovernanceModel
 from sim.params import Params
-from sim.policies import RULES, ladder
-from sim.records import visits_frame
+from sim.results.records import visits_frame
 
 configs = st.fixed_dictionaries({
     "scale": st.sampled_from([0.002, 0.005, 0.01, 0.02]),

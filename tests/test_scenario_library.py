@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from sim.api import run
-from sim.compare import COMPARED, comparison_table, run_comparison
 from sim.enums import CaseKind, PlaceKind
+from sim.experiments.compare import COMPARED, comparison_table, run_comparison
 from sim.scenario import SCENARIO_DIR, list_scenarios, load_scenario
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,7 +71,7 @@ def test_identical_scenarios_differ_by_exactly_zero_and_staffing_does_not():
     config = {"scale": 0.02, "days": 120}
     scenarios = [load_scenario(None, config), load_scenario(SCENARIO_DIR / "staffing_18.toml", config),
                  load_scenario(SCENARIO_DIR / "staffing_12.toml", config)]
-    table = comparison_table(run_comparison(scenarios, seeds=3, workers=1))
+    table = comparison_table(run_comparison(scenarios, seeds=3, processes=1))
     same = table[table["position"] == 1]
     assert (same[["diff_vs_first", "diff_ci_low", "diff_ci_high"]] == 0).all().all()
     fewer = table[(table["position"] == 2) & (table["outcome"] == "days_from_arising_mean")].iloc[0]
@@ -83,7 +83,7 @@ def test_compare_command_writes_the_table_and_figure(tmp_path):
     out = tmp_path / "cmp"
     done = subprocess.run([sys.executable, str(REPO / "run.py"), "compare", str(SCENARIO_DIR / "shishi_baseline.toml"),
                            str(SCENARIO_DIR / "rule_bottom_up.toml"), "--seeds", "2", "--scale", "0.01", "--days",
-                           "30", "--workers", "1", "--out", str(out)], capture_output=True, text=True, timeout=300)
+                           "30", "--processes", "1", "--out", str(out)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "paired difference" in done.stdout
     table = pd.read_csv(out / "comparison.csv")

@@ -18,7 +18,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 
 from sim.api import run  # noqa: E402
 from sim.metrics import flat_outcomes  # noqa: E402
-from sim.output import _clean  # noqa: E402
+from sim.results.output import json_safe as _clean  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 
 BASELINE_FILE = HERE / "baseline_summary.json"

@@ -1,0 +1,9 @@
+"""The command line: ``python run.py [COMMAND] [options]`` (``sim.cli.main``), with the sweep
+(``sim.cli.sweep``) and policy-analysis (``sim.cli.analyses``) commands. Each handler checks its
+input, then calls a typed library function in ``sim.experiments``."""
+
+from sim.lazy import lazy_exports
+
+_EXPORTS = {"main": "sim.cli.main"}
+__all__ = sorted(_EXPORTS)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

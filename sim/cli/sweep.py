@@ -1,0 +1,75 @@
+"""``python run.py sweep EXPERIMENT [options]`` and ``python run.py report OUTDIR``.
+
+``sim.cli.main`` registers these with ``add_parsers``. Handlers return an exit code; bad input
+raises ``SweepError`` (a ``ScenarioError``), which ``sim.cli.main.main`` turns into a one-line
+message and exit 2, before any output folder is created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.errors import SweepError
+
+DEFAULT_OUT = Path("results") / "sweeps"
+
+
+def add_parsers(subparsers) -> None:
+    sweep = subparsers.add_parser(
+        "sweep", help="run a parameter sweep from an experiment file (resumable)",
+        description="Run every design point × replication of an experiment file on local processes or Dask, "
+                    "storing results in Parquet as runs finish. Rerunning the same command resumes: runs "
+                    "already stored are skipped.")
+    sweep.add_argument("experiment", help="experiment TOML file (see experiments/README.md)")
+    sweep.add_argument("--processes", type=int, help="worker processes (default: the number of cores)")
+    sweep.add_argument("--workers", dest="processes", type=int, help=argparse.SUPPRESS)  # the old name
+    sweep.add_argument("--out", type=Path, help="output folder (default: results/sweeps/EXPERIMENT_NAME)")
+    sweep.add_argument("--scale", type=float, help="share of the 700,000 residents (overrides the file)")
+    sweep.add_argument("--days", type=int, help="days to simulate (overrides the file)")
+    sweep.add_argument("--replications", type=int, help="replications per design point (overrides the file)")
+    sweep.add_argument("--timeout", type=float, help="seconds per run before it is stopped as timed_out (0 = none)")
+    sweep.add_argument("--dask", metavar="ADDRESS|local",
+                       help="run on Dask: a scheduler address (tcp://host:8786) or 'local' for a LocalCluster")
+    sweep.add_argument("--retry-failed", action="store_true", help="on resume, rerun failed and timed-out runs too")
+    sweep.add_argument("--csv", action="store_true", help="also write runs.csv, daily.csv and summary.csv")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar or table")
+    sweep.set_defaults(handler=sweep_command)
+
+    report = subparsers.add_parser("report", help="summary table and figures of a stored sweep",
+                                   description="Redraw a sweep's summary table, figures and sensitivity "
+                                               "indices from its stored results.")
+    report.add_argument("outdir", type=Path, help="a sweep's output folder")
+    report.add_argument("--csv", action="store_true", help="also write runs.csv, daily.csv and summary.csv")
+    report.set_defaults(handler=report_command)
+
+
+def sweep_command(args) -> int:
+    from sim.experiments.sweep.experiment import load_experiment
+    from sim.experiments.sweep.runner import run_sweep
+
+    experiment = load_experiment(args.experiment, scale=args.scale, days=args.days,
+                                 replications=args.replications, timeout=args.timeout)
+    if args.processes is not None and args.processes < 1:
+        raise SweepError("--processes", None, f"expected a whole number ≥ 1, got {args.processes}")
+    out = args.out if args.out is not None else DEFAULT_OUT / experiment.name
+    result = run_sweep(experiment, out, processes=args.processes, dask=args.dask, retry_failed=args.retry_failed,
+                       csv=args.csv, quiet=args.quiet)
+    if not args.quiet:
+        problems = {k: v for k, v in result.status.items() if k != "ok"}
+        print(f"{result.ran} runs in {result.seconds:.1f} s ({result.skipped} already stored"
+              + (f"; {', '.join(f'{v} {k}' for k, v in problems.items())}" if problems else "")
+              + (f"; {result.restarts} worker restarts" if result.restarts else "") + f"): {out}/",
+              file=sys.stderr)
+    return 1 if result.status.get("failed") or result.status.get("timed_out") else 0
+
+
+def report_command(args) -> int:
+    from sim.experiments.store import Store
+    from sim.experiments.sweep.report import report
+
+    report(args.outdir, csv=args.csv)
+    if args.csv:
+        Store(args.outdir).export_csv()
+    return 0

@@ -1,0 +1,273 @@
+"""Calibration of the baseline to Shishi's reported figures.
+
+Targets (article and calibration-anchors.md) are measured on runs of the baseline over
+several seeds, each with a 95 % confidence interval. Three quantities the article leaves
+open are fitted by code, not by hand (Nelder–Mead on common random numbers, so the
+objective is a deterministic function of the parameters):
+
+- the rate of public-service requests (the bulk of requests) → requests a year;
+- a multiplier on every mediation committee's failure probability → mediation success;
+- a multiplier on every mediation committee's handling time → share of mediations that
+  finish within their level's time limit (15 days at the community, a month at the town and
+  the specialised committees).
+
+``python run.py calibrate --fit`` runs the fit and prints the values to put in
+``sim/params.py``; ``python run.py calibrate`` regenerates docs/calibration.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.enums import MEDIATION_LEVELS, Severity
+from sim.experiments.engine import Job, RunSpec, default_processes, run_id, run_many
+from sim.experiments.queueing import mean_ci
+from sim.metrics import mediated_cases
+from sim.params import PARAMS
+from sim.presets import PRESETS
+
+FULL_POPULATION = 700_000
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+# ---------------------------------------------------------------------- what a run is measured by
+def _share(part, whole) -> float:
+    return float(part.sum() / whole.sum()) if whole.sum() else math.nan
+
+
+def measure(result) -> dict[str, float]:
+    """The calibration measures of one run (full-city equivalents where counts are scaled)."""
+    summary, cases, visits = result.summary, result.cases, result.visits
+    mediation = visits[visits["level"].isin([level.label for level in MEDIATION_LEVELS])
+                       & visits["day_started"].notna() & visits["end"].isin(["resolved", "failed", "timed_out"])]
+    mediated = mediated_cases(result.model)[cases["case_id"].to_numpy()] & cases["day_closed"].notna().to_numpy()
+    early = cases[cases["day_reported"] < 300]
+    return {
+        "requests_per_year": summary["cases_per_10k_per_year"] * FULL_POPULATION / 10_000,
+        "closure_rate_first_300_days": float(early["day_closed"].notna().mean()) if len(early) else math.nan,
+        "satisfaction_rate": summary["satisfaction_rate"],
+        "local_resolution_share": summary["local_resolution_share"],
+        "city_resolution_share": summary["resolved_share_by_level"]["city"],
+        "mediation_success": summary["mediation_success"],
+        "mediation_within_time_limit": float((mediation["end"] != "timed_out").mean()) if len(mediation) else math.nan,
+        "litigation_after_mediation": _share((cases["outcome"] == "litigation").to_numpy() & mediated, mediated),
+        "worker_department_share": summary["worker_hours"]["department_tasks"],
+        "worker_patrol_share": summary["worker_hours"]["patrol"],
+    }
+
+
+@dataclass(frozen=True)
+class Target:
+    measure: str
+    title: str
+    source: str
+    low: float
+    high: float
+    point: float  # what the fit aims at
+
+    def passes(self, low: float, high: float) -> bool:
+        """The whole 95 % interval lies inside the target band."""
+        return self.low <= low and high <= self.high
+
+
+TARGETS = (
+    Target("requests_per_year", "citizen requests reaching the system, a year", "article: 50,000+ since 2023 "
+           "(≈ 20,000–25,000 a year, anchors)", 20_000, 25_000, 22_500),
+    Target("closure_rate_first_300_days", "closure rate (办结率), cases reported in the first 300 days",
+           "article: close to 100 %", 0.98, 1.0, 0.995),
+    Target("satisfaction_rate", "satisfaction on follow-up (回访满意率)", "article: close to 100 %", 0.95, 1.0, 0.97),
+    Target("local_resolution_share", "resolved disputes resolved at grid or community level",
+           "article: 小事不出村 (issue 4: ≥ 75 %)", 0.75, 1.0, 0.85),
+    Target("city_resolution_share", "resolved at city level", "article: 难事不出县 (issue 4: ≤ 5 %)", 0.0, 0.05, 0.02),
+    Target("mediation_success", "people's-mediation success per case (disputes a committee took up that were "
+           "resolved by mediation, of those closed other than withdrawn)", "anchors: Shishi 2018 96.16 % = 2,430 of "
+           "2,527 cases (national 96–97 %)", 0.945, 0.975, 0.9616),
+    Target("mediation_within_time_limit", "mediations finished within their level's time limit",
+           "anchors: mediation normally within one month (MoJ order 75)", 0.95, 1.0, 0.97),
+    Target("litigation_after_mediation", "mediated disputes that end in court", "anchors: ≈ 1 % of mediated disputes "
+           "went on to litigation (2009)", 0.0, 0.03, 0.01),
+    Target("worker_department_share", "grid workers' hours on department tasks", "docs/sources.md: no time-use "
+           "survey found; a visit norm of ≥ 2/3 of time on visits and reports that form-filling dominates give a "
+           "band of 1/3 to 2/3 (estimate)", 1 / 3, 2 / 3, 0.45),
+    Target("worker_patrol_share", "grid workers' hours on patrol and household visits", "docs/sources.md: the "
+           "rest of the week after department tasks and orders (same band)", 1 / 3, 2 / 3, 0.5),
+)
+
+
+# ---------------------------------------------------------------------- running many seeds
+def calibration_measures(result, outcomes=()) -> dict[str, float]:
+    """The engine's measure hook: a run's calibration measures."""
+    return measure(result)
+
+
+def measure_seeds(overrides: Mapping[str, object], seeds: range, processes: int | None = None) -> list[dict]:
+    """The calibration measures of the baseline (with ``overrides``) on each seed (the engine's rows)."""
+    job = Job("", dict(overrides), ("cases_reported",), measure="sim.experiments.calibration:calibration_measures")
+    specs = [RunSpec(run_id(dict(overrides), 0, seed), 0, replication, seed, {})
+             for replication, seed in enumerate(seeds)]
+    rows = run_many(specs, job, processes=min(processes or default_processes(), len(specs)))
+    failed = [row for row in rows if row["status"] != "ok"]
+    if failed:
+        raise RuntimeError(f"{len(failed)} calibration runs failed; the first: {failed[0]['error']}")
+    return [{target.measure: row[target.measure] for target in TARGETS} for row in rows]
+
+
+def evaluate(overrides: Mapping[str, object], seeds: range, processes: int | None = None) -> dict[str, tuple]:
+    """Each measure's mean and 95 % interval over the seeds."""
+    runs = measure_seeds(overrides, seeds, processes)
+    values = {name: mean_ci([run[name] for run in runs]) for name in runs[0]}
+    for name in SHARES:  # a share's interval cannot leave [0, 1]
+        mean, low, high = values[name]
+        values[name] = (mean, max(low, 0.0), min(high, 1.0))
+    return values
+
+
+# ---------------------------------------------------------------------- the fitted quantities
+def _default(name: str) -> float:
+    return float(PARAMS[name].default)
+
+
+def fitted_overrides(theta: np.ndarray, base: Callable[[str], float] = _default) -> dict[str, float]:
+    """Parameter values for θ = (public-service rate, failure multiplier, handling-time multiplier)."""
+    rate, failure, duration = (float(x) for x in theta)
+    overrides: dict[str, float] = {"dispute_rate_per_10k.public_service": rate}
+    for level in MEDIATION_LEVELS:
+        for severity in Severity:
+            name = f"success.{level.label}.{severity.label}"
+            overrides[name] = float(np.clip(1.0 - (1.0 - base(name)) * failure, 0.0, 1.0))
+        name = f"service_days.{level.label}"
+        overrides[name] = base(name) * duration
+    return overrides
+
+
+SHARES = tuple(t.measure for t in TARGETS if t.measure != "requests_per_year")
+
+# Targets the model misses, left unfitted and reported, not tuned away. (Issue 10 also missed the
+# local share of resolved disputes: disputes needing the town's authority could not be resolved
+# locally. The stationed cadres of issue 11, who bring a department's authority to community
+# mediations, close that gap: a missing mechanism, not a parameter.)
+KNOWN_MISSES = {
+    "satisfaction_rate": "every hand-off (a public-service request passed from the grid worker to its department, a "
+                         "dispute passed up a level) and every exit costs satisfaction at follow-up",
+}
+FITTED_TARGETS = ("requests_per_year", "mediation_success", "mediation_within_time_limit")
+
+
+def fit(scale: float = PRESETS["fit"].scale, seeds: range = PRESETS["fit"].seed_range(), max_evaluations: int = 60,
+        log: Callable[[str], None] = print) -> dict:
+    """Fit θ on common random numbers; returns θ, the overrides and the loss. Fit at full
+    scale: committees do not shrink in proportion at small scales, so queueing differs."""
+    from scipy.optimize import minimize
+
+    targets = {t.measure: t for t in TARGETS}
+    start = np.array([_default("dispute_rate_per_10k.public_service"), 1.0, 1.0])
+
+    def loss(theta: np.ndarray) -> float:
+        if theta[0] <= 0 or theta[1] <= 0 or theta[2] <= 0:
+            return 1e6
+        values = evaluate({**fitted_overrides(theta), "scale": scale, "days": 365}, seeds)
+        total = sum(((values[name][0] - targets[name].point) / (targets[name].high - targets[name].low)) ** 2
+                    for name in FITTED_TARGETS)
+        log(f"  θ = ({theta[0]:.1f}, {theta[1]:.3f}, {theta[2]:.3f}) → loss {total:.5f}")
+        return total
+
+    best = minimize(loss, start, method="Nelder-Mead",
+                    options={"maxfev": max_evaluations, "xatol": 1e-3, "fatol": 1e-5,
+                             # per-case mediation success is high even when single attempts fail (a case
+                             # that fails one committee usually succeeds at the next): explore more failure first
+                             "initial_simplex": [start, start * [1.1, 1, 1], start * [1, 2.0, 1], start * [1, 1, 0.7]]})
+    theta = best.x
+    return {"theta": {"dispute_rate_per_10k.public_service": theta[0], "failure_multiplier": theta[1],
+                      "handling_time_multiplier": theta[2]},
+            "overrides": fitted_overrides(theta), "loss": float(best.fun), "evaluations": int(best.nfev),
+            "scale": scale, "seeds": list(seeds)}
+
+
+# ---------------------------------------------------------------------- the report
+def report(seeds: int = PRESETS["full"].seeds, scale: float = PRESETS["full"].scale, days: int = PRESETS["full"].days,
+           out: Path = DOCS, processes: int | None = None,
+           log: Callable[[str], None] = print) -> list[tuple[Target, tuple]]:
+    """Run the baseline on ``seeds`` seeds and write docs/calibration.md and its figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.results.provenance import git_commit
+
+    log(f"running the baseline at scale {scale:g} for {days} days on {seeds} seeds ...")
+    values = evaluate({"scale": scale, "days": days}, PRESETS["full"].seed_range(seeds), processes)
+    rows = [(target, values[target.measure]) for target in TARGETS]
+    out.mkdir(parents=True, exist_ok=True)
+
+    fig, axes = plt.subplots(1, len(rows), figsize=(2.3 * len(rows), 3.2), layout="constrained")
+    for ax, (target, (mean, low, high)) in zip(axes, rows, strict=True):
+        ax.axhspan(target.low, target.high, color="#4C9F70", alpha=0.2, label="target band")
+        ax.errorbar([0], [mean], yerr=[[mean - low], [high - mean]], fmt="o", color="black", capsize=4)
+        ax.set_xticks([])
+        ax.set_title(re.sub(r"\s*\([^)]*[\u4e00-\u9fff][^)]*\)", "", target.title), fontsize=7, wrap=True)
+        span = max(target.high - target.low, high - low, 1e-6)
+        ax.set_ylim(min(target.low, low) - 0.3 * span, max(target.high, high) + 0.3 * span)
+        ax.tick_params(labelsize=7)
+    fig.suptitle(f"Baseline against Shishi's figures: mean and 95 % CI over {seeds} seeds", fontsize=9)
+    fig.savefig(out / "calibration.png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+
+    def fmt(value: float, target: Target) -> str:
+        return f"{value:,.0f}" if target.high > 10 else f"{100 * value:.2f} %"
+
+    fit_file = out / "calibration_fit.json"
+    fitted = json.loads(fit_file.read_text()) if fit_file.exists() else None
+    lines = [
+        "# Calibration of the Shishi baseline",
+        "",
+        f"Generated by `python run.py calibrate --seeds {seeds} --scale {scale:g}` (commit {git_commit()}). "
+        f"The baseline (registry defaults) run at scale {scale:g} for {days} days on seeds 1–{seeds}; each "
+        "value is the mean over seeds with its 95 % Student-t interval. A target passes when the whole "
+        "interval lies inside its band.",
+        "",
+        "| target | source | band | model: mean | model: 95 % CI | result |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for target, (mean, low, high) in rows:
+        lines.append(f"| {target.title} | {target.source} | {fmt(target.low, target)} – {fmt(target.high, target)} | "
+                     f"{fmt(mean, target)} | {fmt(low, target)} – {fmt(high, target)} | "
+                     f"{'pass' if target.passes(low, high) else '**fail**'} |")
+    lines += ["", "![calibration](calibration.png)", "", "## Fitted parameters", ""]
+    if fitted:
+        theta = fitted["theta"]
+        lines += [
+            f"Fitted by `python run.py calibrate --fit` (Nelder–Mead, {fitted['evaluations']} evaluations on "
+            f"seeds {fitted['seeds']} at scale {fitted['scale']:g}, common random numbers; loss "
+            f"{fitted['loss']:.2g}); the values below are the registry defaults in `sim/params.py`.",
+            "",
+            f"- public-service request rate: {theta['dispute_rate_per_10k.public_service']:.1f} per 10,000 a year "
+            "→ requests a year",
+            f"- failure multiplier on every mediation committee's failure probability: "
+            f"{theta['failure_multiplier']:.3f} → mediation success",
+            f"- handling-time multiplier on every mediation committee's mean handling time: "
+            f"{theta['handling_time_multiplier']:.3f} → mediations within the time limit",
+            "",
+            "| parameter | fitted value |",
+            "| --- | --- |",
+            *(f"| `{name}` | {value:.4g} |" for name, value in fitted["overrides"].items()),
+        ]
+    else:
+        lines.append("No fit stored yet: run `python run.py calibrate --fit`.")
+    lines += ["", "The other targets are not fitted: they are checks that the fitted model must pass.", "",
+              "## Targets missed", ""]
+    lines += [f"- `{name}`: {why}." for name, why in KNOWN_MISSES.items()]
+    lines += ["", "Not tuned away: the miss follows from a mechanism the article describes (the cost of being passed "
+              "between levels), and the source figure (\"close to 100 %\") is not a measurement. The local share of "
+              "resolved disputes, missed before the stationed cadres were modelled, now passes: the cadres bring a "
+              "department's authority to community mediations (`docs/mechanisms.md`).", ""]
+    (out / "calibration.md").write_text("\n".join(lines), encoding="utf-8")
+    log(f"wrote {out / 'calibration.md'} and {out / 'calibration.png'}")
+    return rows

@@ -1,0 +1,21 @@
+"""Per-run measures beyond the declared outcomes, computed from a run's records in the worker
+(the engine's ``Job.measure`` hook: ``"sim.experiments.measures:by_severity"``)."""
+
+from __future__ import annotations
+
+SEVERITIES = ("minor", "moderate", "major")
+WARM_UP_DAYS = 20.0  # waits are measured on visits entered after this day (the queues start empty)
+
+
+def by_severity(result, outcomes=()) -> dict[str, float]:
+    """Police alerts per 10,000 residents, and per severity at arising (closed cases): mean days
+    from arising, share resolved, share that exited (court, arbitration, petition)."""
+    cases = result.cases
+    closed = cases[cases["day_closed"].notna()]
+    values = {"police_alerts_per_10k": result.summary["police_alerts"] * 10_000 / result.summary["residents"]}
+    for severity in SEVERITIES:
+        part = closed[closed["severity_arisen"] == severity]
+        values[f"{severity}_days_from_arising"] = float((part["day_closed"] - part["day_arisen"]).mean())
+        values[f"{severity}_resolved"] = float((part["outcome"] == "resolved").mean())
+        values[f"{severity}_exits"] = float(part["outcome"].isin(["litigation", "arbitration", "petition"]).mean())
+    return values

@@ -1,0 +1,244 @@
+"""Running a sweep: every (design point, replication) once, through the experiment engine
+(``sim.experiments.engine``) on local processes or on Dask, stored as runs finish.
+
+Guarantees:
+
+- Seeds come from the experiment seed (``Experiment.seeds``): the same replication seeds at
+  every design point, so results do not depend on the backend or the number of workers.
+- A run that raises is stored with ``status = "failed"`` and its error text; the sweep goes on.
+- Local processes: a worker process that dies (killed, segfault, ``os._exit``) is replaced and
+  its run retried, up to ``retries`` times, then stored as failed. (This is our own small pool on
+  ``multiprocessing`` connections, not ``ProcessPoolExecutor``, which breaks as a whole — the
+  ``BrokenProcessPool`` — when one worker dies, and cannot stop one runaway task.)
+- Time limit: a run checks its own wall time every simulated day and stops as ``timed_out``;
+  locally, a worker still busy ``TIMEOUT_GRACE`` seconds after the limit (stuck inside one day)
+  is killed and the run stored as ``timed_out``.
+- Results are stored in Parquet parts as runs finish (sim.experiments.store); rerunning the same
+  command skips every run already stored (by run id) and does the rest.
+
+Dask: ``dask="local"`` starts a ``LocalCluster``; any other string is a scheduler address
+(``tcp://host:8786``). Dask reschedules the task of a worker that dies (up to the scheduler's
+``distributed.scheduler.allowed-failures``), then we store the run as failed. See
+experiments/README.md for SLURM through dask-jobqueue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from sim.errors import SweepError
+from sim.experiments.engine import Execute, Job, LocalPool, RunSpec, execute, plan, run_dask
+from sim.experiments.store import Store, atomic_write_bytes, atomic_write_json, atomic_write_parquet
+from sim.experiments.sweep.design import Design, build_design
+from sim.experiments.sweep.experiment import Experiment
+
+FLUSH_ROWS, FLUSH_SECONDS = 50, 2.0
+
+
+def plan_runs(experiment: Experiment, design: Design | None = None) -> list[RunSpec]:
+    """Every run of the experiment (the engine's plan: replication-major, run ids from the full
+    parameter set, the point and the seed)."""
+    design = build_design(experiment) if design is None else design
+    return plan(job_for(experiment), design.points, experiment.seeds())
+
+
+def job_for(experiment: Experiment) -> Job:
+    return Job(str(experiment.scenario_path), experiment.base_overrides(), tuple(experiment.outcomes),
+               tuple(experiment.factor_names), experiment.daily, experiment.timeout)
+
+
+# ---------------------------------------------------------------- a sweep
+
+
+@dataclass
+class SweepResult:
+    out: Path
+    total: int
+    skipped: int
+    ran: int
+    status: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    restarts: int = 0
+    summary: pd.DataFrame | None = None
+
+
+def run_sweep(experiment: Experiment, out: str | Path, *, processes: int | None = None, dask: str | None = None,
+              retry_failed: bool = False, csv: bool = False, quiet: bool = False, execute_run: Execute = execute,
+              on_result: Callable[[dict], None] | None = None, dask_processes: bool = True, report: bool = True,
+              console=None) -> SweepResult:
+    """Run (or resume) a sweep into ``out`` on ``processes`` worker processes (or Dask workers);
+    returns counts. ``execute_run`` runs one spec (the engine's ``execute``; tests pass one that
+    injects faults). ``on_result`` is called after each stored run."""
+    from sim.experiments.engine import default_processes
+    from sim.results.provenance import provenance
+
+    processes = default_processes() if processes is None else processes
+    if not isinstance(processes, int) or processes < 1:
+        raise SweepError("--processes", None, f"expected a whole number ≥ 1, got {processes!r}")
+    out = Path(out)
+    store = Store(out)
+    design = build_design(experiment)
+    specs = plan_runs(experiment, design)
+    manifest = _open_manifest(store, experiment, out)  # raises before anything is written
+
+    store.create()
+    if not (out / "experiment.toml").exists():
+        atomic_write_bytes(out / "experiment.toml", experiment.text.encode("utf-8"))
+        points = pd.DataFrame([{"point": i, **values} for i, values in enumerate(design.points)])
+        atomic_write_parquet(points, out / "design.parquet")
+        atomic_write_json({"method": experiment.method, "options": experiment.design_options,
+                           "sampled": [f.name for f in design.sampled],
+                           "unit": design.unit.tolist() if design.unit is not None else None,
+                           "blocks": design.blocks}, out / "design.json")
+    session = {"started_at": _now(), "backend": f"dask:{dask}" if dask else "local", "processes": processes,
+               "git_commit": provenance()["git_commit"], "retry_failed": retry_failed, "status": "running"}
+    manifest["sessions"].append(session)
+    store.write_manifest(manifest)
+
+    done = store.done_ids(retry_failed=retry_failed)
+    todo = [spec for spec in specs if spec.run_id not in done]
+    result = SweepResult(out, len(specs), len(specs) - len(todo), 0)
+    job = job_for(experiment)
+    buffer: list[tuple[dict, pd.DataFrame | None]] = []
+    last_flush = time.monotonic()
+    started = time.perf_counter()
+
+    def flush() -> None:
+        nonlocal last_flush
+        if buffer:
+            store.append([row for row, _ in buffer], [daily for _, daily in buffer])
+            buffer.clear()
+        last_flush = time.monotonic()
+
+    progress = _Progress(console, len(todo), quiet, f"{experiment.name}: {len(specs)} runs, "
+                                                    f"{result.skipped} stored already")
+
+    def on_done(row: dict, daily) -> None:
+        buffer.append((row, daily))
+        result.ran += 1
+        result.status[row["status"]] += 1
+        progress.advance(result.status)
+        if len(buffer) >= FLUSH_ROWS or time.monotonic() - last_flush >= FLUSH_SECONDS:
+            flush()
+        if on_result is not None:
+            on_result(row)
+
+    outcome = "interrupted"
+    try:
+        with progress:
+            tasks = [(spec, job) for spec in todo]
+            if dask:
+                run_dask(tasks, on_done, address=dask, processes=processes, retries=experiment.retries,
+                         execute_run=execute_run, worker_processes=dask_processes)
+            else:
+                pool = LocalPool(processes, timeout=experiment.timeout, retries=experiment.retries,
+                                 execute_run=execute_run)
+                try:
+                    pool.run(tasks, on_done)
+                finally:
+                    result.restarts = pool.restarts
+        outcome = "finished"
+    finally:
+        flush()
+        result.seconds = time.perf_counter() - started
+        session.update(status=outcome, finished_at=_now(), runs_done=result.ran, seconds=round(result.seconds, 3),
+                       statuses=dict(result.status), worker_restarts=result.restarts)
+        store.write_manifest(manifest)
+    if csv:
+        store.export_csv()
+    if report:
+        from sim.experiments.sweep.report import report as make_report
+
+        result.summary = make_report(out, csv=csv, quiet=quiet, console=console)
+    return result
+
+
+def _open_manifest(store: Store, experiment: Experiment, out: Path) -> dict:
+    from sim.results.provenance import provenance
+
+    if out.exists() and not out.is_dir():
+        raise SweepError("--out", None, f"{out} exists and is not a folder")
+    if store.exists():
+        manifest = store.read_manifest()
+        old = manifest.get("experiment", {})
+        if old.get("sha256") != experiment.sha256:
+            raise SweepError("--out", None, f"{out} holds a sweep of a different experiment file "
+                                            f"({old.get('path')}, sha256 {str(old.get('sha256'))[:12]}…); "
+                                            "choose another --out")
+        settings = manifest.get("settings", {})
+        for key in ("days", "scale", "seed"):
+            if settings.get(key) != getattr(experiment, key):
+                raise SweepError("--out", None, f"{out} holds a sweep with {key} = {settings.get(key)}, not "
+                                                f"{getattr(experiment, key)}; choose another --out")
+        manifest["settings"]["replications"] = max(settings.get("replications", 0), experiment.replications)
+        return manifest
+    if out.exists() and any(out.iterdir()):
+        raise SweepError("--out", None, f"{out} is a folder with other files and no manifest.json; "
+                                        "choose an empty or new folder")
+    base = experiment.base_scenario()
+    return {
+        "experiment": {"name": experiment.name, "path": str(experiment.path), "sha256": experiment.sha256,
+                       "purpose": experiment.purpose},
+        "scenario_files": [{"path": str(p), "sha256": hashlib.sha256(Path(p).read_bytes()).hexdigest()}
+                           for p in base.chain],
+        "settings": experiment.settings(),
+        "factors": [{"name": f.name, "kind": f.kind, "values": f.describe()} for f in experiment.factors],
+        "seeds": experiment.seeds(),
+        "started_at": _now(),
+        **provenance(),
+        "sessions": [],
+    }
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+class _Progress:
+    """A rich progress bar (runs done, rate, ETA, failures) on stderr; silent when quiet."""
+
+    def __init__(self, console, total: int, quiet: bool, title: str):
+        self.total, self.quiet, self.title = total, quiet, title
+        self.console = console
+        self.bar = None
+
+    def __enter__(self):
+        if self.quiet:
+            return self
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        console = self.console or Console(stderr=True)
+        console.print(self.title)
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+                            TimeRemainingColumn(), TextColumn("{task.fields[problems]}"), console=console)
+        self.bar.start()
+        self.task = self.bar.add_task("runs", total=self.total, rate="", problems="")
+        return self
+
+    def advance(self, status: Counter) -> None:
+        if self.bar is None:
+            return
+        self.bar.advance(self.task)
+        speed = self.bar.tasks[0].speed
+        problems = ", ".join(f"{status[s]} {s}" for s in ("failed", "timed_out") if status[s])
+        self.bar.update(self.task, rate=f"{speed:.1f} runs/s" if speed else "", problems=problems)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()

@@ -1,0 +1,77 @@
+"""Writing a run's results folder: everything into a temporary folder first, then one rename,
+so a folder that exists is always whole."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from sim.api import RunResult
+from sim.results.figure_process import FigureProcess
+
+FLOAT_FORMAT = "%.6g"
+
+
+def write_results(result: RunResult, out: Path, figure: bool = True, figures: FigureProcess | None = None) -> Path:
+    """Write the results folder. ``figures``: a helper process already started to draw
+    summary.png on the other core (sim.results.figure_process); without one it is drawn here."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        if figure:
+            (figures or FigureProcess.inline()).draw(staging / "summary.png", **figure_data(result))
+        write_json(staging / "summary.json", result.summary)
+        cases = result.cases.drop(columns=["severity_arisen", "party"])
+        cases.to_csv(staging / "cases.csv", index=False, float_format=FLOAT_FORMAT)
+        result.visits.to_csv(staging / "visits.csv", index=False, float_format=FLOAT_FORMAT)
+        result.daily.to_csv(staging / "daily.csv", index=False, float_format=FLOAT_FORMAT)
+        if figures is not None:
+            figures.wait()
+        replace_folder(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out
+
+
+def figure_data(result: RunResult) -> dict:
+    """What summary.png shows, as plain data."""
+    book = result.model.cases
+    closed = ~np.isnan(book.column("t_closed"))
+    days_to_close = (book.column("t_closed") - book.column("t_arisen"))[closed]
+    return {"summary": result.summary, "daily": dict(result.model.daily), "days_to_close": days_to_close}
+
+
+def replace_folder(staging: Path, out: Path) -> None:
+    os.chmod(staging, 0o755)
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+        os.replace(out, old / out.name)
+        os.replace(staging, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, out)
+
+
+def write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(json_safe(data), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def json_safe(value):
+    """Plain JSON values: NaN and infinities become null (JSON has none), NumPy scalars Python ones."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    if hasattr(value, "item"):
+        return json_safe(value.item())
+    return value
