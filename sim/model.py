@@ -51,7 +51,7 @@ from sim.errors import ParamError
 from sim.escalation import make_rule
 from sim.handling import CaseFlow
 from sim.network import build_city_map
-from sim.organisation import GRID_SIZE_RESIDENTS, build_organisation
+from sim.organisation import build_organisation
 from sim.params import Params
 from sim.population import Population
 from sim.presets import FIRST_SEED
@@ -179,7 +179,8 @@ class GridGovernanceModel(mesa.Model):
         self.civility.week(day)
         factor = self.civility.volunteer_factor(self._volunteer_rows)
         strength = np.bincount(self._volunteer_community, weights=factor, minlength=self.city.communities)
-        self._volunteer_strength = (self.params["volunteer_find_per_day"] * strength * GRID_SIZE_RESIDENTS
+        self._volunteer_strength = (self.params["volunteer_find_per_day"] * strength
+                                    * self.params["volunteer_watch_residents"]
                                     / np.maximum(self.city.community_population, 1))
         self.cadre_hours.start_week(emergency=any(d in self.arrivals.surge_days for d in range(day, day + 7)))
 

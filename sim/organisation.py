@@ -23,13 +23,6 @@ from sim.population import Population
 from sim.systems import Systems
 from sim.worktime import WorkTime
 
-# Volunteers by role at full scale (article): 3,312 双报到, 235 street heads, 318 building heads,
-# 733 red grid workers, 570+ riders.
-VOLUNTEER_ROLE_COUNTS = {VolunteerRole.PARTY_MEMBER: 3312, VolunteerRole.STREET_HEAD: 235,
-                         VolunteerRole.BUILDING_HEAD: 318, VolunteerRole.RED_GRID_WORKER: 733,
-                         VolunteerRole.RIDER: 570}
-GRID_SIZE_RESIDENTS = 500.0  # volunteer strength is per grid of this size (≈ 502, facts)
-
 
 @dataclass
 class Organisation:
@@ -99,8 +92,8 @@ def build_organisation(model, city: CityMap, params, population: Population, sys
 
     # Volunteers: roles in the article's proportions, communities by population.
     n_volunteers = round(params["volunteers_per_10k"] * residents / 10_000)
-    roles = np.repeat(list(VOLUNTEER_ROLE_COUNTS),
-                      largest_remainder(n_volunteers, np.array(list(VOLUNTEER_ROLE_COUNTS.values()))))
+    role_counts = np.array([params[f"volunteer_role_count.{role.label}"] for role in VolunteerRole])
+    roles = np.repeat(list(VolunteerRole), largest_remainder(n_volunteers, role_counts))
     per_community = largest_remainder(n_volunteers, community_population)
     volunteers, volunteer_pools = [], []
     next_role = 0

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from sim.enums import CaseKind, Level, PlaceKind, Severity, SpecialisedField
+from sim.enums import CaseKind, Level, PlaceKind, Severity, SpecialisedField, VolunteerRole
 from sim.errors import ParamError
 from sim.escalation import POLICY_RULES, VALIDATION_RULES
 
@@ -157,6 +157,15 @@ _add("volunteers_per_10k", 73.83, "volunteers per 10,000 residents",
      "article: 3,312 双报到 + 570 riders + 235 street heads + 318 building heads + 733 red grid workers "
      "= 5,168 / 70", L, "Volunteers (extra eyes on the street, informal mediation).", low=0.0, high=1000.0,
      plausible=(0.0, 100.0))
+_VOLUNTEER_ROLES = {VolunteerRole.PARTY_MEMBER: (3312, "article: 3,312 双报到 in-service Party members"),
+                    VolunteerRole.STREET_HEAD: (235, "article: 235 党员街巷长"),
+                    VolunteerRole.BUILDING_HEAD: (318, "article: 318 党员楼长"),
+                    VolunteerRole.RED_GRID_WORKER: (733, "article: 733 红色网格员"),
+                    VolunteerRole.RIDER: (570, "article: 570+ couriers, delivery riders and drivers")}
+for _role, (_count, _src) in _VOLUNTEER_ROLES.items():
+    _add(f"volunteer_role_count.{_role.label}", _count, "volunteers at scale 1.0", _src, S,
+         f"Volunteers who are {_role.label.replace('_', ' ')}s: the roles are dealt in these proportions.",
+         low=0, high=1_000_000)
 _add("volunteer_caseload", 1, "minor neighbour disputes per volunteer", EST, L,
      "Minor neighbour disputes a volunteer mediates informally at once (0: volunteers only watch).",
      low=0, high=10)
@@ -355,8 +364,11 @@ for _kind, _visibility in _VISIBILITY.items():
          f"How visible a latent {_kind.label} case is to patrols and volunteers.", low=0.0, high=1.0)
 _add("volunteer_find_per_day", 0.005, "probability per day", EST + ": a part-time volunteer (a few hours a week) "
      "finds a small fraction of what a grid worker's patrol does", U,
-     "Chance one volunteer per 500 residents finds a given fully visible latent case in a day.",
-     low=0.0, high=1.0, plausible=(0.0, 0.05))
+     "Chance one volunteer per volunteer_watch_residents residents finds a given fully visible latent case in a "
+     "day.", low=0.0, high=1.0, plausible=(0.0, 0.05))
+_add("volunteer_watch_residents", 500.0, "residents", "shishi-facts: ≈ 502 residents per responsibility grid", S,
+     "The residents volunteer_find_per_day is stated for: a community's volunteers find at that rate times "
+     "volunteers × this / the community's residents.", low=1.0, high=100_000.0)
 _add("report_per_day", 0.08, "probability per day", EST, U,
      "Daily chance a fully trusting registered resident reports a latent minor case.", low=0.0, high=100.0,
      plausible=(0.03, 0.15))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 
 
@@ -32,8 +33,14 @@ PRESETS: Mapping[str, RunPreset] = MappingProxyType({preset.name: preset for pre
     RunPreset("compare", 1.0, 365, 1, 10, "python run.py compare: scenarios side by side on common seeds"),
     RunPreset("fit", 1.0, 365, 1, 4, "python run.py calibrate --fit: the objective on four common seeds"),
     RunPreset("sweep", 0.1, 365, 20240601, 5, "experiments/*.toml sweeps when the file gives no scale or seed"),
-    RunPreset("analysis", 0.05, 365, 20240612, 2, "staffing, sensitivity and discovery (policy-analysis)"),
+    RunPreset("analysis", 0.05, 365, 20240612, 2, "sensitivity and discovery (policy-analysis): run size, seed"),
+    RunPreset("staffing", 0.05, 365, 20240610, 20, "the staffing search from a scenario file: seed, replication cap"),
     RunPreset("validation", 0.1, 365, 1, 10, "python run.py validate: queueing-theory checks"),
     RunPreset("ema", 0.05, 365, 1, 1, "sim.ema.shishi_model: the EMA workbench client"),
 )})
 FIRST_SEED = PRESETS["full"].first_seed  # a model built without a seed runs on this one
+
+# The experiment files the policy analyses run by default (a checkout's experiments/ folder).
+EXPERIMENTS_DIR = Path(__file__).resolve().parent.parent / "experiments"
+POLICY_STAFFING_EXPERIMENT = EXPERIMENTS_DIR / "policy_staffing.toml"
+POLICY_DISCOVERY_EXPERIMENT = EXPERIMENTS_DIR / "policy_discovery.toml"

@@ -116,8 +116,8 @@ def test_rerun_replaces_the_folder_whole(tmp_path):
 
 
 def test_help_for_every_command():
-    for command in ("--help", *[f"{c} --help" for c in ("run", "compare", "sweep", "report", "staffing", "sensitivity",
-                                                        "discover", "report-policy", "policy-analysis", "viz",
-                                                        "validate", "calibrate", "list", "params")]):
+    commands = ("run", "compare", "sweep", "sweep-report", "staffing", "sensitivity", "discover", "policy-report",
+                "policy-analysis", "viz", "validate", "calibrate", "list", "odd", "params")
+    for command in ("--help", *[f"{c} --help" for c in commands]):
         done = run_cli(*command.split())
         assert done.returncode == 0 and "usage:" in done.stdout, (command, done.stderr)

@@ -179,10 +179,10 @@ def test_prim_recovers_a_planted_box_with_a_categorical_dimension_and_says_how_s
     (["discover", "--threshold", "2"], "--threshold"),
     (["sensitivity", "--outcomes", "nope"], "unknown outcome"),
     (["policy-analysis", "--target", "closed_within_14_days>=0.9"], "flat_outcomes"),
-    (["report-policy", "no/such/folder"], "no such folder"),
+    (["policy-report", "no/such/folder"], "no such folder"),
 ])
 def test_cli_bad_input_exits_2_with_one_line(argv, words, capsys, tmp_path):
-    assert _cli(argv + ([] if argv[0] == "report-policy" else ["--out", str(tmp_path / "o")])) == 2
+    assert _cli(argv + ([] if argv[0] == "policy-report" else ["--out", str(tmp_path / "o")])) == 2
     printed = capsys.readouterr().out.strip().splitlines()
     assert len(printed) == 1 and printed[0].startswith("error:") and words in printed[0]
     assert not (tmp_path / "o").exists()

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.enums import CaseKind, EndReason, Level
+from sim.enums import CaseKind, EndReason, Level, Severity
 from sim.escalation import RULES, ladder
 from sim.model import GridGovernanceModel
 from sim.params import Params
@@ -81,7 +81,9 @@ def test_no_case_skips_a_level_unless_its_rule_allows_it(config, seed):
             # a rung is passed over only when it has no handler at all
             for a, b in itertools.pairwise(positions):
                 for skipped in rungs[a + 1:b]:
-                    assert model._pool_for(case, skipped) is None or model._pool_for(case, skipped).capacity == 0
+                    graded = Severity(model.cases.graded_severity[case])
+                    pool = model.dispatcher.pool(skipped, CaseKind(kinds[case]), graded, int(model.cases.grid[case]))
+                    assert pool is None or pool.capacity == 0
 
 
 @given(config=configs, seed=st.integers(0, 2**16))

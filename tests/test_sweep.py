@@ -343,3 +343,22 @@ def test_report_command_redraws_from_stored_results(reference, capsys):
 
 def test_report_of_a_folder_that_is_not_a_sweep_exits_2(tmp_path):
     assert cli(["report", str(tmp_path)]) == 2
+
+
+def test_run_tables_have_identifier_names_typed_columns_and_units(tmp_path):
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "names.toml"
+    path.write_text('name = "names"\npurpose = "identifier-safe columns"\nreplications = 1\ndays = 10\nscale = 0.01\n'
+                    '[design]\nmethod = "full_factorial"\n[levers]\ndigital_platform = [true, false]\n'
+                    '[uncertainties]\n"service_days.town" = [5.0, 9.0]\n', encoding="utf-8")
+    run_sweep(load_experiment(path), tmp_path / "out", processes=1, quiet=True, report=False)
+    runs = pd.read_parquet(tmp_path / "out" / "runs")
+    assert {"service_days__town", "digital_platform"} <= set(runs.columns)
+    assert all(column.isidentifier() for column in runs.columns)
+    assert len(runs.query("service_days__town > 6 and digital_platform")) == 1  # no quoting needed
+    assert str(runs["finished_at"].dtype).startswith("datetime64") and runs["digital_platform"].dtype == bool
+    schema = pq.read_schema(next((tmp_path / "out" / "runs").glob("*.parquet")))
+    assert schema.field("service_days__town").metadata[b"parameter"] == b"service_days.town"
+    assert schema.field("closure_rate").metadata[b"unit"] == b"share of reported cases"
+    assert b"columns" in schema.metadata

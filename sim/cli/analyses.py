@@ -4,10 +4,11 @@
 [--target "closed_within_30_days_of_arising>=0.95,petitions_per_10k<=1"]
     python run.py sensitivity [--out DIR]
     python run.py discover [EXPERIMENT_OR_SWEEP_DIR] [--norm 18]
-    python run.py report-policy OUTDIR
+    python run.py policy-report OUTDIR
     python run.py policy-analysis [--scale 0.05] [--out DIR]      # 1–3 end to end, then the report
 
-Handlers return an exit code; bad input raises ``sim.cli.main.CliError`` or a ``ScenarioError``
+Handlers check their options and call the typed functions of ``sim.experiments.analyses.pipeline``;
+bad input raises ``sim.errors.CliError`` or a ``ScenarioError``
 (``StandardError``, ``SweepError``), which ``sim.cli.main.main`` prints in one line with exit code 2.
 """
 
@@ -16,17 +17,13 @@ from __future__ import annotations
 import argparse
 import math
 import time
-import tomllib
 from pathlib import Path
 
-from sim.errors import ScenarioError
-from sim.escalation import POLICY_RULES as ALL_RULES  # the rules a policy may choose
+from sim.presets import POLICY_DISCOVERY_EXPERIMENT as DEFAULT_DISCOVERY
+from sim.presets import POLICY_STAFFING_EXPERIMENT as DEFAULT_STAFFING
+from sim.presets import PRESETS
 
-REPO = Path(__file__).resolve().parent.parent.parent
-DEFAULT_STAFFING = REPO / "experiments" / "policy_staffing.toml"
-DEFAULT_DISCOVERY = REPO / "experiments" / "policy_discovery.toml"
 DEFAULT_OUT = Path("results") / "policy"
-DEFAULT_GRID = (2.0, 4.0, 6.0, 9.0, 12.0, 15.0, 18.0, 24.0, 30.0)
 
 
 def _cli_error(message: str) -> Exception:
@@ -81,7 +78,8 @@ def add_parsers(subparsers) -> None:
     discover.add_argument("--out", type=Path, help="output folder (default results/policy/discovery)")
     discover.set_defaults(handler=discover_command)
 
-    report = subparsers.add_parser("report-policy", help="write OUTDIR/policy_report.md from stored analyses")
+    report = subparsers.add_parser("policy-report", aliases=["report-policy"],
+                                   help="write OUTDIR/policy_report.md from stored analyses")
     report.add_argument("outdir", type=Path, help="folder holding staffing/, sensitivity/, discovery/")
     report.set_defaults(handler=report_command)
 
@@ -89,7 +87,7 @@ def add_parsers(subparsers) -> None:
         "policy-analysis",
         help="staffing search, sensitivity and discovery end to end at reduced scale, then the report")
     _standard_args(full)
-    _size_args(full, scale_default=0.05, days_default=365)
+    _size_args(full, scale_default=PRESETS["analysis"].scale, days_default=PRESETS["analysis"].days)
     _search_args(full)
     full.add_argument("--trajectories", type=int, default=8, help="Morris trajectories (default 8)")
     full.add_argument("--top", type=int, default=4, help="factors carried to Sobol (default 4)")
@@ -197,23 +195,11 @@ def _processes(value) -> int:
     return value or default_processes()
 
 
-def is_experiment_file(path: Path) -> bool:
-    try:
-        with open(path, "rb") as handle:
-            doc = tomllib.load(handle)
-    except FileNotFoundError:
-        raise _cli_error(f"{path}: no such file") from None
-    except IsADirectoryError:
-        return False
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ScenarioError(str(path), None, f"not valid TOML ({error})") from None
-    return any(key in doc for key in ("levers", "uncertainties", "design", "replications"))
-
-
 def staffing_config(args):
-    from sim.experiments.analyses.staffing import SearchConfig
+    """The search the options describe (checked here; built by the library)."""
+    from sim.experiments.analyses.pipeline import search_config
     from sim.experiments.analyses.standard import parse_standard
-    from sim.scenario import load_scenario, parse_assignment
+    from sim.scenario import parse_assignment
 
     standard = parse_standard(args.target)
     _check_lever(args.lever)
@@ -224,43 +210,12 @@ def staffing_config(args):
                          f"got {args.max_replications}")
     if args.min_replications < 2:
         raise _cli_error("--min-replications: expected at least 2 (a confidence interval needs two replications)")
-    source = Path(args.source)
-    overrides = {}
-    for text in args.set:
-        key, value = parse_assignment(text)
-        overrides[key] = value
-    if is_experiment_file(source):
-        from sim.experiments.sweep.experiment import load_experiment
-
-        experiment = load_experiment(source, scale=args.scale, days=args.days)
-        scenario_path = str(experiment.scenario_path)
-        base = {**experiment.base_overrides(), **overrides}
-        factors = {f.name: f for f in experiment.factors}
-        grid = parse_grid(args.grid, args.lever) if args.grid else (
-            tuple(sorted(float(v) for v in factors[args.lever].grid())) if args.lever in factors else None)
-        rules = _parse_rules(args.rules,
-                             factors["escalation_rule"].grid() if "escalation_rule" in factors else ALL_RULES)
-        seed = experiment.seed if args.seed is None else args.seed
-    else:
-        load_scenario(source)  # raises ScenarioError on a bad file
-        scenario_path = str(source)
-        base = dict(overrides)
-        for key in ("scale", "days"):
-            if getattr(args, key) is not None:
-                base[key] = getattr(args, key)
-        grid = parse_grid(args.grid, args.lever) if args.grid else (
-            DEFAULT_GRID if args.lever == "workers_per_10k" else None)
-        rules = _parse_rules(args.rules, ALL_RULES)
-        seed = 20240610 if args.seed is None else args.seed
-    if grid is None:
-        raise _cli_error(f"--grid: give the values of {args.lever} to try (the source does not vary it)")
-    base.pop(args.lever, None)
-    if rules != (None,):
-        base.pop("escalation_rule", None)
-    load_scenario(scenario_path, {**base, args.lever: grid[0]}).with_overrides({}, source="command line")
-    return SearchConfig(scenario_path, base, args.lever, grid, rules, standard, seed=seed,
-                        min_replications=args.min_replications, step=args.step,
-                        max_replications=args.max_replications)
+    overrides = dict(parse_assignment(text) for text in args.set)
+    return search_config(Path(args.source), standard, lever=args.lever,
+                         grid=parse_grid(args.grid, args.lever) if args.grid else None,
+                         rules=_parse_rules(args.rules, None) if args.rules else None, overrides=overrides,
+                         scale=args.scale, days=args.days, seed=args.seed, min_replications=args.min_replications,
+                         step=args.step, max_replications=args.max_replications)
 
 
 def _out(args, name: str) -> Path:
@@ -274,19 +229,18 @@ def _out(args, name: str) -> Path:
 
 
 def staffing_command(args) -> int:
-    from sim.experiments.analyses.staffing import print_result, search, write_outputs
+    from sim.experiments.analyses.pipeline import staffing
+    from sim.experiments.analyses.staffing import print_result
 
     config = staffing_config(args)
-    out = _out(args, "staffing")
-    processes = _processes(args.processes)
-    say = (lambda m: None) if args.quiet else (lambda m: print(f"  {m}", flush=True))
-    say(f"staffing search: {len(config.rules)} rule(s) × {len(config.grid)} values of {config.lever}; "
-        f"standard {config.standard}")
-    result = search(config, processes=processes, out=out, progress=say)
-    write_outputs(result, out)
+    result = staffing(config, _out(args, "staffing"), processes=_processes(args.processes), progress=_say(args))
     if not args.quiet:
         print_result(result)
     return 0
+
+
+def _say(args):
+    return (lambda message: None) if args.quiet else (lambda message: print(f"  {message}", flush=True))
 
 
 def sensitivity_command(args) -> int:
@@ -301,11 +255,12 @@ def sensitivity_command(args) -> int:
         load_scenario(args.scenario)
     _check_size(args)
     out = _out(args, "sensitivity")
-    say = (lambda m: None) if args.quiet else (lambda m: print(f"  {m}", flush=True))
+    preset = PRESETS["analysis"]
     result = analyse(out, outcomes=outcomes, top=args.top, trajectories=args.trajectories,
-                     sobol_samples=args.sobol_samples, replications=args.replications, days=args.days or 365,
-                     scale=args.scale or 0.05, scenario=str(Path(args.scenario).resolve()) if args.scenario else None,
-                     processes=_processes(args.processes), progress=say)
+                     sobol_samples=args.sobol_samples, replications=args.replications, days=args.days or preset.days,
+                     scale=args.scale or preset.scale,
+                     scenario=str(Path(args.scenario).resolve()) if args.scenario else None,
+                     processes=_processes(args.processes), progress=_say(args))
     if not args.quiet:
         print_sensitivity(result, outcomes)
         print(f"wrote {out}/morris_ranking.csv, sobol_indices.csv, morris.png, sobol.png")
@@ -337,7 +292,8 @@ def _check_size(args) -> None:
 
 
 def discover_command(args) -> int:
-    from sim.experiments.analyses.discovery import discover, print_discovery
+    from sim.experiments.analyses.discovery import print_discovery
+    from sim.experiments.analyses.pipeline import discovery
     from sim.experiments.analyses.standard import parse_standard
 
     standard = parse_standard(args.target)
@@ -347,25 +303,9 @@ def discover_command(args) -> int:
     if not 0 < args.peel_alpha < 0.5:
         raise _cli_error(f"--peel-alpha: expected a share in (0, 0.5), got {args.peel_alpha}")
     out = _out(args, "discovery")
-    source = Path(args.source)
-    if source.is_dir():
-        if not (source / "manifest.json").is_file():
-            raise _cli_error(f"{source}: not a sweep output folder (no manifest.json)")
-        sweep = source
-    else:
-        from sim.experiments.sweep.experiment import load_experiment
-        from sim.experiments.sweep.runner import run_sweep
-
-        experiment = load_experiment(source, scale=args.scale, days=args.days, replications=args.replications)
-        names = {f.name for f in experiment.levers}
-        if "workers_per_10k" not in names or not experiment.uncertainties:
-            raise _cli_error(f"{source}: discovery needs a sweep crossing workers_per_10k (and rules) with sampled "
-                             "uncertainties")
-        sweep = out / "sweep"
-        if not args.quiet:
-            print(f"  running the discovery sweep into {sweep} ...", flush=True)
-        run_sweep(experiment, sweep, processes=_processes(args.processes), quiet=True, report=False)
-    result = discover(sweep, out, standard, norm=args.norm, threshold=args.threshold, peel_alpha=args.peel_alpha)
+    result = discovery(Path(args.source), out, standard, norm=args.norm, threshold=args.threshold,
+                       peel_alpha=args.peel_alpha, scale=args.scale, days=args.days, replications=args.replications,
+                       processes=_processes(args.processes), progress=_say(args))
     if not args.quiet:
         print_discovery(result, args.norm)
         print(f"wrote {out}/boxes.csv, miss_rates.csv, rescue.csv, futures.csv, prim.png")
@@ -384,55 +324,28 @@ def report_command(args) -> int:
 
 def policy_analysis_command(args) -> int:
     """Staffing search, sensitivity and discovery at reduced scale, then the report."""
-    import argparse
-
+    from sim.experiments.analyses.pipeline import policy_analysis
     from sim.experiments.analyses.standard import parse_standard
 
     standard = parse_standard(args.target)  # fail fast
     derived = [c.outcome for c in standard.criteria if not _flat(c.outcome)]
     if derived:
         raise _cli_error(f"--target: {', '.join(derived)} is computed from run records, which sweeps do not store; "
-                         "policy-analysis (sensitivity, discovery) needs outcomes from sim.metrics.flat_outcomes "
+                         "policy-analysis (sensitivity, discovery) needs outcomes from sim.outcomes.flat_outcomes "
                          "(use `staffing` alone for this standard)")
     _check_size(args)
-    out = args.out
-    if out.exists() and not out.is_dir():
-        raise _cli_error(f"--out: {out} exists and is not a folder")
+    for name in ("min_replications", "step", "max_replications", "trajectories", "top", "sobol_samples",
+                 "replications"):
+        _check_positive("--" + name.replace("_", "-"), getattr(args, name))
+    if args.out.exists() and not args.out.is_dir():
+        raise _cli_error(f"--out: {args.out} exists and is not a folder")
     started = time.perf_counter()
-    timings = {}
-    common = dict(scale=args.scale, days=args.days, processes=args.processes, quiet=args.quiet)
-
-    t = time.perf_counter()
-    print("1/3 staffing search", flush=True)
-    staffing_command(argparse.Namespace(source=str(DEFAULT_STAFFING), target=args.target, lever="workers_per_10k",
-                                        grid=None, rules=None, set=[], min_replications=args.min_replications,
-                                        step=args.step, max_replications=args.max_replications, seed=args.seed,
-                                        out=out / "staffing", **common))
-    timings["staffing"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    print("2/3 sensitivity (Morris, then Sobol)", flush=True)
-    outcomes = ",".join(dict.fromkeys(c.outcome for c in parse_standard(args.target).criteria
-                                      if _flat(c.outcome))) or "closed_within_30_days,petitions_per_10k"
-    sensitivity_command(argparse.Namespace(scenario=None, outcomes=outcomes, trajectories=args.trajectories,
-                                           top=args.top, sobol_samples=args.sobol_samples,
-                                           replications=args.replications, out=out / "sensitivity", **common))
-    timings["sensitivity"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    print("3/3 scenario discovery", flush=True)
-    discover_command(argparse.Namespace(source=str(DEFAULT_DISCOVERY), target=args.target, norm=18.0, threshold=0.8,
-                                        peel_alpha=0.05, replications=args.replications, out=out / "discovery",
-                                        **common))
-    timings["discovery"] = time.perf_counter() - t
-    from sim.experiments.store import atomic_write_json
-
-    atomic_write_json({"seconds": {k: round(v, 1) for k, v in timings.items()},
-                       "total_seconds": round(time.perf_counter() - started, 1),
-                       "command": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()
-                                   if k != "handler"}}, out / "timings.json")
-    report_command(argparse.Namespace(outdir=out))
-    print(f"policy analysis done in {time.perf_counter() - started:.0f} s")
+    report = policy_analysis(args.out, standard, scale=args.scale, days=args.days,
+                             processes=_processes(args.processes), min_replications=args.min_replications,
+                             step=args.step, max_replications=args.max_replications, seed=args.seed,
+                             trajectories=args.trajectories, top=args.top, sobol_samples=args.sobol_samples,
+                             replications=args.replications, progress=lambda message: print(message, flush=True))
+    print(f"wrote {report}\npolicy analysis done in {time.perf_counter() - started:.0f} s")
     return 0
 
 

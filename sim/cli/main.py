@@ -1,6 +1,7 @@
 """The command line: ``python run.py [COMMAND] [options]``; ``run`` is the default command and
 ``--help`` lists the rest (compare, sweep, report, staffing, sensitivity, discover,
-report-policy, policy-analysis, viz, validate, calibrate, list, odd, params).
+policy-report, policy-analysis, viz, validate, calibrate, list, odd, params; ``report`` and
+``report-policy`` are the old names of ``sweep-report`` and ``policy-report``).
 
 Bad input (a missing or malformed file, an unknown key, a value out of range, a malformed
 option) exits with code 2 and one message naming the file and the field, before anything
@@ -22,8 +23,9 @@ from sim.escalation import POLICY_RULES
 from sim.params import PARAMS, ParamKind
 from sim.scenario import BASELINE, load_scenario, parse_assignment
 
-COMMANDS = ("run", "compare", "sweep", "report", "staffing", "sensitivity", "discover", "report-policy",
-            "policy-analysis", "viz", "validate", "calibrate", "list", "odd", "params")
+COMMANDS = ("run", "compare", "sweep", "sweep-report", "report", "staffing", "sensitivity", "discover",
+            "policy-report", "report-policy", "policy-analysis", "viz", "validate", "calibrate", "list", "odd",
+            "params")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,4 +1,4 @@
-"""``python run.py sweep EXPERIMENT [options]`` and ``python run.py report OUTDIR``.
+"""``python run.py sweep EXPERIMENT [options]`` and ``python run.py sweep-report OUTDIR``.
 
 ``sim.cli.main`` registers these with ``add_parsers``. Handlers return an exit code; bad input
 raises ``SweepError`` (a ``ScenarioError``), which ``sim.cli.main.main`` turns into a one-line
@@ -37,7 +37,8 @@ def add_parsers(subparsers) -> None:
     sweep.add_argument("--quiet", action="store_true", help="no progress bar or table")
     sweep.set_defaults(handler=sweep_command)
 
-    report = subparsers.add_parser("report", help="summary table and figures of a stored sweep",
+    report = subparsers.add_parser("sweep-report", aliases=["report"],
+                                   help="summary table and figures of a stored sweep",
                                    description="Redraw a sweep's summary table, figures and sensitivity "
                                                "indices from its stored results.")
     report.add_argument("outdir", type=Path, help="a sweep's output folder")

@@ -33,7 +33,7 @@ from sim.metrics import mediated_cases
 from sim.params import PARAMS
 from sim.presets import PRESETS
 
-FULL_POPULATION = 700_000
+FULL_POPULATION = PARAMS["population"].default  # residents at scale 1.0
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 

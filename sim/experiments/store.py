@@ -37,10 +37,51 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+# What a run table's columns that are not outcomes or parameters hold.
+RUN_COLUMNS = {
+    "run_id": ("id", "The run's id: a hash of its full parameter set, its design point and its seed."),
+    "point": ("index", "The design point."), "replication": ("index", "The replication (0, 1, …)."),
+    "seed": ("seed", "The run's seed (the same for every point of one replication: common random numbers)."),
+    "status": ("ok / failed / timed_out", "How the run ended."), "error": ("text", "The error, if it failed."),
+    "wall_seconds": ("seconds", "Wall time of the run."), "attempts": ("count", "Attempts (a dead worker is retried)."),
+    "worker": ("host:pid", "The process that ran it."), "finished_at": ("UTC time", "When it finished."),
+    "day": ("day", "Day of the run (0 = the first)."),
+}
+
+
+def column_metadata(column: str) -> dict[str, str] | None:
+    """Unit and description of a run-table column: a declared outcome, a registry parameter
+    (identifier-safe name) or one of the run's own fields."""
+    from sim.outcomes import OUTCOMES, parameter_name
+    from sim.params import PARAMS
+
+    if column in OUTCOMES:
+        spec = OUTCOMES[column]
+        return {"unit": spec.unit, "description": spec.description, "better": spec.better.value}
+    if parameter_name(column) in PARAMS:
+        param = PARAMS[parameter_name(column)]
+        return {"unit": param.unit, "description": param.doc, "parameter": param.name, "kind": param.kind.value}
+    if column in RUN_COLUMNS:
+        unit, description = RUN_COLUMNS[column]
+        return {"unit": unit, "description": description}
+    return None
+
+
 def atomic_write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Write Parquet atomically, each known column carrying its unit and description (field
+    metadata ``unit`` and ``description``; the schema's ``columns`` key holds them all as JSON)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.to_parquet(tmp, index=False)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    described = {name: meta for name in table.column_names if (meta := column_metadata(name)) is not None}
+    fields = [field.with_metadata({key.encode(): value.encode() for key, value in described[field.name].items()})
+              if field.name in described else field for field in table.schema]
+    schema = pa.schema(fields, metadata={**(table.schema.metadata or {}),
+                                         b"columns": json.dumps(described, ensure_ascii=False).encode()})
+    pq.write_table(table.cast(schema), tmp)
     with open(tmp, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, path)

@@ -29,9 +29,11 @@ import pandas as pd
 
 from sim.outcomes import column_name
 from sim.params import PARAMS, ParamKind
+from sim.presets import PRESETS
 
 DUMMY = "surge.start_day"
 DUMMY_RANGE = (30, 300)
+_ANALYSIS = PRESETS["analysis"]  # run size and seed
 DEFAULT_OUTCOMES = ("closed_within_30_days", "petitions_per_10k")
 
 
@@ -109,8 +111,9 @@ def rank_morris(indices: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
 
 
 def morris_stage(out: Path, *, factors: dict[str, tuple | None] | None = None, outcomes=DEFAULT_OUTCOMES,
-                 trajectories: int = 8, levels: int = 4, replications: int = 2, days: int = 365, scale: float = 0.05,
-                 seed: int = 20240611, scenario: str | None = None, fixed: dict | None = None, processes: int = 1,
+                 trajectories: int = 8, levels: int = 4, replications: int = 2, days: int = _ANALYSIS.days,
+                 scale: float = _ANALYSIS.scale, seed: int = _ANALYSIS.first_seed - 1, scenario: str | None = None,
+                 fixed: dict | None = None, processes: int = 1,
                  quiet: bool = True) -> pd.DataFrame:
     """Morris screening; writes ``out/morris/`` (experiment, sweep) and ``out/morris_ranking.csv``."""
     from sim.experiments.store import atomic_write_csv
@@ -132,7 +135,8 @@ def morris_stage(out: Path, *, factors: dict[str, tuple | None] | None = None, o
 
 
 def sobol_stage(out: Path, top: list[str], *, outcomes=DEFAULT_OUTCOMES, samples: int = 32, replications: int = 2,
-                days: int = 365, scale: float = 0.05, seed: int = 20240612, scenario: str | None = None,
+                days: int = _ANALYSIS.days, scale: float = _ANALYSIS.scale, seed: int = _ANALYSIS.first_seed,
+                scenario: str | None = None,
                 fixed: dict | None = None, processes: int = 1, include_dummy: bool = True,
                 quiet: bool = True) -> pd.DataFrame:
     """Sobol first-order and total indices of the ``top`` factors (and the dummy); ``out/sobol/``."""
@@ -201,7 +205,8 @@ def sobol_figure(indices: pd.DataFrame, path: Path) -> None:
 
 
 def analyse(out: Path, *, outcomes=DEFAULT_OUTCOMES, top: int = 4, trajectories: int = 8, sobol_samples: int = 32,
-            replications: int = 2, days: int = 365, scale: float = 0.05, scenario: str | None = None,
+            replications: int = 2, days: int = _ANALYSIS.days, scale: float = _ANALYSIS.scale,
+            scenario: str | None = None,
             processes: int = 1, quiet: bool = True, progress=None) -> dict:
     """Both stages; returns {"ranking", "sobol", "top"} and writes CSVs and figures into ``out``."""
     import time

@@ -43,6 +43,7 @@ import pandas as pd
 
 from sim.experiments.analyses.standard import Standard
 from sim.experiments.queueing import mean_ci
+from sim.presets import PRESETS
 
 RULE_COLUMN = "escalation_rule"
 
@@ -55,7 +56,7 @@ class SearchConfig:
     grid: tuple[float, ...]            # its values, ascending
     rules: tuple[str | None, ...]      # escalation rules (None: the scenario's own rule)
     standard: Standard
-    seed: int = 20240610
+    seed: int = PRESETS["staffing"].first_seed
     min_replications: int = 4
     step: int = 4
     max_replications: int = 20

@@ -52,6 +52,7 @@ from sim.errors import ScenarioError, SweepError
 from sim.experiments.engine import spawned_seeds
 from sim.metrics import MAIN_OUTCOMES
 from sim.params import PARAMS, Param, ParamKind
+from sim.presets import PRESETS
 from sim.scenario import BASELINE, SCENARIO_DIR, Scenario, load_scenario
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -210,14 +211,14 @@ def load_experiment(path: str | Path, *, scale=None, days=None, replications=Non
     name = _get(doc, source, "name", str, path.stem)
     purpose = _get(doc, source, "purpose", str, "")
     scenario_path = _scenario_path(doc.get("scenario"), path, source)
-    seed = _get(doc, source, "seed", int, 20240601)
+    seed = _get(doc, source, "seed", int, PRESETS["sweep"].first_seed)
     if seed < 0:
         raise SweepError(source, "seed", f"expected a whole number ≥ 0, got {seed}")
     replications = _get(doc, source, "replications", int, 1)
     if replications < 1:
         raise SweepError(source, "replications", f"expected at least 1, got {replications}")
     days = _check_param(source, "days", "days", doc.get("days", 365))
-    scale = _check_param(source, "scale", "scale", doc.get("scale", 0.1))
+    scale = _check_param(source, "scale", "scale", doc.get("scale", PRESETS["sweep"].scale))
     daily = _get(doc, source, "daily", bool, True)
     timeout = _get(doc, source, "timeout", (int, float), 0)
     if timeout < 0:

@@ -38,6 +38,7 @@ from sim.experiments.engine import Execute, Job, LocalPool, RunSpec, execute, pl
 from sim.experiments.store import Store, atomic_write_bytes, atomic_write_json, atomic_write_parquet
 from sim.experiments.sweep.design import Design, build_design
 from sim.experiments.sweep.experiment import Experiment
+from sim.outcomes import column_name
 
 FLUSH_ROWS, FLUSH_SECONDS = 50, 2.0
 
@@ -91,7 +92,8 @@ def run_sweep(experiment: Experiment, out: str | Path, *, processes: int | None 
     store.create()
     if not (out / "experiment.toml").exists():
         atomic_write_bytes(out / "experiment.toml", experiment.text.encode("utf-8"))
-        points = pd.DataFrame([{"point": i, **values} for i, values in enumerate(design.points)])
+        points = pd.DataFrame([{"point": i, **{column_name(k): v for k, v in values.items()}}
+                               for i, values in enumerate(design.points)])
         atomic_write_parquet(points, out / "design.parquet")
         atomic_write_json({"method": experiment.method, "options": experiment.design_options,
                            "sampled": [f.name for f in design.sampled],
