@@ -32,7 +32,7 @@ class Civility:
             self.certify_day = np.where(population.certified, -1.0,
                                         population.certify_clock / rate if rate > 0 else np.inf)
         self.points_earned = 0
-        population.report_factor = self.report_factor
+        population.report_factor = self.report_factor  # residents' propensity to report reads the points here
 
     def report_factor(self, rows: np.ndarray) -> np.ndarray:
         """How much the points these residents hold raise their reporting."""

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from sim.params import PARAMS
+
 
 @dataclass(frozen=True, slots=True)
 class RunPreset:
@@ -39,6 +41,9 @@ PRESETS: Mapping[str, RunPreset] = MappingProxyType({preset.name: preset for pre
     RunPreset("ema", 0.05, 365, 1, 1, "sim.ema.shishi_model: the EMA workbench client"),
 )})
 FIRST_SEED = PRESETS["full"].first_seed  # a model built without a seed runs on this one
+# The staffing norm the analyses examine (国办发〔2021〕56号) and Shishi's rule: the registry's defaults.
+NORM_WORKERS_PER_10K = float(PARAMS["workers_per_10k"].default)
+SHISHI_RULE = str(PARAMS["escalation_rule"].default)
 
 # The experiment files the policy analyses run by default (a checkout's experiments/ folder).
 EXPERIMENTS_DIR = Path(__file__).resolve().parent.parent / "experiments"

@@ -19,9 +19,9 @@ import math
 import time
 from pathlib import Path
 
+from sim.presets import NORM_WORKERS_PER_10K, PRESETS
 from sim.presets import POLICY_DISCOVERY_EXPERIMENT as DEFAULT_DISCOVERY
 from sim.presets import POLICY_STAFFING_EXPERIMENT as DEFAULT_STAFFING
-from sim.presets import PRESETS
 
 DEFAULT_OUT = Path("results") / "policy"
 
@@ -70,7 +70,8 @@ def add_parsers(subparsers) -> None:
                           help="experiment file to run (default experiments/policy_discovery.toml) or a stored "
                                "sweep folder to analyse")
     _standard_args(discover)
-    discover.add_argument("--norm", type=float, default=18.0, help="workers per 10,000 examined (default 18)")
+    discover.add_argument("--norm", type=float, default=NORM_WORKERS_PER_10K,
+                          help=f"workers per 10,000 examined (default {NORM_WORKERS_PER_10K:g}, the national norm)")
     discover.add_argument("--threshold", type=float, default=0.8, help="PRIM density threshold (default 0.8)")
     discover.add_argument("--peel-alpha", type=float, default=0.05, help="PRIM peeling share (default 0.05)")
     discover.add_argument("--replications", type=int, help="replications per future (overrides the file)")

@@ -236,7 +236,7 @@ def _star(x: float, y: float, r: float) -> str:
 
 
 def line_chart_svg(chart: str, series: dict[str, np.ndarray], width: int = 460, height: int = 250) -> str:
-    """One of ``viz_data.CHARTS`` as an SVG line chart over simulated days."""
+    """One of ``sim.page.data.CHARTS`` as an SVG line chart over simulated days."""
     title, ylabel, lines, ymax_fixed = CHARTS[chart]
     days = series["day"]
     left, right, top, bottom = 46, 10, 24, 58

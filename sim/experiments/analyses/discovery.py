@@ -25,6 +25,7 @@ import pandas as pd
 from sim.errors import StandardError
 from sim.experiments.analyses.prim import prim_boxes
 from sim.experiments.analyses.standard import Standard
+from sim.presets import NORM_WORKERS_PER_10K
 
 LEVER, RULE = "workers_per_10k", "escalation_rule"
 
@@ -53,7 +54,7 @@ def load_futures(sweep: Path) -> tuple[pd.DataFrame, list[str], dict]:
     return means, uncertainties, manifest
 
 
-def discover(sweep: Path, out: Path, standard: Standard, *, norm: float = 18.0, threshold: float = 0.8,
+def discover(sweep: Path, out: Path, standard: Standard, *, norm: float = NORM_WORKERS_PER_10K, threshold: float = 0.8,
              peel_alpha: float = 0.05, max_boxes: int = 2, mass_min: float = 0.05) -> dict:
     from sim.experiments.store import atomic_write_csv
 

@@ -15,7 +15,7 @@ from sim.errors import StandardError
 from sim.escalation import POLICY_RULES
 from sim.experiments.analyses.staffing import SearchConfig, SearchResult, search, write_outputs
 from sim.experiments.analyses.standard import Standard
-from sim.presets import POLICY_DISCOVERY_EXPERIMENT, POLICY_STAFFING_EXPERIMENT, PRESETS
+from sim.presets import NORM_WORKERS_PER_10K, POLICY_DISCOVERY_EXPERIMENT, POLICY_STAFFING_EXPERIMENT, PRESETS
 
 DEFAULT_STAFFING, DEFAULT_DISCOVERY = POLICY_STAFFING_EXPERIMENT, POLICY_DISCOVERY_EXPERIMENT
 DEFAULT_GRID = (2.0, 4.0, 6.0, 9.0, 12.0, 15.0, 18.0, 24.0, 30.0)  # workers per 10,000 tried by default
@@ -92,8 +92,8 @@ def staffing(config: SearchConfig, out: Path, *, processes: int = 1, progress: P
     return result
 
 
-def discovery(source: Path, out: Path, standard: Standard, *, norm: float = 18.0, threshold: float = 0.8,
-              peel_alpha: float = 0.05, scale: float | None = None, days: int | None = None,
+def discovery(source: Path, out: Path, standard: Standard, *, norm: float = NORM_WORKERS_PER_10K,
+              threshold: float = 0.8, peel_alpha: float = 0.05, scale: float | None = None, days: int | None = None,
               replications: int | None = None, processes: int = 1, progress: Progress = _quiet) -> dict:
     """Scenario discovery on a stored sweep folder, or on the sweep an experiment file describes
     (run into ``out/sweep`` first, resumably)."""

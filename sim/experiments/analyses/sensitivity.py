@@ -29,7 +29,7 @@ import pandas as pd
 
 from sim.outcomes import column_name
 from sim.params import PARAMS, ParamKind
-from sim.presets import PRESETS
+from sim.presets import NORM_WORKERS_PER_10K, PRESETS, SHISHI_RULE
 
 DUMMY = "surge.start_day"
 DUMMY_RANGE = (30, 300)
@@ -121,7 +121,7 @@ def morris_stage(out: Path, *, factors: dict[str, tuple | None] | None = None, o
     if factors is None:
         factors = {name: None for name in plausible_uncertainties()}
         factors[DUMMY] = DUMMY_RANGE
-    fixed = {"workers_per_10k": 18.0, "escalation_rule": "three_level", "surge.days": 0, **(fixed or {})}
+    fixed = {"workers_per_10k": NORM_WORKERS_PER_10K, "escalation_rule": SHISHI_RULE, "surge.days": 0, **(fixed or {})}
     text = experiment_text("policy_morris", "Morris screening of the uncertainties (plus an inert dummy)",
                            method="morris", samples=trajectories, factors=factors, outcomes=list(outcomes), seed=seed,
                            replications=replications, days=days, scale=scale, scenario=scenario, fixed=fixed,
@@ -145,7 +145,7 @@ def sobol_stage(out: Path, top: list[str], *, outcomes=DEFAULT_OUTCOMES, samples
     factors: dict[str, tuple | None] = {name: (None if name != DUMMY else DUMMY_RANGE) for name in top}
     if include_dummy and DUMMY not in factors:
         factors[DUMMY] = DUMMY_RANGE
-    fixed = {"workers_per_10k": 18.0, "escalation_rule": "three_level", "surge.days": 0, **(fixed or {})}
+    fixed = {"workers_per_10k": NORM_WORKERS_PER_10K, "escalation_rule": SHISHI_RULE, "surge.days": 0, **(fixed or {})}
     text = experiment_text("policy_sobol", "Sobol indices of the most influential uncertainties", method="sobol",
                            samples=samples, factors=factors, outcomes=list(outcomes), seed=seed,
                            replications=replications, days=days, scale=scale, scenario=scenario, fixed=fixed)
