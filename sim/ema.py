@@ -22,6 +22,7 @@ outcome's mean over them.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 import numpy as np
@@ -32,19 +33,21 @@ from sim.outcomes import column_name as identifier
 from sim.params import PARAMS, SHARE_GROUPS, Param, ParamKind
 from sim.presets import PRESETS
 
-try:
-    from ema_workbench import (
-        BooleanParameter,
-        CategoricalParameter,
-        Constant,
-        IntegerParameter,
-        Model,
-        RealParameter,
-        ReplicatorModel,
-        ScalarOutcome,
-    )
-except ImportError as error:  # pragma: no cover - the message is the point
-    raise ImportError("sim.ema needs the EMA workbench: pip install '.[ema]' (./dev test installs it)") from error
+with warnings.catch_warnings():  # the workbench warns that an optional parallel backend is absent
+    warnings.filterwarnings("ignore", message="ipyparallel not installed")
+    try:
+        from ema_workbench import (
+            BooleanParameter,
+            CategoricalParameter,
+            Constant,
+            IntegerParameter,
+            Model,
+            RealParameter,
+            ReplicatorModel,
+            ScalarOutcome,
+        )
+    except ImportError as error:  # pragma: no cover - the message is the point
+        raise ImportError("sim.ema needs the EMA workbench: pip install '.[ema]' (./dev test installs it)") from error
 
 RUN_SETTINGS = ("scale", "days")  # constants of every experiment
 

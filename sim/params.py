@@ -268,12 +268,15 @@ _add("hotline_deadline_days", 15.0, "days", "anchors: hotline deadlines (complai
 _AUTHORITY = {  # needed level by severity: (community, town, city); grid takes the rest
     Severity.MINOR: (0.30, 0.05, 0.0), Severity.MODERATE: (0.55, 0.25, 0.03), Severity.MAJOR: (0.25, 0.50, 0.20)}
 for _severity, _shares in _AUTHORITY.items():
+    # Plausible: from half the share up to the share plus an equal part of what the three leave to the
+    # grid level, so that any draw from the ranges keeps their sum at most 1.
+    _slack = (1.0 - sum(_shares)) / sum(1 for _share in _shares if _share)
     for _level, _share in zip((Level.COMMUNITY, Level.TOWN, Level.CITY), _shares, strict=True):
         _add(f"authority_share.{_severity.label}.{_level.label}", _share, "share of disputes", EST + " (article: "
              "小事不出村、大事不出镇、难事不出县)", U,
              f"Share of {_severity.label} disputes that need {_level.label} authority to be resolved "
              "(the grid level takes the rest).", low=0.0, high=1.0,
-             plausible=(0.5 * _share, min(1.0, 1.5 * _share)) if _share else None)
+             plausible=(0.5 * _share, _share + _slack) if _share else None)
 _AUTHORITY_UP = {CaseKind.NEIGHBOUR: 0.0, CaseKind.FAMILY: 0.0, CaseKind.PROPERTY: 0.2, CaseKind.LABOUR: 0.3,
                  CaseKind.COMMERCIAL: 0.2}
 for _kind, _share in _AUTHORITY_UP.items():

@@ -219,3 +219,19 @@ def test_discovery_end_to_end_on_a_small_sweep_writes_boxes_with_stability(tmp_p
                                                "success.community.minor"}
     assert "%" in first["stability"] and json.loads(first["quasi_p"])
     assert (tmp_path / "out" / "prim.png").is_file()
+
+
+@pytest.mark.slow
+def test_policy_analysis_end_to_end_through_the_library_functions(tmp_path):
+    pytest.importorskip("ema_workbench", reason="the optional extra 'ema'")
+    from sim.experiments.analyses.pipeline import policy_analysis
+    from sim.experiments.analyses.standard import DEFAULT_STANDARD, parse_standard
+
+    report = policy_analysis(tmp_path, parse_standard(DEFAULT_STANDARD), scale=0.005, days=60, processes=2,
+                             min_replications=2, step=2, max_replications=2, trajectories=2, top=2, sobol_samples=4,
+                             replications=1)
+    text = report.read_text(encoding="utf-8")
+    for section in ("## 1.", "## 2. Sensitivity", "## 3. Scenario discovery"):
+        assert section in text
+    for written in ("staffing/answers.csv", "sensitivity/morris_ranking.csv", "discovery/boxes.csv", "timings.json"):
+        assert (tmp_path / written).is_file(), written

@@ -126,3 +126,15 @@ def test_validation_only_rules_are_refused_outside_the_validation_scenarios(tmp_
     assert "single_level" not in model_params_spec()["escalation_rule"]["values"]
     mmc = load_scenario(SCENARIO_DIR / "validation" / "mmc.toml", {"days": 5})  # the queueing checks may
     assert mmc.params["escalation_rule"] == "single_level"
+
+
+@pytest.mark.parametrize("end", [0, 1])
+def test_every_plausible_range_combines_into_a_valid_parameter_set(end):
+    # Sweeps, Morris, Sobol and the EMA workbench draw uncertainties from their plausible ranges
+    # together: the ranges' corners must satisfy the registry's relations (shares summing to at most 1).
+    corners = {name: p.plausible[end] for name, p in PARAMS.items() if p.plausible is not None}
+    for name, value in corners.items():
+        if PARAMS[name].type is int:
+            corners[name] = int(round(value))
+    params = Params(corners)
+    assert params["authority_share.moderate.community"] == corners["authority_share.moderate.community"]

@@ -26,16 +26,19 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-try:
-    from ema_workbench.analysis import prim as ema_prim
-except ImportError as error:  # pragma: no cover - the message is the point
-    raise ImportError("scenario discovery uses the EMA workbench's PRIM: pip install '.[ema]' "
-                      "(./dev run discover and ./dev test install it)") from error
+with warnings.catch_warnings():  # the workbench warns that an optional parallel backend is absent
+    warnings.filterwarnings("ignore", message="ipyparallel not installed")
+    try:
+        from ema_workbench.analysis import prim as ema_prim
+    except ImportError as error:  # pragma: no cover - the message is the point
+        raise ImportError("scenario discovery uses the EMA workbench's PRIM: pip install '.[ema]' "
+                          "(./dev run discover and ./dev test install it)") from error
 
 logging.getLogger("ema_workbench").setLevel(logging.WARNING)
 
