@@ -107,7 +107,7 @@ class GridGovernanceModel(mesa.Model):
 
     agent_data_every_days = 0  # also collect what agents hold every this many days (0: the last day only)
 
-    def __init__(self, params: Params | None = None, *, seed: int | None = None, rng: int | None = None,
+    def __init__(self, params: Params | None = None, *, seed: int | None = None, rng=None,
                  scenario_name: str = "custom", **parameters: object):
         params = params_from_keywords(params, parameters)
         seed = _run_seed(seed, rng)
@@ -270,11 +270,17 @@ class GridGovernanceModel(mesa.Model):
 
 
 
-def _run_seed(seed: int | None, rng: int | None) -> int:
-    """The run seed, from ``seed`` or Mesa's ``rng`` (an int; one of them, or both equal)."""
+def _run_seed(seed: int | None, rng=None) -> int:
+    """The run seed, from ``seed`` or Mesa's ``rng`` (one of them, or both equal). ``rng`` may be an
+    int, a NumPy ``SeedSequence`` or ``Generator`` (a seed is drawn from it), or None."""
+    if isinstance(rng, np.random.SeedSequence):
+        rng = int(rng.generate_state(1, dtype=np.uint32)[0])
+    elif isinstance(rng, np.random.Generator):
+        rng = int(rng.integers(0, 2**32))
     for name, value in (("seed", seed), ("rng", rng)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0):
-            raise ParamError(name, f"expected a whole number ≥ 0 (the run seed), got {value!r}")
+            raise ParamError(name, f"expected a whole number ≥ 0 (the run seed), a NumPy Generator or SeedSequence, "
+                                   f"got {value!r}")
     if seed is not None and rng is not None and seed != rng:
         raise ParamError("seed", f"seed={seed} and rng={rng} disagree; give one run seed")
     value = seed if seed is not None else rng

@@ -31,6 +31,9 @@ def test_seed_and_rng_name_the_same_run_and_must_agree():
         GridGovernanceModel(scale=0.02, seed=4, rng=5)
     with pytest.raises(ParamError, match="whole number"):
         GridGovernanceModel(scale=0.02, seed=-1)
+    drawn = GridGovernanceModel(scale=0.02, days=5, rng=np.random.default_rng(9))
+    again = GridGovernanceModel(scale=0.02, days=5, rng=np.random.default_rng(9))
+    assert drawn.seed == again.seed  # a Generator gives a seed drawn from it, reproducibly
 
 
 def test_running_turns_false_at_days():
