@@ -56,3 +56,12 @@ def test_an_installed_copy_finds_the_scenario_library(tmp_path):
     folder, count, norm = done.stdout.split()
     assert folder.startswith(str(target)) and int(count) == len(list((REPO / "scenarios").glob("*.toml")))
     assert float(norm) == 18.0
+
+
+def test_module_paths_point_into_the_repository():
+    from sim.experiments import calibration
+    from sim.experiments.sweep import experiment
+    from sim.results import provenance
+
+    assert calibration.DOCS == REPO / "docs" and (calibration.DOCS / "calibration.md").is_file()
+    assert experiment.REPO == REPO and provenance.REPO == REPO

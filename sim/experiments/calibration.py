@@ -34,7 +34,7 @@ from sim.params import PARAMS
 from sim.presets import PRESETS
 
 FULL_POPULATION = PARAMS["population"].default  # residents at scale 1.0
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 # ---------------------------------------------------------------------- what a run is measured by

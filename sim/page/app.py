@@ -189,7 +189,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
     """Serve the page with Solara's server (blocking); prints the address."""
     import uvicorn
 
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     if root not in sys.path:
         sys.path.insert(0, root)
     os.environ["SOLARA_APP"] = "sim.page.app"

@@ -8,7 +8,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PACKAGE = "shishi-grid-sim"
 
 

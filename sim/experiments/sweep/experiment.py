@@ -55,7 +55,7 @@ from sim.params import PARAMS, Param, ParamKind
 from sim.presets import PRESETS
 from sim.scenario import BASELINE, SCENARIO_DIR, Scenario, load_scenario
 
-REPO = Path(__file__).resolve().parent.parent.parent
+REPO = Path(__file__).resolve().parents[3]
 METHODS = ("full_factorial", "latin_hypercube", "morris", "sobol")
 TOP_KEYS = ("name", "purpose", "scenario", "seed", "replications", "days", "scale", "outcomes", "daily",
             "timeout", "retries", "design", "levers", "uncertainties", "fixed")
