@@ -49,9 +49,6 @@ with warnings.catch_warnings():  # the workbench warns that an optional parallel
     except ImportError as error:  # pragma: no cover - the message is the point
         raise ImportError("sim.ema needs the EMA workbench: pip install '.[ema]' (./dev test installs it)") from error
 
-RUN_SETTINGS = ("scale", "days")  # constants of every experiment
-
-
 def _choices(param: Param) -> list[str] | None:
     if param.name == "escalation_rule":
         return [choice for choice in param.choices if choice not in VALIDATION_RULES]
@@ -75,11 +72,22 @@ def ema_parameter(param: Param):
 
 
 def registry_parameters(kind: ParamKind, names: Iterable[str] | None = None) -> list:
-    """EMA parameters for the registry's entries of one kind (or for the named ones)."""
-    chosen = [PARAMS[name] for name in names] if names is not None else \
-        [param for param in PARAMS.values() if param.kind is kind]
-    parameters = [ema_parameter(param) for param in chosen if param.kind is kind]
-    return [parameter for parameter in parameters if parameter is not None]
+    """EMA parameters for the registry's entries of one kind: all that have a range, choices or an
+    on/off switch, or the named ones (each must be of that kind and have one)."""
+    if names is None:
+        parameters = [ema_parameter(param) for param in PARAMS.values() if param.kind is kind]
+        return [parameter for parameter in parameters if parameter is not None]
+    parameters = []
+    for name in names:
+        param = PARAMS[name]
+        if param.kind is not kind:
+            raise KeyError(f"{name} is {_a(param.kind.value)}, not {_a(kind.value)}")
+        parameter = ema_parameter(param)
+        if parameter is None:
+            raise KeyError(f"{name} has no plausible range or choices to sample (or belongs to a group that must "
+                           "sum to one)")
+        parameters.append(parameter)
+    return parameters
 
 
 def run_experiment(**experiment) -> dict[str, float]:
@@ -107,7 +115,7 @@ def shishi_model(scale: float | None = None, days: int | None = None, replicatio
     first_seed = preset.first_seed if first_seed is None else first_seed
     if replications < 1:
         raise ValueError(f"replications: expected at least 1, got {replications}")
-    PARAMS["scale"].check(scale), PARAMS["days"].check(days)
+    scale, days = PARAMS["scale"].check(scale), PARAMS["days"].check(days)
     dotted = {identifier(n): n for n in PARAMS}
     lever_names = None if levers is None else [dotted.get(n, n) for n in levers]
     uncertainty_names = None if uncertainties is None else [dotted.get(n, n) for n in uncertainties]
@@ -134,6 +142,10 @@ def shishi_model(scale: float | None = None, days: int | None = None, replicatio
     model.constants = [*constants, Constant("scale", float(scale)), Constant("days", int(days))]
     model.outcomes = [ScalarOutcome(outcome, kind=_kind(outcome), function=reduce) for outcome in outcome_names]
     return model
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
 
 
 def _kind(outcome: str) -> int:

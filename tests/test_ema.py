@@ -62,6 +62,10 @@ def test_replications_run_on_the_projects_seeds_and_report_the_mean():
 def test_bad_requests_are_refused():
     with pytest.raises(KeyError, match="not registry parameters"):
         shishi_model(levers=["workers_per_10K"])
+    with pytest.raises(KeyError, match="migrant_share is an uncertainty, not a lever"):
+        shishi_model(levers=["migrant_share"])
+    with pytest.raises(KeyError, match="no plausible range"):
+        shishi_model(uncertainties=["service_cv"])
     with pytest.raises(KeyError, match="not declared outcomes"):
         shishi_model(outcomes=["happiness"])
     with pytest.raises(ValueError, match="replications"):
