@@ -48,8 +48,7 @@ class AuthorityTable:
         """The Level each case needs (vectorised)."""
         kind, severity, u_up = np.asarray(kind), np.asarray(severity), np.asarray(u_up)
         rung = (np.asarray(u)[:, None] < self.tail[severity][:, 1:]).sum(axis=1)  # 0 = grid … 3 = city
-        up_share = self.up_share[kind]
-        up = (u_up < up_share) & ~(u_up < up_share * self.member_share[np.asarray(grid)])
+        up = (u_up < self.up_share[kind]) & ~self.member_unit_relief(kind, u_up, grid)
         rung = np.minimum(rung + up, len(AUTHORITY_LEVELS) - 1)
         level = self.levels[rung]
         public = kind == CaseKind.PUBLIC_SERVICE

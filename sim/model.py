@@ -26,8 +26,7 @@ escalation_rule="bottom_up", service_days__town=12, seed=3)`` takes registry par
 keywords (``__`` for the dot), ``running`` turns False when ``days`` is reached, and its
 ``datacollector`` holds the daily counts (model reporters) and what agents hold (agent-type
 reporters, on the last day, or every ``agent_data_every_days`` days if set), so ``mesa.batch_run``
-can vary any
-parameter.
+can vary any parameter.
 
 Residents are not stepped: their state lives in arrays (``sim.population``). Where the
 further systems sit (cadres, big Party committees, pilot zones, centres) is fixed before day 0
@@ -66,8 +65,6 @@ DAILY_FIELDS = ("day", "arisen", "reported", "closed", "resolved", "satisfied", 
                 "petitions")
 
 
-DEFAULT_SEED = FIRST_SEED  # the run seed when none is given: runs are reproducible unless asked otherwise
-
 AGENT_REPORTERS = {  # what agents hold, for Mesa's DataCollector
     GridWorker: {"cases_found": "cases_found", "active_cases": "active_cases", "cases_handled": "cases_handled"},
     Volunteer: {"cases_found": "cases_found", "active_cases": "active_cases", "cases_handled": "cases_handled"},
@@ -99,7 +96,7 @@ def params_from_keywords(params: Params | None, keywords: dict[str, object]) -> 
         return Params(overrides)
     if not overrides:
         return params
-    return Params({**params.changed(), **overrides})
+    return Params({**params.changed(), **overrides}, validation=params.validation)
 
 
 class GridGovernanceModel(mesa.Model):
@@ -284,4 +281,4 @@ def _run_seed(seed: int | None, rng=None) -> int:
     if seed is not None and rng is not None and seed != rng:
         raise ParamError("seed", f"seed={seed} and rng={rng} disagree; give one run seed")
     value = seed if seed is not None else rng
-    return DEFAULT_SEED if value is None else int(value)
+    return FIRST_SEED if value is None else int(value)  # reproducible unless asked otherwise

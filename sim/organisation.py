@@ -41,7 +41,6 @@ class Organisation:
     clerks: list[Clerk]
     officers: list[DepartmentOfficer]
     worktime: WorkTime
-    volunteers_per_community: np.ndarray
     cadres: list[StationedCadre]
     zone_pools: list[HandlerPool]  # one desk per three-zone pilot
     zone_officers: list[ZoneOfficer]
@@ -174,8 +173,6 @@ def build_organisation(model, city: CityMap, params, population: Population, sys
         officers.extend(staff)
         department_pools.append(new_pool(Level.DEPARTMENT, f"{city.town_names[t]} departments",
                                          int(city.town_node[t]), staff, town=t))
-    volunteers_per_community = np.bincount([v.community for v in volunteers], minlength=city.communities)
-
     # Stationed cadres in their communities, and each pilot zone's one-stop desk.
     cadres = [StationedCadre(model, model.node_cell(int(city.community_node[c])), c)
               for c in range(city.communities) for _ in range(int(systems.cadres_per_community[c]))]
@@ -190,7 +187,7 @@ def build_organisation(model, city: CityMap, params, population: Population, sys
                                    zone=zone.index, service_factor=params["zone_service_factor"]))
     return Organisation(workers, volunteers, mediators, pools, worker_pools, volunteer_pools, community_pools,
                         town_pools, city_pool, specialised_pools, dispatch_pools, department_pools, clerks, officers,
-                        worktime, volunteers_per_community, cadres, zone_pools, zone_officers)
+                        worktime, cadres, zone_pools, zone_officers)
 
 
 def _resident_of(population: Population, grid: int, k: int) -> int:

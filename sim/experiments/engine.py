@@ -42,7 +42,6 @@ import numpy as np
 import pandas as pd
 
 TIMEOUT_GRACE = 5.0  # seconds past the limit before a local worker is killed
-STATUSES = ("ok", "failed", "timed_out")
 
 
 @dataclass(frozen=True)
