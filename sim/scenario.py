@@ -14,6 +14,7 @@ raises ``ScenarioError`` naming the file and the field; nothing is run or writte
 
 from __future__ import annotations
 
+import errno
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -63,7 +64,12 @@ def load_scenario(path: str | Path | None = None, overrides: Mapping[str, object
 
 
 def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, object], str, tuple[Path, ...]]:
-    resolved = path.resolve()
+    try:
+        resolved = path.resolve(strict=True)
+    except FileNotFoundError:
+        raise ScenarioError(str(path), None, "no such file") from None
+    except (OSError, RuntimeError) as error:  # a loop of symbolic links (ELOOP; RuntimeError before 3.13)
+        raise ScenarioError(str(path), None, f"cannot be read: {_os_reason(error)}") from None
     if resolved in seen:
         cycle = " → ".join(str(p) for p in (*seen, resolved))
         raise ScenarioError(str(path), "extends", f"scenario files extend each other in a cycle: {cycle}")
@@ -82,6 +88,11 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, object], 
         if not isinstance(extends, str):
             raise ScenarioError(str(path), "extends", f"expected a file name, got {extends!r}")
         base_path = path.parent / extends
+        try:
+            base_path.resolve(strict=True)
+        except (OSError, RuntimeError) as error:
+            if not isinstance(error, FileNotFoundError):
+                raise ScenarioError(str(path), "extends", f"{base_path}: {_os_reason(error)}") from None
         if not base_path.is_file():
             raise ScenarioError(str(path), "extends", f"the base scenario {base_path} does not exist")
         base, _, chain = _read_chain(base_path, (*seen, resolved))
@@ -95,15 +106,40 @@ def _read_chain(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, object], 
 def read_toml(path: Path) -> dict[str, object]:
     try:
         with open(path, "rb") as handle:
-            return tomllib.load(handle)
+            raw = handle.read()
     except FileNotFoundError:
         raise ScenarioError(str(path), None, "no such file") from None
     except IsADirectoryError:
         raise ScenarioError(str(path), None, "is a folder, expected a TOML file") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(str(path), None, f"not valid TOML ({error})") from None
+    except OSError as error:
+        raise ScenarioError(str(path), None, f"cannot be read: {_os_reason(error)}") from None
+    return parse_toml(raw, str(path), ScenarioError)
+
+
+def parse_toml(raw: bytes, source: str, error_class: type[ScenarioError] = ScenarioError) -> dict[str, object]:
+    """Parse TOML bytes; malformed, non-UTF-8 or too deeply nested input raises ``error_class``
+    naming ``source`` (tomllib recurses, so very deep nesting would otherwise be a RecursionError)."""
+    from sim.experiments.limits import MAX_TOML_DEPTH, toml_depth
+
+    try:
+        document = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ScenarioError(str(path), None, "not valid UTF-8 text") from None
+        raise error_class(source, None, "not valid UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise error_class(source, None, f"not valid TOML ({error})") from None
+    except RecursionError:
+        raise error_class(source, None, f"tables or arrays nested too deeply (at most {MAX_TOML_DEPTH} "
+                                        "levels)") from None
+    depth = toml_depth(document)
+    if depth > MAX_TOML_DEPTH:
+        raise error_class(source, None, f"tables or arrays nested {depth} levels deep (at most {MAX_TOML_DEPTH})")
+    return document
+
+
+def _os_reason(error: BaseException) -> str:
+    if isinstance(error, RuntimeError) or getattr(error, "errno", None) == errno.ELOOP:
+        return "a loop of symbolic links"
+    return getattr(error, "strerror", None) or str(error)
 
 
 def _is_validation(path: Path) -> bool:

@@ -207,6 +207,8 @@ def run_tasks(tasks: Iterable[Task], *, processes: int = 1, dask: str | None = N
     a run that kills its process does not take the caller with it); more use ``LocalPool``;
     ``dask`` a Dask cluster (``"local"`` or a scheduler address). ``on_done(row, daily)`` sees
     each run as it finishes (completion order)."""
+    if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
+        raise ValueError(f"processes: expected a whole number ≥ 1, got {processes!r}")  # -1 would wait forever
     tasks = list(tasks)
     rows: dict[str, dict] = {}
 

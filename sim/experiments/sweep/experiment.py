@@ -40,7 +40,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -50,10 +49,11 @@ import numpy as np
 
 from sim.errors import ScenarioError, SweepError
 from sim.experiments.engine import spawned_seeds
+from sim.experiments.limits import MAX_RUNS, run_count_error, timeout_error
 from sim.metrics import MAIN_OUTCOMES
 from sim.params import PARAMS, Param, ParamKind
 from sim.presets import PRESETS
-from sim.scenario import BASELINE, SCENARIO_DIR, Scenario, load_scenario
+from sim.scenario import BASELINE, SCENARIO_DIR, Scenario, load_scenario, parse_toml
 
 REPO = Path(__file__).resolve().parents[3]
 METHODS = ("full_factorial", "latin_hypercube", "morris", "sobol")
@@ -173,8 +173,8 @@ class Experiment:
                 raise SweepError("--replications", None, f"expected a whole number ≥ 1, got {replications!r}")
             changes["replications"] = replications
         if timeout is not None:
-            if not isinstance(timeout, (int, float)) or timeout < 0 or not math.isfinite(timeout):
-                raise SweepError("--timeout", None, f"expected seconds ≥ 0 (0 = no limit), got {timeout!r}")
+            if timeout_error(timeout):
+                raise SweepError("--timeout", None, timeout_error(timeout))
             changes["timeout"] = float(timeout)
         if not changes:
             return self
@@ -183,8 +183,10 @@ class Experiment:
         return new
 
 
-def load_experiment(path: str | Path, *, scale=None, days=None, replications=None, timeout=None) -> Experiment:
-    """Read and check an experiment file (and the CLI overrides); raise ``SweepError`` if anything is wrong."""
+def load_experiment(path: str | Path, *, scale=None, days=None, replications=None, timeout=None,
+                    max_runs: int = MAX_RUNS) -> Experiment:
+    """Read and check an experiment file (and the CLI overrides); raise ``SweepError`` if anything is
+    wrong, including a design of more than ``max_runs`` runs (counted before it is built)."""
     cli = {"scale": scale, "days": days, "replications": replications, "timeout": timeout}
     path = Path(path)
     source = str(path)
@@ -196,13 +198,8 @@ def load_experiment(path: str | Path, *, scale=None, days=None, replications=Non
         raise SweepError(source, None, "is a folder, expected a TOML experiment file") from None
     except OSError as error:
         raise SweepError(source, None, f"cannot read ({error.strerror})") from None
-    try:
-        text = raw.decode("utf-8")
-        doc = tomllib.loads(text)
-    except UnicodeDecodeError:
-        raise SweepError(source, None, "not valid UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise SweepError(source, None, f"not valid TOML ({error})") from None
+    doc = parse_toml(raw, source, SweepError)
+    text = raw.decode("utf-8")
 
     for key in doc:
         if key not in TOP_KEYS:
@@ -220,9 +217,9 @@ def load_experiment(path: str | Path, *, scale=None, days=None, replications=Non
     days = _check_param(source, "days", "days", doc.get("days", 365))
     scale = _check_param(source, "scale", "scale", doc.get("scale", PRESETS["sweep"].scale))
     daily = _get(doc, source, "daily", bool, True)
-    timeout = _get(doc, source, "timeout", (int, float), 0)
-    if timeout < 0:
-        raise SweepError(source, "timeout", f"expected seconds ≥ 0 (0 = no limit), got {timeout}")
+    timeout = doc.get("timeout", 0)
+    if timeout_error(timeout):
+        raise SweepError(source, "timeout", timeout_error(timeout))
     retries = _get(doc, source, "retries", int, 2)
     if retries < 0:
         raise SweepError(source, "retries", f"expected a whole number ≥ 0, got {retries}")
@@ -237,6 +234,12 @@ def load_experiment(path: str | Path, *, scale=None, days=None, replications=Non
         if factor.name in fixed:
             raise SweepError(source, f"fixed.{factor.name}", "is also varied; keep it in one place")
     method, options = _design(doc.get("design"), source, levers, uncertainties)
+    points = design_size(method, options, levers, uncertainties)
+    runs = points * (replications if replications_override(cli) is None else replications_override(cli))
+    message = run_count_error(runs, f"{points:,} design points × "
+                                    f"{runs // points if points else 0} replications", max_runs)
+    if message:
+        raise SweepError(source, "design", message)
 
     experiment = Experiment(path=path.resolve(), name=name, purpose=purpose, scenario_path=scenario_path, seed=seed,
                             replications=replications, days=days, scale=scale, outcomes=outcomes, daily=daily,
@@ -257,6 +260,28 @@ def load_experiment(path: str | Path, *, scale=None, days=None, replications=Non
 
 
 # ---------------------------------------------------------------- pieces
+
+
+def replications_override(cli: dict) -> int | None:
+    value = cli.get("replications")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
+
+
+def design_size(method: str, options: dict, levers, uncertainties) -> int:
+    """How many points a design has, counted without building it (``build_design`` makes exactly
+    these), so a design of millions of points is refused before it fills memory."""
+    def grid_size(factors) -> int:
+        return math.prod(len(f.values) if f.values is not None else (f.levels or 1) for f in factors)
+
+    if method == "full_factorial":
+        return grid_size((*levers, *uncertainties))
+    crossed = options.get("levers") == "factorial" and uncertainties
+    sampled = len(uncertainties) if crossed else len(levers) + len(uncertainties)
+    combos = grid_size(levers) if crossed else 1
+    samples = int(options["samples"])
+    per_sample = {"latin_hypercube": 1, "morris": sampled + 1,
+                  "sobol": 2 * sampled + 2 if options.get("second_order") else sampled + 2}[method]
+    return combos * samples * per_sample
 
 
 def _get(doc: Mapping, source: str, key: str, kind, default):
