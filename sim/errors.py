@@ -41,3 +41,19 @@ class StandardError(ScenarioError):
 
 class CliError(Exception):
     """A usage error on the command line (a folder that cannot be written, a bad option value)."""
+
+
+# a file could not be read or written while working (a full disk, a vanished folder): sysexits EX_IOERR
+EXIT_IO_ERROR = 74
+
+
+class Interrupted(KeyboardInterrupt):
+    """A termination signal (SIGTERM, SIGHUP) raised as an interrupt, so that every ``finally``
+    runs (workers stopped, the sweep's manifest marked "interrupted"); ``signal`` names it."""
+
+    def __init__(self, signum: int):
+        import signal as signals
+
+        self.signum = signum
+        self.signal = signals.Signals(signum).name
+        super().__init__(self.signal)

@@ -28,10 +28,11 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
+from rich.console import Console
 
 from sim.errors import SweepError
 from sim.experiments.engine import Execute, Job, LocalPool, RunSpec, execute, plan, run_dask
@@ -76,20 +77,51 @@ def run_sweep(experiment: Experiment, out: str | Path, *, processes: int | None 
               console=None) -> SweepResult:
     """Run (or resume) a sweep into ``out`` on ``processes`` worker processes (or Dask workers);
     returns counts. ``execute_run`` runs one spec (the engine's ``execute``; tests pass one that
-    injects faults). ``on_result`` is called after each stored run."""
+    injects faults). ``on_result`` is called after each stored run.
+
+    Before anything is written: the options, the folder (new, empty, or this experiment's with the
+    same base scenario files, settings and seed; writable) and Dask, if asked for. Then, under the
+    folder's lock (a second sweep into it is refused): an earlier session that never recorded its
+    end is marked "died", whatever is not a whole part of this sweep is set aside
+    (``Store.recover``), and with ``retry_failed`` the rows to be replaced are moved aside
+    (``Store.supersede``)."""
     from sim.experiments.engine import default_processes
-    from sim.results.provenance import provenance
+    from sim.results.folders import FolderLock, check_writable
 
     processes = default_processes() if processes is None else processes
-    if not isinstance(processes, int) or processes < 1:
+    if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
         raise SweepError("--processes", None, f"expected a whole number ≥ 1, got {processes!r}")
+    if dask:
+        from sim.experiments.limits import require
+
+        require("dask.distributed")
     out = Path(out)
     store = Store(out)
     design = build_design(experiment)
     specs = plan_runs(experiment, design)
-    manifest = _open_manifest(store, experiment, out)  # raises before anything is written
+    _open_manifest(store, experiment, out)  # raises before anything is written
+    check_writable(out)
 
     store.create()
+    with FolderLock(out):
+        manifest = _open_manifest(store, experiment, out, created=True)  # again, now no other sweep can write
+        return _run_locked(experiment, out, store, manifest, design, specs, processes=processes, dask=dask,
+                           retry_failed=retry_failed, csv=csv, quiet=quiet, execute_run=execute_run,
+                           on_result=on_result, dask_processes=dask_processes, report=report, console=console)
+
+
+def _run_locked(experiment: Experiment, out: Path, store: Store, manifest: dict, design: Design,
+                specs: list[RunSpec], *, processes: int, dask: str | None, retry_failed: bool, csv: bool, quiet: bool,
+                execute_run: Execute, on_result, dask_processes: bool, report: bool, console) -> SweepResult:
+    from sim.experiments.progress import ProgressBar
+    from sim.results.folders import read_marker, write_marker
+    from sim.results.provenance import provenance
+
+    if read_marker(out) is None:
+        write_marker(out, sweep_marker(experiment))
+    for earlier in manifest["sessions"]:
+        if earlier.get("status") == "running":  # its process ended without recording it (kill -9, power, disk)
+            earlier["status"] = "died"
     if not (out / "experiment.toml").exists():
         atomic_write_bytes(out / "experiment.toml", experiment.text.encode("utf-8"))
         points = pd.DataFrame([{"point": i, **{column_name(k): v for k, v in values.items()}}
@@ -104,6 +136,12 @@ def run_sweep(experiment: Experiment, out: str | Path, *, processes: int | None 
     manifest["sessions"].append(session)
     store.write_manifest(manifest)
 
+    known = {spec.run_id for spec in plan_runs(replace(experiment, replications=manifest["settings"]["replications"]),
+                                               design)}
+    store.recover(known)
+    if retry_failed:
+        stored = store.runs()
+        store.supersede(set(stored.loc[stored["status"] != "ok", "run_id"]))
     done = store.done_ids(retry_failed=retry_failed)
     todo = [spec for spec in specs if spec.run_id not in done]
     result = SweepResult(out, len(specs), len(specs) - len(todo), 0)
@@ -115,26 +153,30 @@ def run_sweep(experiment: Experiment, out: str | Path, *, processes: int | None 
     def flush() -> None:
         nonlocal last_flush
         if buffer:
-            store.append([row for row, _ in buffer], [daily for _, daily in buffer])
-            buffer.clear()
+            rows, daily = [row for row, _ in buffer], [daily for _, daily in buffer]
+            buffer.clear()  # first: a part that cannot be written (a full disk) is not retried; its runs are redone
+            store.append(rows, daily)
         last_flush = time.monotonic()
 
-    progress = _Progress(console, len(todo), quiet, f"{experiment.name}: {len(specs)} runs, "
-                                                    f"{result.skipped} stored already")
+    if not quiet:
+        (console or Console(stderr=True)).print(f"{experiment.name}: {len(specs)} runs, {result.skipped} stored "
+                                                "already", highlight=False)
+    bar = ProgressBar(experiment.name, len(todo), quiet=quiet, console=console)
 
     def on_done(row: dict, daily) -> None:
         buffer.append((row, daily))
         result.ran += 1
         result.status[row["status"]] += 1
-        progress.advance(result.status)
+        bar.advance()
+        bar.note(", ".join(f"{result.status[s]} {s}" for s in ("failed", "timed_out") if result.status[s]))
         if len(buffer) >= FLUSH_ROWS or time.monotonic() - last_flush >= FLUSH_SECONDS:
             flush()
         if on_result is not None:
             on_result(row)
 
-    outcome = "interrupted"
+    outcome, failure = "interrupted", None
     try:
-        with progress:
+        with bar:
             tasks = [(spec, job) for spec in todo]
             if dask:
                 run_dask(tasks, on_done, address=dask, processes=processes, retries=experiment.retries,
@@ -146,13 +188,16 @@ def run_sweep(experiment: Experiment, out: str | Path, *, processes: int | None 
                     pool.run(tasks, on_done)
                 finally:
                     result.restarts = pool.restarts
+            flush()
         outcome = "finished"
+    except KeyboardInterrupt as stop:
+        failure = getattr(stop, "signal", "SIGINT")
+        raise
+    except BaseException as error:
+        outcome, failure = "failed", f"{type(error).__name__}: {error}"
+        raise
     finally:
-        flush()
-        result.seconds = time.perf_counter() - started
-        session.update(status=outcome, finished_at=_now(), runs_done=result.ran, seconds=round(result.seconds, 3),
-                       statuses=dict(result.status), worker_restarts=result.restarts)
-        store.write_manifest(manifest)
+        _finish(store, manifest, session, outcome, failure, flush, result, started)
     if csv:
         store.export_csv()
     if report:
@@ -162,14 +207,56 @@ def run_sweep(experiment: Experiment, out: str | Path, *, processes: int | None 
     return result
 
 
-def _open_manifest(store: Store, experiment: Experiment, out: Path) -> dict:
+def _finish(store: Store, manifest: dict, session: dict, outcome: str, failure: str | None, flush, result,
+            started: float) -> None:
+    """Store what finished and record how the session ended; a write that fails here (the disk
+    is full) must not hide the error that ended the session."""
+    try:
+        flush()
+    except OSError:
+        outcome = "failed" if outcome == "finished" else outcome
+    result.seconds = time.perf_counter() - started
+    session.update(status=outcome, finished_at=_now(), runs_done=result.ran, seconds=round(result.seconds, 3),
+                   statuses=dict(result.status), worker_restarts=result.restarts)
+    if failure:
+        session["ended_by"] = failure
+    try:
+        store.write_manifest(manifest)
+    except OSError:
+        pass  # left "running": the next session records it as "died"
+
+
+def sweep_marker(experiment: Experiment):
+    """The marker of a sweep folder: the experiment file's hash and the settings a resume must share."""
+    from sim.results.folders import Marker, identity
+
+    what = {"experiment": experiment.name, "sha256": experiment.sha256[:12], "days": experiment.days,
+            "scale": experiment.scale, "seed": experiment.seed}
+    return Marker("sweep", identity(what), what)
+
+
+def _open_manifest(store: Store, experiment: Experiment, out: Path, *, created: bool = False) -> dict:
+    """The folder's manifest for this session (a new one for a new folder); refuses a folder of
+    another experiment, settings or base scenario, or one this program did not write.
+    ``created``: the folder's empty layout was just made (under the lock)."""
+    from sim.results.folders import MARKER, read_marker
     from sim.results.provenance import provenance
 
     if out.exists() and not out.is_dir():
         raise SweepError("--out", None, f"{out} exists and is not a folder")
+    base = experiment.base_scenario()
+    scenario_files = [{"path": str(p), "sha256": hashlib.sha256(Path(p).read_bytes()).hexdigest()} for p in base.chain]
     if store.exists():
-        manifest = store.read_manifest()
-        old = manifest.get("experiment", {})
+        try:
+            manifest = store.read_manifest()
+            old = manifest["experiment"]
+            sessions = manifest["sessions"]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise SweepError("--out", None, f"{out} has a manifest.json this program did not write; "
+                                            "choose another --out") from None
+        marker = read_marker(out)
+        if (marker is not None and marker.get("command") != "sweep") or not isinstance(sessions, list):
+            raise SweepError("--out", None, f"{out} is not a sweep folder of this program; choose another --out")
         if old.get("sha256") != experiment.sha256:
             raise SweepError("--out", None, f"{out} holds a sweep of a different experiment file "
                                             f"({old.get('path')}, sha256 {str(old.get('sha256'))[:12]}…); "
@@ -179,17 +266,22 @@ def _open_manifest(store: Store, experiment: Experiment, out: Path) -> dict:
             if settings.get(key) != getattr(experiment, key):
                 raise SweepError("--out", None, f"{out} holds a sweep with {key} = {settings.get(key)}, not "
                                                 f"{getattr(experiment, key)}; choose another --out")
+        before = {entry.get("path"): entry.get("sha256") for entry in manifest.get("scenario_files", [])}
+        now = {entry["path"]: entry["sha256"] for entry in scenario_files}
+        if before and before != now:
+            changed = sorted(set(before) ^ set(now) | {p for p in before if p in now and before[p] != now[p]})
+            raise SweepError("--out", None, f"{out} holds runs of a base scenario that has changed since "
+                                            f"({', '.join(changed)}: other files or contents); its stored runs "
+                                            "would mix two scenarios: restore the file or choose another --out")
         manifest["settings"]["replications"] = max(settings.get("replications", 0), experiment.replications)
         return manifest
-    if out.exists() and any(out.iterdir()):
+    if not created and out.exists() and any(p.name != MARKER for p in out.iterdir()):
         raise SweepError("--out", None, f"{out} is a folder with other files and no manifest.json; "
                                         "choose an empty or new folder")
-    base = experiment.base_scenario()
     return {
         "experiment": {"name": experiment.name, "path": str(experiment.path), "sha256": experiment.sha256,
                        "purpose": experiment.purpose},
-        "scenario_files": [{"path": str(p), "sha256": hashlib.sha256(Path(p).read_bytes()).hexdigest()}
-                           for p in base.chain],
+        "scenario_files": scenario_files,
         "settings": experiment.settings(),
         "factors": [{"name": f.name, "kind": f.kind, "values": f.describe()} for f in experiment.factors],
         "seeds": experiment.seeds(),
@@ -201,46 +293,3 @@ def _open_manifest(store: Store, experiment: Experiment, out: Path) -> dict:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
-
-
-class _Progress:
-    """A rich progress bar (runs done, rate, ETA, failures) on stderr; silent when quiet."""
-
-    def __init__(self, console, total: int, quiet: bool, title: str):
-        self.total, self.quiet, self.title = total, quiet, title
-        self.console = console
-        self.bar = None
-
-    def __enter__(self):
-        if self.quiet:
-            return self
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        console = self.console or Console(stderr=True)
-        console.print(self.title)
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                            TimeRemainingColumn(), TextColumn("{task.fields[problems]}"), console=console)
-        self.bar.start()
-        self.task = self.bar.add_task("runs", total=self.total, rate="", problems="")
-        return self
-
-    def advance(self, status: Counter) -> None:
-        if self.bar is None:
-            return
-        self.bar.advance(self.task)
-        speed = self.bar.tasks[0].speed
-        problems = ", ".join(f"{status[s]} {s}" for s in ("failed", "timed_out") if status[s])
-        self.bar.update(self.task, rate=f"{speed:.1f} runs/s" if speed else "", problems=problems)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.stop()
