@@ -24,7 +24,10 @@ def test_run_writes_the_results_folder(tmp_path):
                    "--set", "triage_accuracy=0.8", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert "closure rate" in done.stdout
-    assert {p.name for p in out.iterdir()} == {"summary.json", "cases.csv", "visits.csv", "daily.csv", "summary.png"}
+    written = {"summary.json", "cases.csv", "visits.csv", "daily.csv", "summary.png"}
+    assert {p.name for p in out.iterdir()} == written | {".shishi-results"}
+    marker = json.loads((out / ".shishi-results").read_text())
+    assert marker["command"] == "run" and set(marker["files"]) == written and marker["describes"]["seed"] == 4
     summary = json.loads((out / "summary.json").read_text())
     for key in ("scenario", "seed", "days", "scale", "residents", "grid_workers", "volunteers", "mediators",
                 "workers_per_10k", "escalation_rule", "cases_arisen", "cases_reported", "cases_closed",
@@ -105,14 +108,55 @@ def test_list_and_params():
     assert params.returncode == 0 and "workers_per_10k = 18.0" in params.stdout
 
 
-def test_rerun_replaces_the_folder_whole(tmp_path):
+def test_rerun_of_the_same_run_replaces_its_folder_whole(tmp_path):
     out = tmp_path / "res"
     assert run_cli("--scale", "0.01", "--days", "10", "--out", str(out), "--no-figure").returncode == 0
-    (out / "stale.txt").write_text("old")
-    assert run_cli("--scale", "0.01", "--days", "12", "--out", str(out), "--no-figure").returncode == 0
-    assert not (out / "stale.txt").exists()
-    assert json.loads((out / "summary.json").read_text())["days"] == 12
+    (out / "daily.csv").write_text("stale")  # a file of ours, changed
+    done = run_cli("--scale", "0.01", "--days", "10", "--out", str(out), "--no-figure")
+    assert done.returncode == 0, done.stderr
+    assert len(pd.read_csv(out / "daily.csv")) == 10
     assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]
+
+
+def test_a_folder_this_program_did_not_write_is_kept(tmp_path):
+    out = tmp_path / "thesis"
+    out.mkdir()
+    (out / "chapter1.tex").write_text("years of work")
+    done = run_cli("--scale", "0.01", "--days", "5", "--out", str(out), "--no-figure")
+    assert done.returncode == 2 and "did not write" in done.stderr and "--out" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert [p.name for p in out.iterdir()] == ["chapter1.tex"] and (out / "chapter1.tex").read_text() == "years of work"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["thesis"]  # no staging folder left beside it
+
+
+def test_another_runs_results_are_replaced_only_with_force_and_never_files_of_others(tmp_path):
+    out = tmp_path / "res"
+    assert run_cli("--scale", "0.01", "--days", "10", "--out", str(out), "--no-figure").returncode == 0
+    refused = run_cli("--scale", "0.01", "--days", "12", "--out", str(out), "--no-figure")
+    assert refused.returncode == 2 and "another run" in refused.stderr and "--force" in refused.stderr
+    assert json.loads((out / "summary.json").read_text())["days"] == 10
+    forced = run_cli("--scale", "0.01", "--days", "12", "--out", str(out), "--no-figure", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert json.loads((out / "summary.json").read_text())["days"] == 12
+    (out / "notes.txt").write_text("mine")
+    kept = run_cli("--scale", "0.01", "--days", "14", "--out", str(out), "--no-figure", "--force")
+    assert kept.returncode == 2 and "notes.txt" in kept.stderr
+    assert (out / "notes.txt").read_text() == "mine" and json.loads((out / "summary.json").read_text())["days"] == 12
+
+
+@pytest.mark.parametrize("name", ["../escaped", "/tmp/absolute-escape", "a/../../b", ".."])
+def test_a_scenario_name_cannot_send_output_outside_results(tmp_path, name):
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(f'extends = "{REPO / "scenarios" / "shishi_baseline.toml"}"\nname = {json.dumps(name)}\n')
+    work = tmp_path / "work"
+    work.mkdir()
+    done = run_cli(str(scenario), "--scale", "0.01", "--days", "5", "--no-figure", "--quiet", cwd=work)
+    assert done.returncode == 0, done.stderr
+    folders = list((work / "results").iterdir())
+    assert len(folders) == 1 and (folders[0] / "summary.json").is_file()
+    assert folders[0].parent == work / "results" and not folders[0].name.startswith(".")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml", "work"]
+    assert not Path("/tmp/absolute-escape").exists()
 
 
 def test_help_for_every_command():

@@ -49,9 +49,13 @@ def stable(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def cli(argv: list[str]) -> int:
+    """``run.py ARGV``'s exit code (argparse exits with it for a malformed option)."""
     from sim.cli.main import main
 
-    return main(argv)
+    try:
+        return main(argv)
+    except SystemExit as exit_:
+        return exit_.code
 
 
 @pytest.fixture(scope="module")

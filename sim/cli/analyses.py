@@ -14,11 +14,11 @@ bad input raises ``sim.errors.CliError`` or a ``ScenarioError``
 
 from __future__ import annotations
 
-import argparse
 import math
 import time
 from pathlib import Path
 
+from sim.experiments.limits import MAX_GRID_POINTS, MIN_GRID_POINTS, add_limit_options
 from sim.presets import NORM_WORKERS_PER_10K, PRESETS
 from sim.presets import POLICY_DISCOVERY_EXPERIMENT as DEFAULT_DISCOVERY
 from sim.presets import POLICY_STAFFING_EXPERIMENT as DEFAULT_STAFFING
@@ -117,9 +117,11 @@ def _search_args(parser) -> None:
 def _size_args(parser, scale_default=None, days_default=None) -> None:
     parser.add_argument("--scale", type=float, default=scale_default, help="share of the 700,000 residents")
     parser.add_argument("--days", type=int, default=days_default, help="days to simulate")
-    parser.add_argument("--processes", type=int, help="worker processes (default: the number of cores)")
-    parser.add_argument("--workers", dest="processes", type=int, help=argparse.SUPPRESS)  # the old name
-    parser.add_argument("--quiet", action="store_true", help="print less")
+    add_limit_options(parser)
+    parser.add_argument("--force", action="store_true",
+                        help="write over another analysis's results in --out (never a folder this program did not "
+                             "write)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress bar)")
 
 
 # ---------------------------------------------------------------- parsing helpers
@@ -135,7 +137,12 @@ def parse_grid(text: str, lever: str) -> tuple[float, ...]:
             if len(parts) != 3 or parts[2] <= 0 or parts[1] < parts[0]:
                 raise ValueError
             start, stop, step = parts
+            if not all(math.isfinite(v) for v in parts):
+                raise ValueError
             count = int(math.floor((stop - start) / step + 1e-9)) + 1
+            if count > MAX_GRID_POINTS:  # counted before the values are made: a step of 1e-9 would fill memory
+                raise _cli_error(f"--grid: {text!r} has {count:,} values; expected {MIN_GRID_POINTS} to "
+                                 f"{MAX_GRID_POINTS} (a larger STEP)")
             values = [round(start + i * step, 10) for i in range(count)]
         else:
             values = [float(p) for p in text.split(",") if p.strip()]
@@ -144,6 +151,9 @@ def parse_grid(text: str, lever: str) -> tuple[float, ...]:
                          f"got {text!r}") from None
     if not values or not all(math.isfinite(v) for v in values):
         raise _cli_error(f"--grid: expected at least one finite number, got {text!r}")
+    if not MIN_GRID_POINTS <= len(values) <= MAX_GRID_POINTS:
+        raise _cli_error(f"--grid: {text!r} has {len(values)} value(s); expected {MIN_GRID_POINTS} to "
+                         f"{MAX_GRID_POINTS}")
     if len(set(values)) != len(values):
         raise _cli_error(f"--grid: repeated values in {text!r}")
     param = PARAMS[lever]
@@ -192,8 +202,7 @@ def _check_positive(name: str, value, minimum: int = 1) -> None:
 def _processes(value) -> int:
     from sim.experiments.engine import default_processes
 
-    _check_positive("--processes", value)
-    return value or default_processes()
+    return default_processes() if value is None else value
 
 
 def staffing_config(args):
@@ -219,11 +228,37 @@ def staffing_config(args):
                          step=args.step, max_replications=args.max_replications)
 
 
-def _out(args, name: str) -> Path:
+def _out(args, name: str, what: dict) -> Path:
+    """The output folder, claimed before any work (``sim.results.folders.claim``): new, empty, or
+    this analysis's with the same settings (another's only with --force); writable."""
+    from sim.experiments.analyses.pipeline import analysis_marker
+    from sim.results.folders import claim, write_marker
+
     out = args.out if args.out is not None else DEFAULT_OUT / name
-    if out.exists() and not out.is_dir():
-        raise _cli_error(f"--out: {out} exists and is not a folder")
+    marker = analysis_marker(name, what)
+    claim(out, marker, force=args.force)
+    out.mkdir(parents=True, exist_ok=True)
+    write_marker(out, marker)
     return out
+
+
+def _bar(args, description: str, total: int = 0):
+    from sim.experiments.progress import ProgressBar
+
+    return ProgressBar(description, total, quiet=args.quiet)
+
+
+def _say(args, bar=None):
+    """Messages on stdout (above the progress bar while it shows); nothing with --quiet."""
+    def say(message: str) -> None:
+        if args.quiet:
+            return
+        if bar is not None and bar.enabled:
+            bar.log(f"  {message}")
+        else:
+            print(f"  {message}", flush=True)
+
+    return say
 
 
 # ---------------------------------------------------------------- handlers
@@ -232,16 +267,18 @@ def _out(args, name: str) -> Path:
 def staffing_command(args) -> int:
     from sim.experiments.analyses.pipeline import staffing
     from sim.experiments.analyses.staffing import print_result
+    from sim.experiments.limits import check_runs
 
     config = staffing_config(args)
-    result = staffing(config, _out(args, "staffing"), processes=_processes(args.processes), progress=_say(args))
+    points = len(config.rules) * len(config.grid)
+    check_runs(points * config.max_replications, f"--max-replications: {points} points × at most "
+                                                 f"{config.max_replications} replications", args.max_runs)
+    out = _out(args, "staffing", config.to_json())
+    with _bar(args, "staffing", points * config.max_replications) as bar:
+        result = staffing(config, out, processes=_processes(args.processes), progress=_say(args, bar), bar=bar)
     if not args.quiet:
         print_result(result)
     return 0
-
-
-def _say(args):
-    return (lambda message: None) if args.quiet else (lambda message: print(f"  {message}", flush=True))
 
 
 def sensitivity_command(args) -> int:
@@ -255,13 +292,19 @@ def sensitivity_command(args) -> int:
 
         load_scenario(args.scenario)
     _check_size(args)
-    out = _out(args, "sensitivity")
+    from sim.experiments.analyses.sensitivity import plausible_uncertainties
+    from sim.experiments.limits import check_runs
+
+    factors = len(plausible_uncertainties()) + 1  # and the dummy
+    runs = (args.trajectories * (factors + 1) + args.sobol_samples * (min(args.top, factors) + 1 + 2)) \
+        * args.replications
+    check_runs(runs, "Morris and Sobol designs × --replications", args.max_runs)
     preset = PRESETS["analysis"]
-    result = analyse(out, outcomes=outcomes, top=args.top, trajectories=args.trajectories,
-                     sobol_samples=args.sobol_samples, replications=args.replications, days=args.days or preset.days,
-                     scale=args.scale or preset.scale,
-                     scenario=str(Path(args.scenario).resolve()) if args.scenario else None,
-                     processes=_processes(args.processes), progress=_say(args))
+    settings = dict(outcomes=outcomes, top=args.top, trajectories=args.trajectories, sobol_samples=args.sobol_samples,
+                    replications=args.replications, days=args.days or preset.days, scale=args.scale or preset.scale,
+                    scenario=str(Path(args.scenario).resolve()) if args.scenario else None)
+    out = _out(args, "sensitivity", settings)
+    result = analyse(out, **settings, processes=_processes(args.processes), progress=_say(args), quiet=args.quiet)
     if not args.quiet:
         print_sensitivity(result, outcomes)
         print(f"wrote {out}/morris_ranking.csv, sobol_indices.csv, morris.png, sobol.png")
@@ -303,10 +346,23 @@ def discover_command(args) -> int:
         raise _cli_error(f"--threshold: expected a density in (0, 1], got {args.threshold}")
     if not 0 < args.peel_alpha < 0.5:
         raise _cli_error(f"--peel-alpha: expected a share in (0, 0.5), got {args.peel_alpha}")
-    out = _out(args, "discovery")
-    result = discovery(Path(args.source), out, standard, norm=args.norm, threshold=args.threshold,
+    from sim.experiments.limits import require
+
+    require("ema_workbench")
+    _check_positive("--replications", args.replications)
+    source = Path(args.source)
+    if not source.is_dir():  # an experiment file: checked (and its size) before any folder is made
+        from sim.experiments.sweep.experiment import load_experiment
+
+        load_experiment(source, scale=args.scale, days=args.days, replications=args.replications,
+                        max_runs=args.max_runs)
+    out = _out(args, "discovery", {"source": str(source.resolve()), "standard": str(standard), "norm": args.norm,
+                                   "scale": args.scale, "days": args.days, "replications": args.replications,
+                                   "threshold": args.threshold, "peel_alpha": args.peel_alpha})
+    result = discovery(source, out, standard, norm=args.norm, threshold=args.threshold,
                        peel_alpha=args.peel_alpha, scale=args.scale, days=args.days, replications=args.replications,
-                       processes=_processes(args.processes), progress=_say(args))
+                       processes=_processes(args.processes), progress=_say(args), quiet=args.quiet,
+                       max_runs=args.max_runs)
     if not args.quiet:
         print_discovery(result, args.norm)
         print(f"wrote {out}/boxes.csv, miss_rates.csv, rescue.csv, futures.csv, prim.png")
@@ -338,15 +394,18 @@ def policy_analysis_command(args) -> int:
     for name in ("min_replications", "step", "max_replications", "trajectories", "top", "sobol_samples",
                  "replications"):
         _check_positive("--" + name.replace("_", "-"), getattr(args, name))
-    if args.out.exists() and not args.out.is_dir():
-        raise _cli_error(f"--out: {args.out} exists and is not a folder")
+    from sim.experiments.limits import require
+
+    require("ema_workbench")  # discovery's PRIM: before any folder is made
+    settings = {name: getattr(args, name) for name in ("scale", "days", "min_replications", "step", "max_replications",
+                                                       "seed", "trajectories", "top", "sobol_samples", "replications")}
+    args.out = _out(args, "policy-analysis", {"standard": str(standard), **settings})
     started = time.perf_counter()
-    report = policy_analysis(args.out, standard, scale=args.scale, days=args.days,
-                             processes=_processes(args.processes), min_replications=args.min_replications,
-                             step=args.step, max_replications=args.max_replications, seed=args.seed,
-                             trajectories=args.trajectories, top=args.top, sobol_samples=args.sobol_samples,
-                             replications=args.replications, progress=lambda message: print(message, flush=True))
-    print(f"wrote {report}\npolicy analysis done in {time.perf_counter() - started:.0f} s")
+    say = _say(args)
+    report = policy_analysis(args.out, standard, **settings, processes=_processes(args.processes),
+                             progress=lambda message: say(message.strip()), quiet=args.quiet)
+    if not args.quiet:
+        print(f"wrote {report}\npolicy analysis done in {time.perf_counter() - started:.0f} s")
     return 0
 
 

@@ -11,16 +11,18 @@ is written.
 from __future__ import annotations
 
 import argparse
-import os
+import signal
 import sys
-import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from sim.cli.terminal import console as make_console
-from sim.errors import EXIT_BAD_INPUT, CliError, ScenarioError
+from sim.errors import EXIT_BAD_INPUT, EXIT_IO_ERROR, CliError, Interrupted, ScenarioError
 from sim.escalation import POLICY_RULES
+from sim.experiments.limits import add_limit_options
 from sim.params import PARAMS, ParamKind
+from sim.presets import PRESETS
 from sim.scenario import BASELINE, load_scenario, parse_assignment
 
 COMMANDS = ("run", "compare", "sweep", "sweep-report", "report", "staffing", "sensitivity", "discover",
@@ -45,20 +47,6 @@ def _run_seed(text: str) -> int:
     return value
 
 
-def _check_writable(out: Path) -> None:
-    """Refuse a results folder that cannot be written, before anything runs."""
-    if out.exists() and not out.is_dir():
-        raise CliError(f"--out: {out} exists and is not a folder")
-    parent = out.resolve().parent
-    while not parent.exists():
-        parent = parent.parent
-    try:
-        probe = tempfile.mkdtemp(prefix=".write-check-", dir=parent)
-    except OSError as error:
-        raise CliError(f"--out: cannot write under {parent} ({error.strerror or error})") from None
-    os.rmdir(probe)
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
@@ -66,13 +54,45 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        with _termination_signals_interrupt():
+            return args.handler(args)
     except (ScenarioError, CliError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except Interrupted as stop:
+        print(f"interrupted ({stop.signal})", file=sys.stderr)
+        return 128 + stop.signum
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as error:  # a full disk, a folder removed under us: one line, not a traceback
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"error: {where}{error.strerror or error}", file=sys.stderr)
+        return EXIT_IO_ERROR
+
+
+@contextmanager
+def _termination_signals_interrupt():
+    """SIGTERM and SIGHUP raise ``Interrupted`` (a KeyboardInterrupt), as Ctrl-C does, so the
+    work's cleanup runs: workers stop, a sweep's manifest says "interrupted". Only once: a
+    second signal during the cleanup is ignored (``kill -9`` still ends it)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        for number in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(number, signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    previous = {number: signal.signal(number, interrupt) for number in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,6 +108,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--escalation-rule", help=f"escalation rule: {', '.join(POLICY_RULES)}")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any other parameter")
     run.add_argument("--out", type=Path, help="results folder (default: results/SCENARIO)")
+    run.add_argument("--force", action="store_true",
+                     help="replace a results folder of another run (never one this program did not write)")
     run.add_argument("--no-figure", action="store_true", help="skip summary.png")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     run.set_defaults(handler=_run)
@@ -97,18 +119,29 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--seeds", type=int, default=10, help="seeds per scenario (default 10)")
     compare.add_argument("--days", type=int, help="days to simulate (default: each scenario's)")
     compare.add_argument("--scale", type=float, help="share of the 700,000 residents (default: each scenario's)")
-    compare.add_argument("--processes", type=int, help="worker processes (default: as many as cores)")
-    compare.add_argument("--workers", dest="processes", type=int, help=argparse.SUPPRESS)  # the old name
+    add_limit_options(compare)
     compare.add_argument("--out", type=Path, default=Path("results/compare"), help="folder for the table and figure")
+    compare.add_argument("--force", action="store_true",
+                         help="replace the results of another comparison (never a folder this program did not write)")
+    compare.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress bar)")
     compare.set_defaults(handler=_compare)
 
-    calibrate = sub.add_parser("calibrate", help="regenerate docs/calibration.md (or fit, with --fit)")
+    calibrate = sub.add_parser("calibrate", help="regenerate docs/calibration.md (or fit, with --fit)",
+                               description="At the full default settings (10 seeds, scale 1, 365 days) regenerate "
+                                           "docs/calibration.md; any other settings write to results/calibration/.")
     calibrate.add_argument("--fit", action="store_true",
                            help="fit the open parameters; store docs/calibration_fit.json")
-    calibrate.add_argument("--seeds", type=int, default=10, help="seeds for the report (default 10)")
-    calibrate.add_argument("--scale", type=float, default=1.0, help="scale for the report (default 1.0)")
-    calibrate.add_argument("--processes", type=int, help="worker processes (default: as many as cores)")
-    calibrate.add_argument("--workers", dest="processes", type=int, help=argparse.SUPPRESS)  # the old name
+    calibrate.add_argument("--seeds", type=int, default=PRESETS["full"].seeds,
+                           help=f"seeds for the report (default {PRESETS['full'].seeds})")
+    calibrate.add_argument("--scale", type=float, default=PRESETS["full"].scale,
+                           help=f"scale for the report (default {PRESETS['full'].scale:g})")
+    calibrate.add_argument("--days", type=int, default=PRESETS["full"].days,
+                           help=f"days for the report (default {PRESETS['full'].days})")
+    calibrate.add_argument("--out", type=Path, help="folder for calibration.md and .png (default: docs/ at the full "
+                                                    "default settings, else results/calibration/SETTINGS)")
+    calibrate.add_argument("--force", action="store_true", help="replace another calibration's report in --out")
+    calibrate.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress bar)")
+    add_limit_options(calibrate)
     calibrate.set_defaults(handler=_calibrate)
 
     from sim.cli.analyses import add_parsers as add_policy_parsers
@@ -152,9 +185,12 @@ def _run(args) -> int:
     from sim.results.figure_process import FigureProcess
 
     started = time.perf_counter()
+    from sim.results.folders import claim, safe_name
+    from sim.results.output import run_marker
+
     scenario = load_scenario(args.scenario).with_overrides(_overrides(args), source="command line")
-    out = args.out if args.out is not None else Path("results") / scenario.name
-    _check_writable(out)
+    out = args.out if args.out is not None else Path("results") / safe_name(scenario.name)
+    claim(out, run_marker(scenario, args.seed), force=args.force, whole=True)
     # Input is good: start the figure helper now, so Matplotlib loads on the other core while
     # this process loads Mesa and simulates.
     figures = None if args.no_figure else FigureProcess()
@@ -168,7 +204,7 @@ def _run(args) -> int:
         days = scenario.params["days"]
         with _progress(console, days, scenario.params["scale"] * days >= 100) as advance:
             result = run(scenario, seed=args.seed, on_day=advance)
-        write_results(result, out, figure=figures is not None, figures=figures)
+        write_results(result, out, figure=figures is not None, figures=figures, force=args.force)
     finally:
         if figures is not None:
             figures.close()
@@ -266,30 +302,45 @@ def print_summary(summary: dict, out: Path, seconds: float) -> None:
 
 
 def _compare(args) -> int:
+    import shutil
+    import tempfile
+    from dataclasses import replace
+
     from rich.table import Table
 
-    from sim.experiments.compare import COMPARED, comparison_figure, comparison_table, run_comparison
+    from sim.experiments.compare import COMPARED, compare_marker, comparison_figure, comparison_table, run_comparison
+    from sim.experiments.limits import check_runs
+    from sim.experiments.progress import ProgressBar
+    from sim.results.folders import claim, write_marker
     from sim.results.output import replace_folder
 
     if args.seeds < 2:
         raise CliError(f"--seeds: expected at least 2 for confidence intervals, got {args.seeds}")
+    check_runs(len(args.scenarios) * args.seeds, f"--seeds: {len(args.scenarios)} scenarios × {args.seeds} seeds",
+               args.max_runs)
     overrides = {key: value for key, value in (("days", args.days), ("scale", args.scale)) if value is not None}
     scenarios = [load_scenario(path).with_overrides(overrides, source="command line") for path in args.scenarios]
-    if args.out.exists() and not args.out.is_dir():
-        raise CliError(f"--out: {args.out} exists and is not a folder")
-    console = make_console()
+    marker = compare_marker(scenarios, args.seeds)
+    claim(args.out, marker, force=args.force, whole=True)
+    console = make_console(quiet=args.quiet)
     started = time.perf_counter()
     console.print(f"running {len(scenarios)} scenarios × {args.seeds} seeds ...", style="dim")
-    runs = run_comparison(scenarios, args.seeds, args.processes)
+    with ProgressBar("compare", len(scenarios) * args.seeds, quiet=args.quiet) as bar:
+        runs = run_comparison(scenarios, args.seeds, args.processes, on_run=bar.advance)
     table = comparison_table(runs)
-    import tempfile
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{args.out.name}.", dir=args.out.parent))
-    runs.to_csv(staging / "runs.csv", index=False)
-    table.to_csv(staging / "comparison.csv", index=False)
-    comparison_figure(table, staging / "comparison.png")
-    replace_folder(staging, args.out)
+    try:
+        runs.to_csv(staging / "runs.csv", index=False)
+        table.to_csv(staging / "comparison.csv", index=False)
+        comparison_figure(table, staging / "comparison.png")
+        write_marker(staging, replace(marker, files=("comparison.csv", "comparison.png", "runs.csv")))
+        claim(args.out, marker, force=args.force, whole=True)
+        replace_folder(staging, args.out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
     names = [scenario.name for scenario in scenarios]
     console.print(f"{args.seeds} seeds each (common random numbers): mean ± 95 % half-width; "
@@ -335,18 +386,43 @@ def _calibrate(args) -> int:
     import json
 
     from sim.experiments import calibration
+    from sim.experiments.limits import check_runs
+    from sim.experiments.progress import ProgressBar
+    from sim.results.folders import check_writable, claim, write_marker
+
+    def say(message: str) -> None:
+        if not args.quiet:
+            print(message, flush=True)
 
     if args.fit:
-        result = calibration.fit()
+        check_writable(calibration.DOCS)
+        result = calibration.fit(log=say)
         calibration.DOCS.mkdir(exist_ok=True)
         (calibration.DOCS / "calibration_fit.json").write_text(json.dumps(result, indent=2) + "\n")
-        print("fitted values (put them in sim/params.py as the defaults):")
+        say("fitted values (put them in sim/params.py as the defaults):")
         for name, value in result["overrides"].items():
-            print(f"  {name} = {value:.4g}")
+            say(f"  {name} = {value:.4g}")
         return 0
-    rows = calibration.report(seeds=args.seeds, scale=args.scale, processes=args.processes)
+    if args.seeds < 2:
+        raise CliError(f"--seeds: expected at least 2 for confidence intervals, got {args.seeds}")
+    for key in ("scale", "days"):
+        try:
+            PARAMS[key].check(getattr(args, key))
+        except ValueError as error:
+            raise CliError(f"--{key}: {error}") from None
+    check_runs(args.seeds, f"--seeds: {args.seeds} seeds", args.max_runs)
+    out, marker = calibration.report_folder(args.seeds, args.scale, args.days, args.out)
+    if marker is None:
+        check_writable(out)
+    else:
+        claim(out, marker, force=args.force)
+    with ProgressBar("calibrate", args.seeds, quiet=args.quiet) as bar:
+        rows = calibration.report(seeds=args.seeds, scale=args.scale, days=args.days, out=out,
+                                  processes=args.processes, log=say, on_run=bar.advance)
+    if marker is not None:
+        write_marker(out, marker)
     failed = [target.measure for target, (mean, low, high) in rows if not target.passes(low, high)]
-    print(f"{len(rows) - len(failed)} targets pass, {len(failed)} fail" + (f": {', '.join(failed)}" if failed else ""))
+    say(f"{len(rows) - len(failed)} targets pass, {len(failed)} fail" + (f": {', '.join(failed)}" if failed else ""))
     return 0
 
 

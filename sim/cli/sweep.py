@@ -1,17 +1,17 @@
 """``python run.py sweep EXPERIMENT [options]`` and ``python run.py sweep-report OUTDIR``.
 
 ``sim.cli.main`` registers these with ``add_parsers``. Handlers return an exit code; bad input
-raises ``SweepError`` (a ``ScenarioError``), which ``sim.cli.main.main`` turns into a one-line
-message and exit 2, before any output folder is created.
+raises ``SweepError`` (a ``ScenarioError``) or ``CliError``, which ``sim.cli.main.main`` turns into a
+one-line message and exit 2, before any output folder is created.
 """
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from sim.errors import SweepError
+from sim.experiments.limits import add_limit_options
+from sim.results.folders import safe_name
 
 DEFAULT_OUT = Path("results") / "sweeps"
 
@@ -23,8 +23,7 @@ def add_parsers(subparsers) -> None:
                     "storing results in Parquet as runs finish. Rerunning the same command resumes: runs "
                     "already stored are skipped.")
     sweep.add_argument("experiment", help="experiment TOML file (see experiments/README.md)")
-    sweep.add_argument("--processes", type=int, help="worker processes (default: the number of cores)")
-    sweep.add_argument("--workers", dest="processes", type=int, help=argparse.SUPPRESS)  # the old name
+    add_limit_options(sweep)
     sweep.add_argument("--out", type=Path, help="output folder (default: results/sweeps/EXPERIMENT_NAME)")
     sweep.add_argument("--scale", type=float, help="share of the 700,000 residents (overrides the file)")
     sweep.add_argument("--days", type=int, help="days to simulate (overrides the file)")
@@ -51,10 +50,8 @@ def sweep_command(args) -> int:
     from sim.experiments.sweep.runner import run_sweep
 
     experiment = load_experiment(args.experiment, scale=args.scale, days=args.days,
-                                 replications=args.replications, timeout=args.timeout)
-    if args.processes is not None and args.processes < 1:
-        raise SweepError("--processes", None, f"expected a whole number ≥ 1, got {args.processes}")
-    out = args.out if args.out is not None else DEFAULT_OUT / experiment.name
+                                 replications=args.replications, timeout=args.timeout, max_runs=args.max_runs)
+    out = args.out if args.out is not None else DEFAULT_OUT / safe_name(experiment.name, "sweep")
     result = run_sweep(experiment, out, processes=args.processes, dask=args.dask, retry_failed=args.retry_failed,
                        csv=args.csv, quiet=args.quiet)
     if not args.quiet:

@@ -27,11 +27,12 @@ from pathlib import Path
 import numpy as np
 
 from sim.enums import MEDIATION_LEVELS, Severity
-from sim.experiments.engine import Job, RunSpec, default_processes, run_id, run_many
+from sim.experiments.engine import Job, OnDone, RunSpec, default_processes, run_id, run_many
 from sim.experiments.queueing import mean_ci
 from sim.metrics import mediated_cases
 from sim.params import PARAMS
 from sim.presets import PRESETS
+from sim.results.folders import Marker
 
 FULL_POPULATION = PARAMS["population"].default  # residents at scale 1.0
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -107,21 +108,24 @@ def calibration_measures(result, outcomes=()) -> dict[str, float]:
     return measure(result)
 
 
-def measure_seeds(overrides: Mapping[str, object], seeds: range, processes: int | None = None) -> list[dict]:
-    """The calibration measures of the baseline (with ``overrides``) on each seed (the engine's rows)."""
+def measure_seeds(overrides: Mapping[str, object], seeds: range, processes: int | None = None,
+                  on_run: OnDone | None = None) -> list[dict]:
+    """The calibration measures of the baseline (with ``overrides``) on each seed (the engine's rows);
+    ``on_run`` sees each run as it finishes (a progress bar)."""
     job = Job("", dict(overrides), ("cases_reported",), measure="sim.experiments.calibration:calibration_measures")
     specs = [RunSpec(run_id(dict(overrides), 0, seed), 0, replication, seed, {})
              for replication, seed in enumerate(seeds)]
-    rows = run_many(specs, job, processes=min(processes or default_processes(), len(specs)))
+    rows = run_many(specs, job, processes=min(processes or default_processes(), len(specs)), on_done=on_run)
     failed = [row for row in rows if row["status"] != "ok"]
     if failed:
         raise RuntimeError(f"{len(failed)} calibration runs failed; the first: {failed[0]['error']}")
     return [{target.measure: row[target.measure] for target in TARGETS} for row in rows]
 
 
-def evaluate(overrides: Mapping[str, object], seeds: range, processes: int | None = None) -> dict[str, tuple]:
+def evaluate(overrides: Mapping[str, object], seeds: range, processes: int | None = None,
+             on_run: OnDone | None = None) -> dict[str, tuple]:
     """Each measure's mean and 95 % interval over the seeds."""
-    runs = measure_seeds(overrides, seeds, processes)
+    runs = measure_seeds(overrides, seeds, processes, on_run)
     values = {name: mean_ci([run[name] for run in runs]) for name in runs[0]}
     for name in SHARES:  # a share's interval cannot leave [0, 1]
         mean, low, high = values[name]
@@ -191,10 +195,45 @@ def fit(scale: float = PRESETS["fit"].scale, seeds: range = PRESETS["fit"].seed_
 
 
 # ---------------------------------------------------------------------- the report
+RESULTS = Path("results") / "calibration"  # reports at other than the full default settings
+
+
+def is_full(seeds: int, scale: float, days: int) -> bool:
+    """The settings docs/calibration.md is made at (the full preset)."""
+    full = PRESETS["full"]
+    return (seeds, scale, days) == (full.seeds, full.scale, full.days)
+
+
+def report_folder(seeds: int, scale: float, days: int, out: Path | None = None) -> tuple[Path, Marker | None]:
+    """Where a report at these settings goes, and the marker of that folder (None for docs/).
+    Only the full default settings regenerate docs/calibration.md; any other report goes to
+    ``results/calibration/scale…-days…-seeds…`` (or ``out``, which may not be docs/)."""
+    from sim.errors import CliError
+    from sim.results.folders import Marker, identity
+
+    if out is None and is_full(seeds, scale, days):
+        return DOCS, None
+    folder = Path(out) if out is not None else RESULTS / f"scale{scale:g}-days{days}-seeds{seeds}"
+    if not is_full(seeds, scale, days) and _inside(folder, DOCS):
+        raise CliError(f"--out: {folder} is in docs/, which only the full default settings regenerate "
+                       f"(--seeds {PRESETS['full'].seeds} --scale {PRESETS['full'].scale:g} "
+                       f"--days {PRESETS['full'].days}); choose a folder outside docs/")
+    what = {"seeds": seeds, "scale": scale, "days": days}
+    return folder, Marker("calibrate", identity(what), what)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
 def report(seeds: int = PRESETS["full"].seeds, scale: float = PRESETS["full"].scale, days: int = PRESETS["full"].days,
-           out: Path = DOCS, processes: int | None = None,
-           log: Callable[[str], None] = print) -> list[tuple[Target, tuple]]:
-    """Run the baseline on ``seeds`` seeds and write docs/calibration.md and its figure."""
+           out: Path = DOCS, processes: int | None = None, log: Callable[[str], None] = print,
+           on_run: OnDone | None = None) -> list[tuple[Target, tuple]]:
+    """Run the baseline on ``seeds`` seeds and write ``out``/calibration.md and its figure (docs/
+    at the full default settings; see ``report_folder``)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -203,7 +242,7 @@ def report(seeds: int = PRESETS["full"].seeds, scale: float = PRESETS["full"].sc
     from sim.results.provenance import git_commit
 
     log(f"running the baseline at scale {scale:g} for {days} days on {seeds} seeds ...")
-    values = evaluate({"scale": scale, "days": days}, PRESETS["full"].seed_range(seeds), processes)
+    values = evaluate({"scale": scale, "days": days}, PRESETS["full"].seed_range(seeds), processes, on_run)
     rows = [(target, values[target.measure]) for target in TARGETS]
     out.mkdir(parents=True, exist_ok=True)
 
@@ -223,12 +262,13 @@ def report(seeds: int = PRESETS["full"].seeds, scale: float = PRESETS["full"].sc
     def fmt(value: float, target: Target) -> str:
         return f"{value:,.0f}" if target.high > 10 else f"{100 * value:.2f} %"
 
-    fit_file = out / "calibration_fit.json"
+    fit_file = DOCS / "calibration_fit.json"  # the registry's fit, wherever the report goes
     fitted = json.loads(fit_file.read_text()) if fit_file.exists() else None
     lines = [
         "# Calibration of the Shishi baseline",
         "",
-        f"Generated by `python run.py calibrate --seeds {seeds} --scale {scale:g}` (commit {git_commit()}). "
+        f"Generated by `python run.py calibrate --seeds {seeds} --scale {scale:g}"
+        + (f" --days {days}" if days != PRESETS["full"].days else "") + f"` (commit {git_commit()}). "
         f"The baseline (registry defaults) run at scale {scale:g} for {days} days on seeds 1–{seeds}; each "
         "value is the mean over seeds with its 95 % Student-t interval. A target passes when the whole "
         "interval lies inside its band.",

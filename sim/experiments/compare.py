@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments.engine import Job, RunSpec, default_processes, run_id, run_tasks
+from sim.experiments.engine import Job, OnDone, RunSpec, default_processes, run_id, run_tasks
 from sim.experiments.queueing import mean_ci
 from sim.outcomes import MAIN_OUTCOMES
 from sim.presets import PRESETS
+from sim.results.folders import Marker, identity
 from sim.scenario import Scenario
 
 COMPARED = ("cases_reported", "closure_rate", "resolution_rate", "closed_within_30_days_of_arising",
@@ -24,9 +25,17 @@ COMPARED = ("cases_reported", "closure_rate", "resolution_rate", "closed_within_
             "police_alerts", "worker_hours_patrol", "worker_utilisation")
 
 
+def compare_marker(scenarios: list[Scenario], seeds: int, first_seed: int = PRESETS["compare"].first_seed) -> Marker:
+    """What a comparison folder holds: each scenario's full parameter set, and the seeds."""
+    held = [{"scenario": scenario.name, "parameters": scenario.params.changed()} for scenario in scenarios]
+    return Marker("compare", identity({"scenarios": held, "seeds": seeds, "first_seed": first_seed}),
+                  {"scenarios": ", ".join(scenario.name for scenario in scenarios), "seeds": seeds})
+
+
 def run_comparison(scenarios: list[Scenario], seeds: int, processes: int | None = None,
-                   first_seed: int = PRESETS["compare"].first_seed) -> pd.DataFrame:
-    """One row per (scenario, seed) with the compared outcomes (the engine's rows)."""
+                   first_seed: int = PRESETS["compare"].first_seed, on_run: OnDone | None = None) -> pd.DataFrame:
+    """One row per (scenario, seed) with the compared outcomes (the engine's rows); ``on_run``
+    sees each run as it finishes (a progress bar)."""
     replication_seeds = list(range(first_seed, first_seed + seeds))
     tasks = []
     for position, scenario in enumerate(scenarios):
@@ -34,7 +43,7 @@ def run_comparison(scenarios: list[Scenario], seeds: int, processes: int | None 
         for replication, seed in enumerate(replication_seeds):
             spec = RunSpec(run_id(scenario.params.changed(), position, seed), position, replication, seed, {})
             tasks.append((spec, job))
-    rows = run_tasks(tasks, processes=min(processes or default_processes(), len(tasks)))
+    rows = run_tasks(tasks, processes=min(processes or default_processes(), len(tasks)), on_done=on_run)
     failed = [row for row in rows if row["status"] != "ok"]
     if failed:
         raise RuntimeError(f"{len(failed)} comparison runs failed; the first: {failed[0]['error']}")

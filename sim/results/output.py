@@ -8,20 +8,34 @@ import math
 import os
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from sim.api import RunResult
 from sim.results.figure_process import FigureProcess
+from sim.results.folders import Marker, claim, identity, write_marker
 
 FLOAT_FORMAT = "%.6g"
 
 
-def write_results(result: RunResult, out: Path, figure: bool = True, figures: FigureProcess | None = None) -> Path:
+def run_marker(scenario, seed: int) -> Marker:
+    """What a run's results folder holds: the scenario, its full parameter set and the seed."""
+    params = scenario.params
+    return Marker("run", identity({"scenario": scenario.name, "parameters": params.changed(), "seed": seed}),
+                  {"scenario": scenario.name, "seed": seed, "days": params["days"], "scale": params["scale"]})
+
+
+def write_results(result: RunResult, out: Path, figure: bool = True, figures: FigureProcess | None = None, *,
+                  force: bool = False) -> Path:
     """Write the results folder. ``figures``: a helper process already started to draw
-    summary.png on the other core (sim.results.figure_process); without one it is drawn here."""
+    summary.png on the other core (sim.results.figure_process); without one it is drawn here.
+    An existing ``out`` is replaced only if it holds this program's results of the same run
+    (or of another run, with ``force``) and nothing else (``sim.results.folders.claim``)."""
     out = Path(out)
+    marker = run_marker(result.scenario, result.seed)
+    claim(out, marker, force=force, option="out", whole=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -34,6 +48,8 @@ def write_results(result: RunResult, out: Path, figure: bool = True, figures: Fi
         result.daily.to_csv(staging / "daily.csv", index=False, float_format=FLOAT_FORMAT)
         if figures is not None:
             figures.wait()
+        write_marker(staging, replace(marker, files=tuple(sorted(p.name for p in staging.iterdir()))))
+        claim(out, marker, force=force, option="out", whole=True)  # again: nothing foreign arrived meanwhile
         replace_folder(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -50,6 +66,7 @@ def figure_data(result: RunResult) -> dict:
 
 
 def replace_folder(staging: Path, out: Path) -> None:
+    """Swap a finished staging folder into place (the caller has ``claim``-ed ``out``)."""
     os.chmod(staging, 0o755)
     if out.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))

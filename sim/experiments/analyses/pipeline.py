@@ -83,20 +83,33 @@ def _is_experiment(path: Path) -> bool:
     return any(key in document for key in ("levers", "uncertainties", "design", "replications"))
 
 
-def staffing(config: SearchConfig, out: Path, *, processes: int = 1, progress: Progress = _quiet) -> SearchResult:
-    """The staffing search, its runs stored in ``out`` (resumable) and its tables written there."""
+def analysis_marker(name: str, settings: dict):
+    """The marker of an analysis folder (``sim.results.folders``): the analysis and its settings."""
+    from sim.results.folders import Marker, identity
+
+    return Marker(name, identity(settings), {key: settings[key] for key in list(settings)[:4]})
+
+
+def staffing(config: SearchConfig, out: Path, *, processes: int = 1, progress: Progress = _quiet,
+             bar=None) -> SearchResult:
+    """The staffing search, its runs stored in ``out`` (resumable) and its tables written there;
+    ``bar``: a ``sim.experiments.progress.ProgressBar``."""
     progress(f"staffing search: {len(config.rules)} rule(s) × {len(config.grid)} values of {config.lever}; "
              f"standard {config.standard}")
-    result = search(config, processes=processes, out=out, progress=progress)
+    result = search(config, processes=processes, out=out, progress=progress, bar=bar)
     write_outputs(result, out)
     return result
 
 
 def discovery(source: Path, out: Path, standard: Standard, *, norm: float = NORM_WORKERS_PER_10K,
               threshold: float = 0.8, peel_alpha: float = 0.05, scale: float | None = None, days: int | None = None,
-              replications: int | None = None, processes: int = 1, progress: Progress = _quiet) -> dict:
+              replications: int | None = None, processes: int = 1, progress: Progress = _quiet, quiet: bool = True,
+              max_runs: int | None = None) -> dict:
     """Scenario discovery on a stored sweep folder, or on the sweep an experiment file describes
-    (run into ``out/sweep`` first, resumably)."""
+    (run into ``out/sweep`` first, resumably; with a progress bar unless ``quiet``)."""
+    from sim.experiments.limits import MAX_RUNS, require
+
+    require("ema_workbench")
     from sim.experiments.analyses.discovery import discover
     from sim.experiments.sweep.experiment import load_experiment
     from sim.experiments.sweep.runner import run_sweep
@@ -106,13 +119,14 @@ def discovery(source: Path, out: Path, standard: Standard, *, norm: float = NORM
             raise StandardError("not a sweep output folder (no manifest.json)", source=str(source))
         sweep = source
     else:
-        experiment = load_experiment(source, scale=scale, days=days, replications=replications)
+        experiment = load_experiment(source, scale=scale, days=days, replications=replications,
+                                     max_runs=max_runs or MAX_RUNS)
         if "workers_per_10k" not in {f.name for f in experiment.levers} or not experiment.uncertainties:
             raise StandardError("discovery needs a sweep crossing workers_per_10k (and rules) with sampled "
                                 "uncertainties", source=str(source))
         sweep = out / "sweep"
         progress(f"running the discovery sweep into {sweep} ...")
-        run_sweep(experiment, sweep, processes=processes, quiet=True, report=False)
+        run_sweep(experiment, sweep, processes=processes, quiet=quiet, report=False)
     return discover(sweep, out, standard, norm=norm, threshold=threshold, peel_alpha=peel_alpha)
 
 
@@ -120,13 +134,16 @@ def policy_analysis(out: Path, standard: Standard, *, scale: float = PRESETS["an
                     days: int = PRESETS["analysis"].days, processes: int = 1, min_replications: int = 4,
                     step: int = 4, max_replications: int = 20, seed: int | None = None, trajectories: int = 8,
                     top: int = 4, sobol_samples: int = 32, replications: int = PRESETS["analysis"].seeds,
-                    sweep_outcomes: tuple[str, ...] = (), progress: Progress = _quiet) -> Path:
+                    sweep_outcomes: tuple[str, ...] = (), progress: Progress = _quiet, quiet: bool = True) -> Path:
     """Staffing search, sensitivity (Morris, then Sobol) and scenario discovery at one run size,
     then the report; returns the report's path. ``sweep_outcomes``: the outcomes sensitivity
-    analyses (default: the standard's)."""
+    analyses (default: the standard's). Each analysis's folder is marked as its own command
+    marks it (``sim.results.folders``); progress bars on a terminal unless ``quiet``."""
     from sim.experiments.analyses.report import write_report
     from sim.experiments.analyses.sensitivity import analyse
+    from sim.experiments.progress import ProgressBar
     from sim.experiments.store import atomic_write_json
+    from sim.results.folders import mark
 
     started = time.perf_counter()
     timings = {}
@@ -134,20 +151,27 @@ def policy_analysis(out: Path, standard: Standard, *, scale: float = PRESETS["an
     progress("1/3 staffing search")
     config = search_config(DEFAULT_STAFFING, standard, scale=scale, days=days, seed=seed,
                            min_replications=min_replications, step=step, max_replications=max_replications)
-    staffing(config, out / "staffing", processes=processes, progress=progress)
+    points = len(config.rules) * len(config.grid)
+    with ProgressBar("staffing", points * config.max_replications, quiet=quiet) as bar:
+        staffing(config, mark(out / "staffing", analysis_marker("staffing", config.to_json())), processes=processes,
+                 progress=progress, bar=bar)
     timings["staffing"] = time.perf_counter() - t
 
     t = time.perf_counter()
     progress("2/3 sensitivity (Morris, then Sobol)")
     outcomes = list(sweep_outcomes or dict.fromkeys(c.outcome for c in standard.criteria))
-    analyse(out / "sensitivity", outcomes=outcomes, top=top, trajectories=trajectories, sobol_samples=sobol_samples,
-            replications=replications, days=days, scale=scale, processes=processes, progress=progress)
+    settings = dict(outcomes=outcomes, top=top, trajectories=trajectories, sobol_samples=sobol_samples,
+                    replications=replications, days=days, scale=scale, scenario=None)
+    analyse(mark(out / "sensitivity", analysis_marker("sensitivity", settings)), **settings, processes=processes,
+            progress=progress, quiet=quiet)
     timings["sensitivity"] = time.perf_counter() - t
 
     t = time.perf_counter()
     progress("3/3 scenario discovery")
-    discovery(DEFAULT_DISCOVERY, out / "discovery", standard, replications=replications, scale=scale, days=days,
-              processes=processes, progress=progress)
+    what = {"source": str(Path(DEFAULT_DISCOVERY).resolve()), "standard": str(standard), "norm": NORM_WORKERS_PER_10K,
+            "scale": scale, "days": days, "replications": replications, "threshold": 0.8, "peel_alpha": 0.05}
+    discovery(DEFAULT_DISCOVERY, mark(out / "discovery", analysis_marker("discovery", what)), standard,
+              replications=replications, scale=scale, days=days, processes=processes, progress=progress, quiet=quiet)
     timings["discovery"] = time.perf_counter() - t
     atomic_write_json({"seconds": {k: round(v, 1) for k, v in timings.items()},
                        "total_seconds": round(time.perf_counter() - started, 1),

@@ -124,10 +124,23 @@ class SearchResult:
 
 
 def search(config: SearchConfig, *, processes: int = 1, out: str | Path | None = None,
-           progress: Callable[[str], None] | None = None) -> SearchResult:
+           progress: Callable[[str], None] | None = None, bar=None) -> SearchResult:
     """Evaluate every (rule, grid value) point with adaptive replications; return tables.
     With ``out``, runs are stored in ``out/runs/part-*.parquet`` (sim.experiments.store) as batches
-    finish, and stored runs are reused on a rerun (same run id = same parameters and seed)."""
+    finish, and stored runs are reused on a rerun (same run id = same parameters and seed).
+    ``bar`` (a ``sim.experiments.progress.ProgressBar``) counts runs against the most the search
+    can still need: decided points need no more. The folder is locked while the search writes it
+    (a second search into it is refused), and parts a stopped search left torn are set aside."""
+    if out is None:
+        return _search(config, processes=processes, out=None, progress=progress, bar=bar)
+    from sim.results.folders import FolderLock
+
+    Path(out).mkdir(parents=True, exist_ok=True)
+    with FolderLock(Path(out)):
+        return _search(config, processes=processes, out=out, progress=progress, bar=bar)
+
+
+def _search(config: SearchConfig, *, processes: int, out: str | Path | None, progress, bar) -> SearchResult:
     from sim.experiments.engine import Job, RunSpec, run_id, run_tasks
     from sim.experiments.store import Store
     from sim.outcomes import column_name
@@ -142,6 +155,7 @@ def search(config: SearchConfig, *, processes: int = 1, out: str | Path | None =
     if out is not None:
         store = Store(out)
         store.create()
+        store.recover()
         old = store.runs()
         if len(old):
             stored = {row["run_id"]: row for row in old.to_dict("records")}
@@ -162,6 +176,8 @@ def search(config: SearchConfig, *, processes: int = 1, out: str | Path | None =
                 todo.append((index, point, replication))
         if not todo:
             break
+        if bar is not None:
+            bar.set_total(sum(count[p] if status[p] != "open" else config.max_replications for p in points))
         tasks, specs, results = [], [], {}
         for index, (rule, value), replication in todo:
             values = {config.lever: value, **({RULE_COLUMN: rule} if rule is not None else {})}
@@ -171,7 +187,11 @@ def search(config: SearchConfig, *, processes: int = 1, out: str | Path | None =
             else:
                 tasks.append((RunSpec(rid, index, replication, seeds[replication], values), job))
             specs.append((rid, index, rule, value, replication))
-        new = {row["run_id"]: row for row in run_tasks(tasks, processes=processes)}
+        if bar is not None:
+            for _ in range(len(specs) - len(tasks)):
+                bar.advance()  # stored already
+        new = {row["run_id"]: row for row in run_tasks(tasks, processes=processes,
+                                                       on_done=bar.advance if bar is not None else None)}
         fresh = []
         for rid, index, rule, value, replication in specs:
             if rid in results:
