@@ -283,21 +283,20 @@ def test_a_sweep_never_writes_into_a_folder_it_did_not_write(tmp_path, capsys):
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
 
 
-def test_compare_keeps_a_foreign_folder_and_replaces_another_comparison_only_with_force(tmp_path):
-    base, other = REPO / "scenarios" / "shishi_baseline.toml", REPO / "scenarios" / "staffing_12.toml"
+def test_compare_keeps_a_foreign_folder_and_replaces_another_comparison_only_with_force(tmp_path, capsys):
+    base, other = str(REPO / "scenarios" / "shishi_baseline.toml"), str(REPO / "scenarios" / "staffing_12.toml")
     size = ["--seeds", "2", "--scale", "0.005", "--days", "10", "--processes", "1", "--quiet"]
     out = tmp_path / "cmp"
     out.mkdir()
     (out / "draft.md").write_text("mine")
-    refused = run_cli("compare", str(base), str(other), *size, "--out", str(out))
-    assert refused.returncode == 2
-    one_error_line(refused.stderr, "did not write")
-    assert [p.name for p in out.iterdir()] == ["draft.md"]
+    assert cli(["compare", base, other, *size, "--out", str(out)]) == 2
+    one_error_line(capsys.readouterr().err, "did not write")
+    assert [p.name for p in out.iterdir()] == ["draft.md"] and sorted(p.name for p in tmp_path.iterdir()) == ["cmp"]
     (out / "draft.md").unlink()
-    assert run_cli("compare", str(base), str(other), *size, "--out", str(out)).returncode == 0
-    again = run_cli("compare", str(base), str(base), *size, "--out", str(out))
-    assert again.returncode == 2 and "--force" in again.stderr
-    assert run_cli("compare", str(base), str(base), *size, "--out", str(out), "--force").returncode == 0
+    assert cli(["compare", base, other, *size, "--out", str(out)]) == 0
+    assert cli(["compare", base, base, *size, "--out", str(out)]) == 2
+    one_error_line(capsys.readouterr().err, "another compare", "--force")
+    assert cli(["compare", base, base, *size, "--out", str(out), "--force"]) == 0
     assert set(pd.read_csv(out / "runs.csv")["scenario"]) == {"shishi_baseline"}
 
 
@@ -433,20 +432,19 @@ def test_an_unwritable_out_is_found_before_the_work(tmp_path, capsys):
 # ---------------------------------------------------------------- progress and quiet
 
 
-def test_quiet_commands_print_nothing_and_piped_ones_show_no_progress_bar(tmp_path):
-    base, other = REPO / "scenarios" / "shishi_baseline.toml", REPO / "scenarios" / "staffing_12.toml"
+def test_quiet_commands_print_nothing_and_piped_ones_show_no_progress_bar(tmp_path, capsys):
+    base, other = str(REPO / "scenarios" / "shishi_baseline.toml"), str(REPO / "scenarios" / "staffing_12.toml")
     size = ["--seeds", "2", "--scale", "0.005", "--days", "10", "--processes", "1"]
-    quiet = run_cli("compare", str(base), str(other), *size, "--out", str(tmp_path / "q"), "--quiet")
-    assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
-    assert (tmp_path / "q" / "comparison.csv").is_file()
-    piped = run_cli("compare", str(base), str(other), *size, "--out", str(tmp_path / "p"))
-    assert piped.returncode == 0 and "closure_rate" in piped.stdout
-    assert piped.stderr == ""  # no progress bar when stderr is not a terminal
-    staffing = run_cli("staffing", "--grid", "12,18", "--rules", "three_level", "--scale", "0.005", "--days", "20",
-                       "--min-replications", "2", "--max-replications", "2", "--processes", "1", "--quiet",
-                       "--out", str(tmp_path / "s"))
-    assert staffing.returncode == 0 and staffing.stdout == "" and staffing.stderr == ""
-    assert (tmp_path / "s" / "answers.csv").is_file()
+    capsys.readouterr()
+    assert cli(["compare", base, other, *size, "--out", str(tmp_path / "q"), "--quiet"]) == 0
+    assert capsys.readouterr() == ("", "") and (tmp_path / "q" / "comparison.csv").is_file()
+    assert cli(["compare", base, other, *size, "--out", str(tmp_path / "p")]) == 0
+    piped = capsys.readouterr()
+    assert "closure_rate" in piped.out and piped.err == ""  # no progress bar when stderr is not a terminal
+    assert cli(["staffing", "--grid", "12,18", "--rules", "three_level", "--scale", "0.005", "--days", "20",
+                "--min-replications", "2", "--max-replications", "2", "--processes", "1", "--quiet",
+                "--out", str(tmp_path / "s")]) == 0
+    assert capsys.readouterr() == ("", "") and (tmp_path / "s" / "answers.csv").is_file()
 
 
 def test_the_progress_bar_shows_runs_and_time_left_on_a_terminal():
