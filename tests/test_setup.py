@@ -65,3 +65,12 @@ def test_module_paths_point_into_the_repository():
 
     assert calibration.DOCS == REPO / "docs" and (calibration.DOCS / "calibration.md").is_file()
     assert experiment.REPO == REPO and provenance.REPO == REPO
+
+
+@pytest.mark.parametrize("ci, exit_code, words", [("", 0, "THE BROWSER TEST WAS SKIPPED"), ("true", 1, "1 error")])
+def test_a_missing_browser_is_said_loudly_and_fails_under_ci(ci, exit_code, words):
+    env = {**os.environ, "CHROMIUM": "/nonexistent/chromium", "CI": ci}
+    done = subprocess.run([sys.executable, "-m", "pytest", "tests/test_browser.py", "-q", "-p", "no:cacheprovider"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == exit_code, done.stdout[-2000:]
+    assert words in done.stdout and "no chromium: apt-get install -y chromium" in done.stdout

@@ -120,6 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     viz = sub.add_parser("viz", help="serve the browser visualisation (Solara)")
     viz.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     viz.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    viz.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                     help="also answer requests for this host name (repeatable; by default only 127.0.0.1, "
+                          "localhost and [::1]: the page has no authentication)")
     viz.set_defaults(handler=_viz)
 
     validate = sub.add_parser("validate", help="check the simulation against queueing theory")
@@ -318,12 +321,15 @@ def _viz(args) -> int:
 
     if not 0 < args.port < 65536:
         raise CliError(f"--port: expected 1–65535, got {args.port}")
+    for name in args.allow_host:
+        if not name or any(c.isspace() or c in "/?#@," for c in name):
+            raise CliError(f"--allow-host: expected a host name or address (optionally with :port), got {name!r}")
     if missing():
         try:
             ensure_assets()
         except RuntimeError as error:
             print(f"warning: the page will be blank without its front-end files: {error}", file=sys.stderr)
-    serve(host=args.host, port=args.port)
+    serve(host=args.host, port=args.port, allow_hosts=args.allow_host)
     return 0
 
 
