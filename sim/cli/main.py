@@ -59,11 +59,11 @@ def _check_writable(out: Path) -> None:
     os.rmdir(probe)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "run.py") -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
         argv.insert(0, "run")
-    parser = _parser()
+    parser = _parser(prog)
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
@@ -75,8 +75,18 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="run.py", description="Shishi grid-governance simulation.")
+def console() -> None:
+    """The ``shishi`` command, installed with the package: ``shishi ARGS`` is ``python run.py ARGS``
+    (the same commands, options, output and exit codes; only the program's name in messages differs)."""
+    code = main(prog="shishi")
+    # as run.py does: every file is written and closed by now; skip the interpreter's teardown
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _parser(prog: str = "run.py") -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description="Shishi grid-governance simulation.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run one scenario (default: the Shishi baseline) and write a results folder")
