@@ -1,7 +1,9 @@
 """The browser page: Mesa's SolaraViz around the grid-governance model.
 
 Start it with ``solara run sim/page/app.py`` or ``python -c "from sim.page.app import serve; serve()"``
-(what ``python run.py viz`` calls). It binds to 127.0.0.1 unless told otherwise.
+(what ``python run.py viz`` calls). It binds to 127.0.0.1 unless told otherwise, answers only
+requests for this machine's loopback names (and ``--allow-host`` names) and websockets from its
+own pages, and fetches nothing from the internet (``sim.page.guard``).
 
 - The grid map is drawn from the city's fixed layout (``model.city.layout``), never a spring
   layout: towns as discs, communities inside them, responsibility grids as dots coloured by a
