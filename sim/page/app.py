@@ -217,7 +217,9 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, allow_hosts: Itera
 
     settings.telemetry.mixpanel_enable = False  # in case it was imported already (sim.page.assets reads it)
     settings.main.mode = "production"  # development mode adds a check that loads solara.dev in an iframe
-    from solara.server.starlette import app as solara_app
+    with warnings.catch_warnings():  # Solara's server imports websockets.legacy, which warns that it is deprecated
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from solara.server.starlette import app as solara_app
 
     from sim.page.guard import LocalOnly, allowed_hosts, is_loopback, is_wildcard
 
