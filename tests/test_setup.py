@@ -100,7 +100,7 @@ def test_shishi_run_is_run_py_run(tmp_path):
 
 def test_shishi_refuses_bad_input_as_run_py_does(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    for args in (["run", "--scale", "abc"], ["run", "--set", "workers_per_10K=3"], ["viz", "--port", "0"]):
+    for args in (["run", "--scale", "abc"], ["run", "--set", "workers_per_10K=3"]):
         by_script = subprocess.run([str(_shishi()), *args], cwd=tmp_path, capture_output=True, text=True, env=env)
         by_run_py = subprocess.run([sys.executable, str(REPO / "run.py"), *args], cwd=tmp_path, capture_output=True,
                                    text=True, env=env)
