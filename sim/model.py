@@ -23,10 +23,11 @@ One step is one day, in this order:
 
 The model follows Mesa's conventions: ``GridGovernanceModel(workers_per_10k=12,
 escalation_rule="bottom_up", service_days__town=12, seed=3)`` takes registry parameters as
-keywords (``__`` for the dot), ``running`` turns False when ``days`` is reached, and its
-``datacollector`` holds the daily counts (model reporters) and what agents hold (agent-type
-reporters, on the last day, or every ``agent_data_every_days`` days if set), so ``mesa.batch_run``
-can vary any parameter.
+keywords (``__`` for the dot), ``running`` turns False when ``days`` is reached, its
+``datacollector`` holds the daily counts (model reporters, from step 0) and what agents hold
+(agent and agent-type reporters, on the last day, and every ``agent_data_every_days`` days if
+set), so ``mesa.batch_run`` can vary any parameter, and ``model.workers``, ``model.volunteers``,
+``model.mediators`` … are Mesa ``AgentSet``s.
 
 Residents are not stepped: their state lives in arrays (``sim.population``). Where the
 further systems sit (cadres, big Party committees, pilot zones, centres) is fixed before day 0
@@ -35,8 +36,11 @@ further systems sit (cadres, big Party committees, pilot zones, centres) is fixe
 
 from __future__ import annotations
 
+from functools import cached_property, partial
+
 import mesa
 import numpy as np
+from mesa.agentset import AgentSet
 from mesa.discrete_space import Network
 
 from sim.agents import GridWorker, Mediator, Resident, Volunteer
@@ -65,27 +69,68 @@ DAILY_FIELDS = ("day", "arisen", "reported", "closed", "resolved", "satisfied", 
                 "petitions")
 
 
-AGENT_REPORTERS = {  # what agents hold, for Mesa's DataCollector
+AGENT_REPORTERS = {  # what agents hold, per kind, for Mesa's DataCollector (get_agenttype_vars_dataframe)
     GridWorker: {"cases_found": "cases_found", "active_cases": "active_cases", "cases_handled": "cases_handled"},
     Volunteer: {"cases_found": "cases_found", "active_cases": "active_cases", "cases_handled": "cases_handled"},
     Mediator: {"active_cases": "active_cases", "cases_handled": "cases_handled"},
 }
 
 
+def agent_kind(agent) -> str:
+    return type(agent).__name__
+
+
+def held(agent, name: str):
+    """What an agent holds, or None for an agent that holds no such thing (a cadre, a resident)."""
+    return getattr(agent, name, None)
+
+
+# Every agent, one row each (get_agent_vars_dataframe); ``kind`` is the agent's class name.
+AGENT_VARS = {"kind": agent_kind, **{name: partial(held, name=name)
+                                     for name in ("cases_found", "active_cases", "cases_handled")}}
+
+
 class DailyData(mesa.DataCollector):
-    """Mesa's DataCollector: model reporters every day; agent-type reporters on the last day, or
-    every ``model.agent_data_every_days`` days when that is set (each collection reads ≈ 8,000
-    agents at full scale: weekly it would add a quarter to a run's time)."""
+    """Mesa's DataCollector: the model reporters (the daily counts) at construction (step 0: all
+    zero) and after every day; what agents hold (agent and agent-type reporters) every
+    ``model.agent_data_every_days`` days when that is set (from step 0), and on the last day.
+
+    The last day's agent data are read from the agents the first time agent data are asked for
+    after the run (they hold still once it has ended): so ``mesa.batch_run`` with
+    ``data_collection_period=-1`` gives one row per run, not one per agent, and a run costs no
+    agent reads unless they are used. (Each read takes ≈ 8,000 agents at full scale: weekly
+    reads add about a quarter to a run's time.)"""
+
+    def __init__(self, model, **reporters):
+        super().__init__(**reporters)
+        self.model = model
 
     def collect(self, model) -> None:
-        by_type = self.agenttype_reporters
         every = model.agent_data_every_days
-        if model.running and not (every and model.day % every == 0):
-            self.agenttype_reporters = {}
+        agents_due = model.running and bool(every) and model.day % every == 0
+        saved = self.agent_reporters, self.agenttype_reporters
+        if not agents_due:
+            self.agent_reporters, self.agenttype_reporters = {}, {}
         try:
             super().collect(model)
         finally:
-            self.agenttype_reporters = by_type
+            self.agent_reporters, self.agenttype_reporters = saved
+
+    def _read_last_day(self) -> None:
+        model = self.model
+        if model.running or model.time in self._agent_records:
+            return
+        self._agent_records[model.time] = list(self._record_agents(model))
+        self._agenttype_records[model.time] = {kind: list(self._record_agenttype(model, kind))
+                                               for kind in self.agenttype_reporters}
+
+    def get_agent_vars_dataframe(self):
+        self._read_last_day()
+        return super().get_agent_vars_dataframe()
+
+    def get_agenttype_vars_dataframe(self, agent_type):
+        self._read_last_day()
+        return super().get_agenttype_vars_dataframe(agent_type)
 
 
 def params_from_keywords(params: Params | None, keywords: dict[str, object]) -> Params:
@@ -142,9 +187,10 @@ class GridGovernanceModel(mesa.Model):
                                           else "manual_registration_hours"]
         self._followup_hours = params["followup_hours"]
         self._residents: dict[int, Resident] = {}
-        self.datacollector = DailyData(model_reporters={name: [self.today, [name]] for name in DAILY_FIELDS
-                                                        if name != "day"},
-                                       agenttype_reporters=AGENT_REPORTERS)
+        self.datacollector = DailyData(self, model_reporters={name: [self.today, [name]] for name in DAILY_FIELDS
+                                                              if name != "day"},
+                                       agent_reporters=AGENT_VARS, agenttype_reporters=AGENT_REPORTERS)
+        self.datacollector.collect(self)  # step 0: the state before the first day
 
     # ------------------------------------------------------------------ time
     def step(self) -> None:
@@ -224,8 +270,9 @@ class GridGovernanceModel(mesa.Model):
 
     # ------------------------------------------------------------------ looking at the world
     def today(self, name: str):
-        """The latest value of one daily series (what the DataCollector records)."""
-        return self.daily[name][-1]
+        """The latest value of one daily series (what the DataCollector records); 0 before the first day."""
+        series = self.daily[name]
+        return series[-1] if series else (0.0 if name in HOURS_FIELDS else 0)
 
     def grid_cell(self, grid: int):
         return self.space[int(self.city.grid_node[grid])]
@@ -241,30 +288,35 @@ class GridGovernanceModel(mesa.Model):
             self._residents[index] = Resident(self, index)
         return self._residents[index]
 
-    @property
-    def workers(self):
-        return self.organisation.workers
+    # The agents of each kind, as Mesa AgentSets (in the organisation's order; the lists are
+    # ``model.organisation.workers`` and so on).
+    @cached_property
+    def workers(self) -> AgentSet:
+        return AgentSet(self.organisation.workers, random=self.random)
 
-    @property
-    def volunteers(self):
-        return self.organisation.volunteers
+    @cached_property
+    def volunteers(self) -> AgentSet:
+        return AgentSet(self.organisation.volunteers, random=self.random)
 
-    @property
-    def mediators(self):
-        return self.organisation.mediators
+    @cached_property
+    def mediators(self) -> AgentSet:
+        return AgentSet(self.organisation.mediators, random=self.random)
 
-    @property
-    def clerks(self):
-        return self.organisation.clerks
+    @cached_property
+    def clerks(self) -> AgentSet:
+        return AgentSet(self.organisation.clerks, random=self.random)
 
-    @property
-    def officers(self):
-        return self.organisation.officers
+    @cached_property
+    def officers(self) -> AgentSet:
+        return AgentSet(self.organisation.officers, random=self.random)
 
-    @property
-    def cadres(self):
-        return self.organisation.cadres
+    @cached_property
+    def cadres(self) -> AgentSet:
+        return AgentSet(self.organisation.cadres, random=self.random)
 
+    @cached_property
+    def zone_officers(self) -> AgentSet:
+        return AgentSet(self.organisation.zone_officers, random=self.random)
 
 
 def _run_seed(seed: int | None, rng=None) -> int:

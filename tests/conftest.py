@@ -23,3 +23,23 @@ def small(**overrides):
 @pytest.fixture(scope="session")
 def baseline_small_run():
     return run(small(days=120), seed=11)
+
+
+# ------------------------------------------------------------------ a skipped browser test is loud
+_browser_skips: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and report.nodeid.startswith("tests/test_browser.py"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _browser_skips.append(reason.removeprefix("Skipped: "))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _browser_skips:
+        terminalreporter.write_sep("!", "THE BROWSER TEST WAS SKIPPED: the page was not tested in a real browser",
+                                   red=True, bold=True)
+        for reason in dict.fromkeys(_browser_skips):
+            terminalreporter.write_line(f"  {reason}", red=True)
+        terminalreporter.write_line("  It needs Debian's chromium (apt-get install -y chromium) and npm once for the "
+                                    "page's front-end files; with CI=true a missing one fails the run.", red=True)

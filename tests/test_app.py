@@ -38,7 +38,7 @@ def page_text(rc) -> str:
     parts = []
     widgets = [*rc.find(ipyvue.VueTemplate).widgets, *rc.find(v.Alert).widgets]
     for widget in widgets:
-        for key in ("template", "children", "label", "text"):
+        for key in ("template", "children", "label", "text", "unsafe_innerHTML"):
             value = getattr(widget, key, None)
             if isinstance(value, str):
                 parts.append(value)

@@ -1,41 +1,37 @@
-"""A real browser against the served page: Playwright driving Debian's chromium headless."""
+"""A real browser against the served page: Playwright driving Debian's chromium headless (or the
+browser the CHROMIUM variable names). Without one the test is skipped, loudly (conftest.py); with
+CI=true it fails instead."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from pageserver import served
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"  # Debian's package
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def _need(condition: bool, message: str) -> None:
+    """Skip when something the browser test needs is missing (conftest.py says so loudly at the
+    end of the run); under CI=true, fail instead: CI must test the page in a real browser."""
     if not condition:
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def server():
-    _need(Path(CHROMIUM).exists() or shutil.which("chromium") is not None,
-          "no chromium: apt-get install -y chromium")
+def server(tmp_path):
+    _need(Path(CHROMIUM).exists(), "no chromium: apt-get install -y chromium (Debian's package; see the README)")
     from sim.page.assets import ensure_assets, missing
 
     if missing():
@@ -43,32 +39,24 @@ def server():
             ensure_assets()
         except RuntimeError as error:
             _need(False, f"the page's front-end files are missing and could not be fetched: {error}")
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-c", f"from sim.page.app import serve; serve(port={port})"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {proc.stdout.read()[-2000:]}")
-            time.sleep(0.2)
-        else:
-            pytest.fail("server did not start within 60 s")
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+    log = tmp_path / "server.log"
+    with served(log=log) as (port, recorder):
+        yield f"http://127.0.0.1:{port}/", recorder, log
 
 
 def test_page_in_real_browser(server):
     from playwright.sync_api import sync_playwright
+
+    url, recorder, log = server
+    problems: list[str] = []  # anything but a clean console and local, successful requests
+
+    def on_request(request):
+        if urlsplit(request.url).hostname not in ("127.0.0.1", None) and not request.url.startswith("data:"):
+            problems.append(f"request off the machine: {request.url}")
+
+    def on_console(message):
+        if message.type in ("error", "warning"):
+            problems.append(f"console {message.type}: {message.text}")
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, timeout=60_000, args=[
@@ -76,9 +64,15 @@ def test_page_in_real_browser(server):
             "--disable-component-update", "--disable-sync", "--no-first-run"])
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page.on("request", on_request)
+            page.on("requestfailed", lambda request: problems.append(f"failed: {request.url} {request.failure}"))
+            page.on("response", lambda response: response.status >= 400 and problems.append(
+                f"HTTP {response.status}: {response.url}"))
+            page.on("console", on_console)
+            page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
             page.set_default_timeout(30_000)
             started = time.perf_counter()
-            page.goto(server, timeout=60_000)
+            page.goto(url, timeout=60_000)
             page.wait_for_selector("#grid-map", state="attached", timeout=60_000)
             print(f"first load {time.perf_counter() - started:.2f} s")
             grid_map = page.locator("#grid-map")
@@ -109,3 +103,6 @@ def test_page_in_real_browser(server):
             print(f"screenshot: {shot}")
         finally:
             browser.close()
+    assert problems == [], problems
+    assert recorder.requests == [], f"the server tried to reach other machines: {recorder.requests}"
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]

@@ -5,8 +5,9 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
+from mesa.agentset import AgentSet
 
-from sim.agents import GridWorker, Volunteer
+from sim.agents import Clerk, DepartmentOfficer, GridWorker, Mediator, StationedCadre, Volunteer, ZoneOfficer
 from sim.errors import ParamError
 from sim.model import GridGovernanceModel
 
@@ -45,37 +46,74 @@ def test_running_turns_false_at_days():
     assert steps == 12 and model.day == 12 and model.steps == 12
 
 
-def test_the_datacollector_holds_the_daily_counts_and_what_agents_hold():
+def test_the_datacollector_holds_the_daily_counts_from_step_0_and_what_agents_hold():
     model = GridGovernanceModel(scale=0.05, days=30, seed=2)
+    assert len(model.datacollector.get_model_vars_dataframe()) == 1  # step 0, at construction
     model.run()
     daily = model.datacollector.get_model_vars_dataframe()
-    assert len(daily) == 30 and list(daily["reported"]) == model.daily["reported"]
-    workers = model.datacollector.get_agenttype_vars_dataframe(GridWorker).reset_index()
-    assert sorted(workers["Step"].unique()) == [30]  # the last day
-    weekly = GridGovernanceModel(scale=0.05, days=30, seed=2)
-    weekly.agent_data_every_days = 7
+    assert len(daily) == 31 and list(daily["reported"]) == [0, *model.daily["reported"]]
+    assert (daily.iloc[0] == 0).all() and daily["reported"].iloc[1:].sum() > 0
+    assert model.datacollector._collection_steps == list(range(31))
+
+    agents = model.datacollector.get_agent_vars_dataframe().reset_index()  # every agent, one row each
+    assert sorted(agents["Step"].unique()) == [30]  # the last day
+    assert agents["AgentID"].is_unique and len(agents) == len(model.agents)
+    kinds = agents["kind"].value_counts()
+    assert kinds["GridWorker"] == len(model.workers) and kinds["Volunteer"] == len(model.volunteers)
+    assert kinds["Mediator"] == len(model.mediators) and kinds["StationedCadre"] == len(model.cadres)
+    assert agents.loc[agents["kind"] == "StationedCadre", "cases_handled"].isna().all()  # cadres handle no cases
+    patrol_finds = int(np.count_nonzero(model.cases.column("channel") == 0))
+    assert agents.loc[agents["kind"] == "GridWorker", "cases_found"].sum() == patrol_finds > 0
+    handled = sum(a.cases_handled for a in model.agents if hasattr(a, "cases_handled"))
+    assert agents["cases_handled"].sum() == handled > 0
+
+    workers = model.datacollector.get_agenttype_vars_dataframe(GridWorker).reset_index()  # one kind
+    assert sorted(workers["Step"].unique()) == [30] and len(workers) == len(model.workers)
+    assert workers["cases_found"].sum() == patrol_finds == sum(w.cases_found for w in model.workers)
+    volunteers = model.datacollector.get_agenttype_vars_dataframe(Volunteer).reset_index()
+    assert volunteers["cases_found"].sum() == sum(v.cases_found for v in model.volunteers) > 0
+
+    class Weekly(GridGovernanceModel):
+        agent_data_every_days = 7
+
+    weekly = Weekly(scale=0.05, days=30, seed=2)
     weekly.run()
     steps = weekly.datacollector.get_agenttype_vars_dataframe(GridWorker).reset_index()["Step"].unique()
-    assert sorted(steps) == [7, 14, 21, 28, 30]
-    last = workers[workers["Step"] == 30]
-    assert len(last) == len(model.workers)
-    patrol_finds = int(np.count_nonzero(model.cases.column("channel") == 0))
-    assert last["cases_found"].sum() == patrol_finds == sum(w.cases_found for w in model.workers)
-    volunteers = model.datacollector.get_agenttype_vars_dataframe(Volunteer).reset_index()
-    assert volunteers[volunteers["Step"] == 30]["cases_found"].sum() == sum(v.cases_found for v in model.volunteers)
+    assert sorted(steps) == [0, 7, 14, 21, 28, 30]
+    steps = weekly.datacollector.get_agent_vars_dataframe().reset_index()["Step"].unique()
+    assert sorted(steps) == [0, 7, 14, 21, 28, 30]
+    assert weekly.daily == model.daily  # reading agents changes nothing
 
 
-def test_batch_run_varies_levers_and_returns_the_daily_reporters():
-    results = mesa.batch_run(GridGovernanceModel, parameters={"workers_per_10k": [6.0, 30.0],
-                                                              "escalation_rule": ["three_level", "bottom_up"],
-                                                              "scale": 0.03, "days": 40},
-                             rng=[1, 2], number_processes=1, data_collection_period=1, display_progress=False)
-    frame = pd.DataFrame(results)
-    daily = frame.drop_duplicates(["RunId", "Step"])  # one row per run and day (agent rows repeat the day's counts)
-    assert set(daily["seed"]) == {1, 2}
-    runs = daily.groupby(["workers_per_10k", "escalation_rule", "seed"])
-    assert runs.ngroups == 8 and (runs["Step"].max() == 40).all()
-    assert (runs.size() == 40).all()
-    assert frame["AgentID"].notna().any()  # and what agents hold, on the last day
-    patrol = daily[daily["Step"] == 40].groupby("workers_per_10k")["hours_patrol"].mean()
+def test_the_agent_kinds_are_agent_sets():
+    model = GridGovernanceModel(scale=0.03, days=5, seed=1)
+    for name, kind in (("workers", GridWorker), ("volunteers", Volunteer), ("mediators", Mediator),
+                       ("cadres", StationedCadre), ("clerks", Clerk), ("officers", DepartmentOfficer),
+                       ("zone_officers", ZoneOfficer)):
+        agents = getattr(model, name)
+        assert isinstance(agents, AgentSet) and agents is getattr(model, name), name
+        assert list(agents) == getattr(model.organisation, name) and len(agents) > 0, name
+        assert all(type(agent) is kind for agent in agents), name
+    part_time = model.workers.select(lambda worker: worker.part_time)
+    assert 0 < len(part_time) < len(model.workers)
+    assert model.workers.agg("weekly_hours", sum) == sum(w.weekly_hours for w in model.organisation.workers)
+
+
+def test_batch_run_gives_one_row_per_run_at_the_end_and_one_per_day_with_period_1():
+    parameters = {"workers_per_10k": [6.0, 30.0], "escalation_rule": ["three_level", "bottom_up"], "scale": 0.03,
+                  "days": 40}
+    last = pd.DataFrame(mesa.batch_run(GridGovernanceModel, parameters=parameters, rng=[1, 2], number_processes=1,
+                                       data_collection_period=-1, display_progress=False))
+    assert len(last) == 8 and (last["Step"] == 40).all() and "AgentID" not in last  # one row per run
+    assert set(last["seed"]) == {1, 2}
+    patrol = last.groupby("workers_per_10k")["hours_patrol"].mean()
     assert patrol[30.0] > 2 * patrol[6.0]  # the lever binds: more workers, more patrol hours
+
+    daily = pd.DataFrame(mesa.batch_run(GridGovernanceModel, parameters=parameters, rng=[1, 2], number_processes=1,
+                                        data_collection_period=1, display_progress=False))
+    runs = daily.groupby(["workers_per_10k", "escalation_rule", "seed"])
+    assert runs.ngroups == 8 and (runs.size() == 41).all()  # steps 0 .. 40
+    assert (runs["Step"].min() == 0).all() and (runs["Step"].max() == 40).all()
+    at_end = daily[daily["Step"] == 40].set_index(["workers_per_10k", "escalation_rule", "seed"]).sort_index()
+    assert at_end["hours_patrol"].equals(last.set_index(["workers_per_10k", "escalation_rule", "seed"])
+                                         .sort_index()["hours_patrol"])

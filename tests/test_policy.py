@@ -162,6 +162,40 @@ def test_prim_recovers_a_planted_box_with_a_categorical_dimension_and_says_how_s
     assert all(b.density >= 0.8 for b in boxes[1:])  # a later box only if it reaches the threshold
 
 
+def test_the_workbenchs_inspect_works_on_a_box_that_restricts_a_categorical_dimension(capsys):
+    """ema_workbench 3.0.0's PrimBox.inspect() raised TypeError under pandas 3 whenever a box restricted a
+    categorical dimension; sim.experiments.analyses.prim mends it (and Box.inspect() calls it)."""
+    pytest.importorskip("ema_workbench", reason="the optional extra 'ema'")
+    import matplotlib
+    import matplotlib.pyplot
+
+    matplotlib.use("Agg")
+    from ema_workbench.analysis import prim as ema_prim
+
+    from sim.experiments.analyses.prim import prim_boxes
+
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame({"x0": rng.uniform(size=400), "x1": rng.uniform(size=400),
+                      "rule": pd.Categorical(rng.choice(["three_level", "direct_dispatch", "bottom_up"], size=400))})
+    y = ((X["x0"] > 0.5) & (X["rule"] == "bottom_up")).to_numpy()
+    found = ema_prim.Prim(X, y).find_box()  # the workbench used directly
+    index = found._cur_box
+    stats, limits = found.inspect(style="data")[0]
+    assert set(limits.index) == {"x0", "rule"} and stats["density"] == 1.0
+    box_column = f"box {index}"
+    assert limits.loc["rule", (box_column, "min")] == {"bottom_up"} == limits.loc["rule", (box_column, "max")]
+    assert 0.45 < limits.loc["x0", (box_column, "min")] < 0.55 and limits.loc["x0", (box_column, "max")] > 0.95
+    quasi_p = limits[box_column]["qp value"].to_numpy(dtype=float)
+    assert quasi_p[:, 0].max() < 1e-6 and np.isnan(quasi_p[:, 1]).all()  # restricted from one side: one value
+    assert limits[(box_column, "min")].dtype == object  # a column holding a set
+    found.inspect()
+    assert "{bottom_up}" in capsys.readouterr().out
+    found.inspect(style="graph")
+    matplotlib.pyplot.close("all")
+    box = prim_boxes(X, y, max_boxes=1)[0]  # the project's boxes keep their PRIM run
+    assert box.inspect(style="data")[0][1].index.tolist() == limits.index.tolist()
+
+
 # ---------------------------------------------------------------- CLI errors
 
 

@@ -33,7 +33,7 @@ def test_locks_are_hashed_and_the_run_lock_is_the_dev_lock_without_the_test_tool
         assert requirements and text.count("--hash=sha256:") >= len(requirements), lock
     run, dev = _pins("requirements.lock"), _pins("requirements-dev.lock")
     assert all(dev[name] == version for name, version in run.items())  # the same versions
-    for tool in ("pytest", "hypothesis", "playwright", "ruff", "ema-workbench", "dask"):
+    for tool in ("pytest", "hypothesis", "playwright", "ruff", "nbclient", "ema-workbench", "dask"):
         assert tool in dev and tool not in run, tool
     assert {"mesa", "numpy", "networkx", "matplotlib", "solara"} <= set(run)
 
@@ -53,6 +53,7 @@ def test_an_installed_copy_finds_the_scenario_library(tmp_path):
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
                           env={**os.environ, "PYTHONPATH": str(target)})
     assert done.returncode == 0, done.stderr
+    assert (target / "bin" / "shishi").is_file()  # the console command comes with the package
     folder, count, norm = done.stdout.split()
     assert folder.startswith(str(target)) and int(count) == len(list((REPO / "scenarios").glob("*.toml")))
     assert float(norm) == 18.0
@@ -65,3 +66,60 @@ def test_module_paths_point_into_the_repository():
 
     assert calibration.DOCS == REPO / "docs" and (calibration.DOCS / "calibration.md").is_file()
     assert experiment.REPO == REPO and provenance.REPO == REPO
+
+
+@pytest.mark.parametrize("ci, exit_code, words", [("", 0, "THE BROWSER TEST WAS SKIPPED"), ("true", 1, "1 error")])
+def test_a_missing_browser_is_said_loudly_and_fails_under_ci(ci, exit_code, words):
+    env = {**os.environ, "CHROMIUM": "/nonexistent/chromium", "CI": ci}
+    done = subprocess.run([sys.executable, "-m", "pytest", "tests/test_browser.py", "-q", "-p", "no:cacheprovider"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == exit_code, done.stdout[-2000:]
+    assert words in done.stdout and "no chromium: apt-get install -y chromium" in done.stdout
+
+
+def _shishi() -> Path:
+    script = Path(sys.executable).parent / "shishi"
+    assert script.is_file(), "no shishi command next to this Python: reinstall the package (./dev test does)"
+    return script
+
+
+def test_shishi_run_is_run_py_run(tmp_path):
+    args = ["--scale", "0.01", "--days", "20", "--seed", "3", "--set", "triage_accuracy=0.8", "--no-figure", "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    by_script = subprocess.run([str(_shishi()), "run", *args, "--out", str(tmp_path / "a")], cwd=tmp_path,
+                               capture_output=True, text=True, env=env, timeout=300)
+    by_run_py = subprocess.run([sys.executable, str(REPO / "run.py"), "run", *args, "--out", str(tmp_path / "b")],
+                               cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    assert by_script.returncode == by_run_py.returncode == 0, by_script.stderr + by_run_py.stderr
+    assert by_script.stdout == by_run_py.stdout == ""  # --quiet
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "b").iterdir()) and "summary.json" in files
+    for name in files:  # the same run, byte for byte
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_shishi_refuses_bad_input_as_run_py_does(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    for args in (["run", "--scale", "abc"], ["run", "--set", "workers_per_10K=3"]):
+        by_script = subprocess.run([str(_shishi()), *args], cwd=tmp_path, capture_output=True, text=True, env=env)
+        by_run_py = subprocess.run([sys.executable, str(REPO / "run.py"), *args], cwd=tmp_path, capture_output=True,
+                                   text=True, env=env)
+        assert by_script.returncode == by_run_py.returncode == 2, args
+        assert by_script.stderr.count("\n") == 1 and "Traceback" not in by_script.stderr, by_script.stderr
+        assert by_script.stderr.replace("shishi", "run.py") == by_run_py.stderr, args
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_the_citation_and_the_licence_match_the_package():
+    import tomllib
+
+    import yaml
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    citation = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    assert citation["cff-version"] == "1.2.0" and citation["type"] == "software"
+    assert {"message", "title", "authors"} <= set(citation) and citation["authors"]
+    assert all("name" in author or "family-names" in author for author in citation["authors"])
+    assert citation["version"] == project["version"] and citation["license"] == project["license"] == "MIT"
+    licence = (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert licence.startswith("MIT License") and "the Shishi grid-governance simulation authors" in licence

@@ -1,4 +1,5 @@
-"""The command line: ``python run.py [COMMAND] [options]`` (``sim.cli.main``), with the sweep
+"""The command line: ``python run.py [COMMAND] [options]``, or ``shishi [COMMAND] [options]`` once the
+package is installed (``sim.cli.main``), with the sweep
 (``sim.cli.sweep``) and policy-analysis (``sim.cli.analyses``) commands. Each handler checks its
 input, then calls a typed library function in ``sim.experiments``."""
 

@@ -11,6 +11,7 @@ is written.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -47,11 +48,11 @@ def _run_seed(text: str) -> int:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "run.py") -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
         argv.insert(0, "run")
-    parser = _parser()
+    parser = _parser(prog)
     args = parser.parse_args(argv)
     try:
         with _termination_signals_interrupt():
@@ -95,8 +96,18 @@ def _termination_signals_interrupt():
             signal.signal(number, handler)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="run.py", description="Shishi grid-governance simulation.")
+def console() -> None:
+    """The ``shishi`` command, installed with the package: ``shishi ARGS`` is ``python run.py ARGS``
+    (the same commands, options, output and exit codes; only the program's name in messages differs)."""
+    code = main(prog="shishi")
+    # as run.py does: every file is written and closed by now; skip the interpreter's teardown
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _parser(prog: str = "run.py") -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description="Shishi grid-governance simulation.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run one scenario (default: the Shishi baseline) and write a results folder")
@@ -153,6 +164,9 @@ def _parser() -> argparse.ArgumentParser:
     viz = sub.add_parser("viz", help="serve the browser visualisation (Solara)")
     viz.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     viz.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    viz.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                     help="also answer requests for this host name (repeatable; by default only 127.0.0.1, "
+                          "localhost and [::1]: the page has no authentication)")
     viz.set_defaults(handler=_viz)
 
     validate = sub.add_parser("validate", help="check the simulation against queueing theory")
@@ -369,12 +383,15 @@ def _viz(args) -> int:
 
     if not 0 < args.port < 65536:
         raise CliError(f"--port: expected 1–65535, got {args.port}")
+    for name in args.allow_host:
+        if not name or any(c.isspace() or c in "/?#@," for c in name):
+            raise CliError(f"--allow-host: expected a host name or address (optionally with :port), got {name!r}")
     if missing():
         try:
             ensure_assets()
         except RuntimeError as error:
             print(f"warning: the page will be blank without its front-end files: {error}", file=sys.stderr)
-    serve(host=args.host, port=args.port)
+    serve(host=args.host, port=args.port, allow_hosts=args.allow_host)
     return 0
 
 

@@ -1,7 +1,9 @@
 """The browser page: Mesa's SolaraViz around the grid-governance model.
 
 Start it with ``solara run sim/page/app.py`` or ``python -c "from sim.page.app import serve; serve()"``
-(what ``python run.py viz`` calls). It binds to 127.0.0.1 unless told otherwise.
+(what ``python run.py viz`` calls). It binds to 127.0.0.1 unless told otherwise, answers only
+requests for this machine's loopback names (and ``--allow-host`` names) and websockets from its
+own pages, and fetches nothing from the internet (``sim.page.guard``).
 
 - The grid map is drawn from the city's fixed layout (``model.city.layout``), never a spring
   layout: towns as discs, communities inside them, responsibility grids as dots coloured by a
@@ -24,7 +26,10 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Iterable
+from html import escape
 
+import markdown
 import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
@@ -84,6 +89,14 @@ def SvgView(svg: str, name: str):
 
 
 @solara.component
+def Prose(text: str, name: str):
+    """Markdown, rendered here and shown as HTML (``solara.Markdown`` would load mermaid and KaTeX
+    from a CDN in the browser: a request off the machine, or a 404 and a script error offline).
+    Values that come from files or users must be passed through ``html.escape`` first."""
+    solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text), attributes={"class": f"prose {name}"})
+
+
+@solara.component
 def MapView(model, day: int):
     labels = {label: key for key, label in MEASURES.items()}
     solara.Select(label="Colour grids by", value=MEASURES[measure_choice.value], values=list(labels),
@@ -97,7 +110,8 @@ def MapView(model, day: int):
                   values=options, on_value=detail_grid.set)
     if detail_grid.value in codes:
         details = grid_details(model, codes.index(detail_grid.value), measures)
-        solara.Markdown("\n".join(f"- **{key}**: {value}" for key, value in details.items()))
+        Prose("\n".join(f"- **{escape(str(key))}**: {escape(str(value))}" for key, value in details.items()),
+              "grid-details")
 
 
 def make_chart_view(chart: str):
@@ -115,22 +129,22 @@ def make_chart_view(chart: str):
 def RunPanel(model, day: int):
     scenario = model.viz_scenario
     with solara.Column(classes=["run-panel"]):
-        solara.Markdown(f"**{scenario.name}**: {scenario.purpose or ''}  \n"
-                        f"Day **{model.day}** · seed {model.seed} · scale {model.params['scale']:g} "
-                        f"({model.population.size:,} residents, {model.city.grids} grids, {len(model.workers)} "
-                        f"grid workers, {len(model.volunteers)} volunteers, {len(model.mediators)} mediators, "
-                        f"{len(model.cadres)} stationed cadres) · "
-                        f"workers_per_10k {model.params['workers_per_10k']:g} · "
-                        f"volunteers_per_10k {model.params['volunteers_per_10k']:g} · "
-                        f"rule {model.params['escalation_rule']}")
+        Prose(f"**{escape(scenario.name)}**: {escape(scenario.purpose or '')}  \n"
+              f"Day **{model.day}** · seed {model.seed} · scale {model.params['scale']:g} "
+              f"({model.population.size:,} residents, {model.city.grids} grids, {len(model.workers)} "
+              f"grid workers, {len(model.volunteers)} volunteers, {len(model.mediators)} mediators, "
+              f"{len(model.cadres)} stationed cadres) · "
+              f"workers_per_10k {model.params['workers_per_10k']:g} · "
+              f"volunteers_per_10k {model.params['volunteers_per_10k']:g} · "
+              f"rule {model.params['escalation_rule']}", "run-summary")
         solara.Text("Controls take effect on Reset; a blank field keeps the scenario's value.",
                     style={"color": "#666", "font-size": "12px"})
         for message in model.refused:
             solara.Error(message, classes=["refused"])
         if model.day:
             daily = model.daily
-            solara.Markdown(f"Open cases **{daily['open'][-1]}** · closed so far **{sum(daily['closed'])}** of "
-                            f"**{sum(daily['reported'])}** reported")
+            Prose(f"Open cases **{daily['open'][-1]}** · closed so far **{sum(daily['closed'])}** of "
+                  f"**{sum(daily['reported'])}** reported", "run-progress")
         with solara.Row():
             solara.FileDownload(lambda: summary_json(model).encode(), filename=f"summary_{scenario.name}_day"
                                 f"{model.day}.json", label="Summary (JSON)", mime_type="application/json")
@@ -185,16 +199,49 @@ def Dashboard(model):
                         view(model, day)
 
 
-def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
-    """Serve the page with Solara's server (blocking); prints the address."""
+def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, allow_hosts: Iterable[str] = ()) -> None:
+    """Serve the page with Solara's server (blocking); prints the address.
+
+    Only requests for this machine's loopback names (and ``allow_hosts``) are answered, and
+    websockets only from the page itself (``sim.page.guard``). A ``host`` other than loopback
+    prints a warning: the page has no authentication. Nothing is fetched from the internet:
+    Solara's telemetry is off and its CDN proxy answers from the local cache only."""
     import uvicorn
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     if root not in sys.path:
         sys.path.insert(0, root)
     os.environ["SOLARA_APP"] = "sim.page.app"
-    print(f"Shishi grid-governance page: http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
-    uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level="warning")
+    os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "false"  # read when solara.server.settings is first imported
+    from solara.server import settings
+
+    settings.telemetry.mixpanel_enable = False  # in case it was imported already (sim.page.assets reads it)
+    settings.main.mode = "production"  # development mode adds a check that loads solara.dev in an iframe
+    with warnings.catch_warnings():  # Solara's server imports websockets.legacy, which warns that it is deprecated
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from solara.server.starlette import app as solara_app
+
+    from sim.page.guard import LocalOnly, allowed_hosts, is_loopback, is_wildcard
+
+    extra = list(allow_hosts) + ([] if is_loopback(host) or is_wildcard(host) else [host])
+    hosts = allowed_hosts(port, extra)
+    if not is_loopback(host):
+        print(f"warning: --host {host} makes the page reachable from other machines, and it has no "
+              f"authentication: anyone who can reach it can run the model here. It answers to Host "
+              f"{', '.join(sorted(hosts))} (add names with --allow-host NAME).", file=sys.stderr, flush=True)
+    # Solara warns once per process that it falls back to SameSite=Lax cookies on plain http off
+    # localhost: that is the right cookie for this page, which is not embedded anywhere.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
+    print(f"Shishi grid-governance page: http://{_url_host(host)}:{port}/  (Ctrl+C stops it)", flush=True)
+    uvicorn.run(LocalOnly(solara_app, hosts, settings.assets.proxy_cache_dir), host=host, port=port,
+                log_level="warning", proxy_headers=False, server_header=False)
+
+
+def _url_host(host: str) -> str:
+    """The address to print: a wildcard bind is reached on this machine as 127.0.0.1."""
+    from sim.page.guard import host_name, is_wildcard
+
+    return "127.0.0.1" if is_wildcard(host) else host_name(host)
 
 
 __all__ = ["Page", "VizModel", "serve", "run_summary"]

@@ -4,9 +4,12 @@ the project reads from it.
     boxes = prim_boxes(X, y)         # X: DataFrame of uncertainties (numeric or categorical); y: bool
     boxes[0].describe()              # "dispute_rate_per_10k.labour above 31.2 and surge.kind in {labour}"
     boxes[0].stability               # per restricted dimension: % of resamples that restrict it again
+    boxes[0].inspect()               # the workbench's table: limits and quasi-p-values ("graph" draws them)
 
 EMA's ``Prim`` peels (a trajectory of boxes), pastes, handles categorical dimensions and gives
-quasi-p-values (``inspect``) and resampling (``resample``). On top of it:
+quasi-p-values (``inspect``) and resampling (``resample``). Importing this module also mends the
+workbench's ``PrimBox.inspect()`` for boxes that restrict a categorical dimension (it raises a
+``TypeError`` with pandas ≥ 3; see ``_inspect_data``). On top of it:
 
 1. **Selection.** From each peeling trajectory, the box with the largest coverage among those
    with density ≥ ``threshold``; if none reaches it, the one with the largest coverage × density
@@ -43,6 +46,34 @@ with warnings.catch_warnings():  # the workbench warns that an optional parallel
 logging.getLogger("ema_workbench").setLevel(logging.WARNING)
 
 
+def _inspect_data(self, i: int, uncs) -> tuple[pd.Series, pd.DataFrame]:
+    """``PrimBox._inspect_data`` of the EMA workbench, for categorical dimensions too.
+
+    The workbench (3.0.0) writes each restricted dimension's limits into a table of floats; a
+    categorical dimension's limits are sets of categories, which pandas ≥ 3 refuses to put in a
+    float column (``TypeError: Invalid value '{'x'}' for dtype 'float64'``), so ``inspect()``
+    failed whenever a box restricted a categorical dimension. Here the table is built from its
+    rows: a column holding sets is of object dtype, the rest stay floats. Same layout and values
+    (quasi-p-values of −1, "not restricted", as NaN)."""
+    p_values = self.p_values[i]
+    stats = self.peeling_trajectory.iloc[i]
+    columns = pd.MultiIndex.from_product([[f"box {i}"], ["min", "max", "qp value", "qp value"]])
+    rows = [[*self.box_lims[i][unc].tolist(), *(np.nan if value == -1 else value for value in p_values[unc])]
+            for unc in uncs]
+    return stats, pd.DataFrame(rows, index=list(uncs), columns=columns)
+
+
+def _fix_inspect() -> None:
+    """Put ``_inspect_data`` (above) in the workbench's ``PrimBox``, whose ``inspect()`` (table, data and
+    graph styles) calls it. Done once, when this module is imported."""
+    box_class = ema_prim.PrimBox
+    if getattr(box_class._inspect_data, "__module__", None) != __name__:
+        box_class._inspect_data = _inspect_data
+
+
+_fix_inspect()
+
+
 @dataclass
 class Box:
     limits: dict[str, object]  # restricted dimensions only: (low, high) or a set of categories
@@ -55,6 +86,15 @@ class Box:
     quasi_p: dict[str, float] = field(default_factory=dict)  # per restricted dimension (EMA's inspect)
     stability: pd.DataFrame = field(default_factory=pd.DataFrame)  # % reproduce coverage / density, per dimension
     data_range: dict[str, object] = field(default_factory=dict)
+    prim_box: object = field(default=None, repr=False)  # the workbench's PrimBox this box was chosen from
+    index: int = -1  # the chosen box's place on its peeling trajectory
+
+    def inspect(self, style: str = "table", **options):
+        """The workbench's ``inspect`` of this box (``style``: "table" prints, "data" returns the
+        statistics and the limits with quasi-p-values, "graph" draws them)."""
+        if self.prim_box is None:
+            raise ValueError("this box has no PRIM run behind it (made by hand, not by prim_boxes)")
+        return self.prim_box.inspect(self.index, style=style, **options)
 
     @property
     def restricted(self) -> dict[str, object]:
@@ -126,7 +166,8 @@ def prim_boxes(X: pd.DataFrame, y, *, max_boxes: int = 2, threshold: float = 0.8
         n_in, n_interest = int(inside.sum()), int((inside & y).sum())
         boxes.append(Box(limits, n_interest / int(y.sum()), n_interest / n_in if n_in else float("nan"),
                          n_in / len(y), n_in, n_interest, trajectory.copy(), _quasi_p(found, index, limits),
-                         found.resample(index, iterations=resample_iterations, rng=seed + k), data_range))
+                         found.resample(index, iterations=resample_iterations, rng=seed + k), data_range,
+                         found, index))
         remaining &= ~inside
     return boxes
 
