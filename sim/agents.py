@@ -35,9 +35,9 @@ class Handler(FixedAgent):
 
 
 class GridWorker(Handler):
-    """A community (grid) worker: does the departments' tasks, patrols and visits the households
-    of assigned grids, handles orders on the spot. Works one order at a time; how long it takes
-    follows from the worker's hours (``sim.worktime``): ``order_rate`` hours a day."""
+    """A community (grid) worker: handles orders on the spot and follows cases up, does the
+    departments' tasks, patrols and visits the households of assigned grids. Works one order at a
+    time, with all of a day's hours (``sim.worktime``): ``hours_per_day``."""
 
     level = Level.GRID
 
@@ -49,7 +49,7 @@ class GridWorker(Handler):
         self.weekly_hours = weekly_hours
         self.part_time = part_time
         self.slot = slot  # row in the WorkTime arrays
-        self.order_rate = 0.0  # hours a day for orders, once department tasks are done (set by WorkTime)
+        self.hours_per_day = 0.0  # the worker's hours a day (set from WorkTime): orders go at this rate
 
 
 class Clerk(Handler):
@@ -87,14 +87,23 @@ class Volunteer(Handler):
 
 
 class Mediator(Handler):
-    """A people's mediator on a community, town, city or specialised committee."""
+    """A people's mediator on a community, town, city or specialised committee, full- or part-time
+    (most are part-time); ``capacity`` is their share of the committee's (``sim.organisation``)."""
 
     def __init__(self, model, cell, capacity: int, level: Level, committee: int,
-                 field: SpecialisedField | None = None):
+                 field: SpecialisedField | None = None, full_time: bool = False):
         super().__init__(model, cell, capacity)
         self.level = level
         self.committee = committee
         self.field = field
+        self.full_time = full_time
+
+
+class CentreOfficer(Handler):
+    """An officer of a department stationed at the city's dispute-resolution centre (petitions,
+    justice, labour, the court's liaison), who handles cases there beside its mediators."""
+
+    level = Level.CITY
 
 
 class Resident(FixedAgent):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.metrics import summarise
+from sim.metrics import by_kind, by_town, summarise
 from sim.model import GridGovernanceModel
 from sim.results import records
 from sim.results.provenance import provenance
@@ -47,6 +47,8 @@ class RunResult:
             "workers_per_10k": params["workers_per_10k"],
             "escalation_rule": params["escalation_rule"],
             **summarise(model),
+            "towns": by_town(model),
+            "by_kind": by_kind(model),
             "provenance": {
                 "scenario_files": [str(path) for path in self.scenario.chain],
                 "parameters": params.as_dict(),

@@ -1,4 +1,6 @@
-"""Cases arise latent in grids: Poisson counts per grid and kind, drawn for a whole day at once.
+"""Cases arise latent in grids: Poisson counts per grid and kind, drawn for a whole day at once,
+at the annual rates moved through the year by the seasons (``sim.seasons``). Courts refer
+disputes to the city centre as well (诉前调解): those arrive reported, not latent.
 
 The disputes themselves (counts, times, severities, parties, needed authority, surfacing
 clocks) come from the world stream, and each case's own uniforms for its handling from the
@@ -12,10 +14,12 @@ import numpy as np
 
 from sim.authority import AuthorityTable
 from sim.cases import N_CASE_UNIFORMS, CaseBook
-from sim.enums import CaseKind, Channel, PlaceKind, Severity
+from sim.enums import SURFACING_CHANNELS, CaseKind, PlaceKind, Severity
 from sim.network import CityMap
 from sim.params import Params
 from sim.population import Population
+from sim.rng import Streams
+from sim.seasons import Seasons
 
 DAYS_PER_YEAR = 365.0
 
@@ -39,9 +43,9 @@ def base_rates_per_day(city: CityMap, population: Population, params: Params) ->
 
 class Arrivals:
     def __init__(self, city: CityMap, population: Population, params: Params, authority: AuthorityTable,
-                 world: np.random.Generator, handling: np.random.Generator):
+                 streams: Streams):
         self.city, self.population, self.authority = city, population, authority
-        self.world, self.handling = world, handling
+        self.world, self.handling, self.referral_rng = streams.world, streams.handling, streams.referrals
         self.rates = base_rates_per_day(city, population, params)
         self.surge_factor = params["surge.factor"]
         self.surge_days = range(params["surge.start_day"], params["surge.start_day"] + params["surge.days"])
@@ -59,31 +63,54 @@ class Arrivals:
         weighted = params["migrant_rate_ratio"] * share
         self.migrant_party_share = np.divide(weighted, weighted + (1 - share), out=np.zeros_like(share),
                                              where=(weighted + (1 - share)) > 0)
+        self.seasons = Seasons(params, self.migrant_party_share, streams.seasons, -params["warm_up_days"],
+                               params["days"])
+        dispute_kinds = [kind for kind in CaseKind if kind is not CaseKind.PUBLIC_SERVICE]
+        self.referral_kinds = np.array(dispute_kinds, dtype=np.int64)
+        self.referral_kind_share = np.array([params[f"court_referral_share.{kind.label}"] for kind in dispute_kinds])
+        self.referrals_per_day = params["court_referral_per_10k"] * city.residents / 10_000 / DAYS_PER_YEAR
+        self.grid_share = city.grid_population / max(city.residents, 1)
 
     def rates_on(self, day: int) -> np.ndarray:
-        return self.surge_rates if day in self.surge_days else self.rates
+        """Expected new cases on ``day``, shape (grids, kinds): the annual rates through the seasons."""
+        return (self.surge_rates if day in self.surge_days else self.rates) * self.seasons.factor(day)
 
     def draw(self, day: int, book: CaseBook) -> np.ndarray:
         """Add the day's new latent cases to the book; returns their ids (in order of arising)."""
-        counts = self.world.poisson(self.rates_on(day))
+        return self._add(day, book, self.world.poisson(self.rates_on(day)), self.world, self.handling)
+
+    def draw_referrals(self, day: int, book: CaseBook) -> np.ndarray:
+        """Add the day's court referrals (reported when they arise); returns their ids."""
+        rng = self.referral_rng
+        n = int(rng.poisson(self.referrals_per_day))
+        counts = np.zeros((self.city.grids, len(CaseKind)), dtype=np.int64)
+        if n:
+            grids = rng.choice(self.city.grids, size=n, p=self.grid_share)
+            kinds = self.referral_kinds[rng.choice(len(self.referral_kinds), size=n, p=self.referral_kind_share)]
+            np.add.at(counts, (grids, kinds), 1)
+        return self._add(day, book, counts, rng, rng, referred=True)
+
+    def _add(self, day: int, book: CaseBook, counts: np.ndarray, world: np.random.Generator,
+             handling: np.random.Generator, referred: bool = False) -> np.ndarray:
         flat = counts.ravel()
         n = int(flat.sum())
         cells = np.repeat(np.arange(flat.size), flat)
         grid, kind = np.divmod(cells, counts.shape[1])
-        u = self.world.random((n, 6))
+        u = world.random((n, 6))
         t_arisen = day + u[:, 0]
         severity = np.where(u[:, 1] < self.major[kind], Severity.MAJOR,
                             np.where(u[:, 1] < self.major[kind] + self.moderate[kind], Severity.MODERATE,
                                      Severity.MINOR)).astype(np.int8)
         party = self._party(grid, u[:, 2], u[:, 3])
-        worsen = self.world.standard_exponential((n, 2)) * [self.worsen_minor, self.worsen_moderate]
-        clocks = self.world.standard_exponential((n, len(Channel)))
-        uniforms = self.handling.random((n, N_CASE_UNIFORMS))
+        worsen = world.standard_exponential((n, 2)) * [self.worsen_minor, self.worsen_moderate]
+        clocks = world.standard_exponential((n, SURFACING_CHANNELS))
+        uniforms = handling.random((n, N_CASE_UNIFORMS))
         order = np.argsort(t_arisen, kind="stable")
         authority = self.authority.needed(kind, severity, u[:, 4], u[:, 5], grid)
         columns = {"grid": grid, "kind": kind, "severity_arisen": severity, "severity": severity, "party": party,
                    "t_arisen": t_arisen, "worsen_days": worsen[:, 0], "worsen_more_days": worsen[:, 1],
-                   "authority": authority, "authority_u": u[:, 4], "authority_up_u": u[:, 5]}
+                   "authority": authority, "authority_u": u[:, 4], "authority_up_u": u[:, 5],
+                   "referred": np.full(n, int(referred), dtype=np.int8)}
         return book.add({name: values[order] for name, values in columns.items()}, clocks[order], uniforms[order])
 
     def _party(self, grid: np.ndarray, u_group: np.ndarray, u_member: np.ndarray) -> np.ndarray:

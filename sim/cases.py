@@ -12,22 +12,30 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.enums import Channel, EndReason, Level, Outcome
+from sim.enums import SURFACING_CHANNELS, EndReason, Level, Outcome
 
-# Columns of a case's own uniform random numbers (handling stream). The longest path a rule
-# allows is dispatch, a wrong level, dispatch again, then five rungs (grid → city).
-MAX_VISITS = 8
-U_SERVICE = 0  # one per visit
-U_SUCCESS = MAX_VISITS  # one per visit
+# Columns of a case's own uniform random numbers (handling stream). The longest path any rule
+# allows is the dispatch centre, a level it was graded too high for (handed down), five rungs
+# (grid → city), and the follow-up; each redo (重办, at most MAX_REDOS) adds a handling visit and
+# a follow-up: 1 + 1 + 5 + 1 + 2 × MAX_REDOS ≤ MAX_VISITS.
+MAX_REDOS = 3
+MAX_VISITS = 16
+MAX_FOLLOW_UPS = 1 + MAX_REDOS
+U_SERVICE = 0  # one per visit: the handling time
+U_SUCCESS = MAX_VISITS  # one per visit: does the attempt succeed
 U_WORSEN = 2 * MAX_VISITS  # one per visit: does a failed attempt worsen the dispute
 U_EXIT = 3 * MAX_VISITS  # one per visit: does the party leave after a failed attempt
-U_SATISFACTION = 4 * MAX_VISITS
-E_WITHDRAW = 4 * MAX_VISITS + 1  # uniform turned into an exponential clock for withdrawing while waiting
-U_GRADE = 4 * MAX_VISITS + 2  # is the case misgraded at the dispatch centre
-U_GRADE_DIRECTION = 4 * MAX_VISITS + 3  # one step too low or too high
-U_EXIT_KIND = 4 * MAX_VISITS + 4  # court, arbitration or petition
-U_CENTRE = 4 * MAX_VISITS + 5  # a walked-in request settled on the spot at a neighbourhood centre
-N_CASE_UNIFORMS = 4 * MAX_VISITS + 6
+U_SATISFACTION = 4 * MAX_VISITS  # one per follow-up: is the party satisfied
+U_REDO = U_SATISFACTION + MAX_FOLLOW_UPS  # one per follow-up: does a dissatisfied party ask for a redo
+_SINGLE = U_REDO + MAX_FOLLOW_UPS
+E_WITHDRAW = _SINGLE  # uniform turned into an exponential clock for withdrawing while waiting
+U_GRADE = _SINGLE + 1  # is the case misgraded at the dispatch centre
+U_GRADE_DIRECTION = _SINGLE + 2  # one step too low or too high
+U_EXIT_KIND = _SINGLE + 3  # court, arbitration or petition
+U_CENTRE = _SINGLE + 4  # a walked-in request settled on the spot at a neighbourhood centre
+U_RETURN = _SINGLE + 5  # a level that got a case graded too high hands it down
+U_CADRE = _SINGLE + 6  # a stationed cadre brings the authority the case needs
+N_CASE_UNIFORMS = _SINGLE + 7
 
 _COLUMNS: dict[str, tuple[type, object]] = {
     "grid": (np.int32, 0),
@@ -51,7 +59,11 @@ _COLUMNS: dict[str, tuple[type, object]] = {
     "level_resolved": (np.int8, -1),
     "escalations": (np.int16, 0),
     "visits": (np.int8, 0),
-    "satisfied": (np.int8, -1),
+    "satisfied": (np.int8, -1),  # at closing (after any redo); -1: not followed up
+    "satisfied_first": (np.int8, -1),  # at the first follow-up
+    "redos": (np.int8, 0),  # times reopened after a dissatisfied follow-up (重办)
+    "returned": (np.int8, 0),  # handed down by a level it was graded too high for
+    "referred": (np.int8, 0),  # 1 if a court referred it to the city centre (诉前调解): not a grid case
     "cadre": (np.int8, 0),  # 1 if a stationed cadre joined a mediation of it
     "at_centre": (np.int8, 0),  # 1 if a neighbourhood centre settled it on the spot
     "worsen_days": (np.float64, np.inf),  # latent age at which a minor case turns moderate
@@ -78,7 +90,7 @@ class CaseBook:
         self._capacity = max(16, capacity)
         for name, (dtype, fill) in _COLUMNS.items():
             setattr(self, name, np.full(self._capacity, fill, dtype=dtype))
-        self.clocks = np.zeros((self._capacity, len(Channel)))  # unit exponential per surfacing channel
+        self.clocks = np.zeros((self._capacity, SURFACING_CHANNELS))  # unit exponential per surfacing channel
         self.uniforms = np.zeros((self._capacity, N_CASE_UNIFORMS))
         self.visit_log: list[Visit] = []
         self.case_visits: dict[int, list[Visit]] = {}

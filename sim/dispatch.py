@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sim.enums import SPECIALISED_FIELD_OF_KIND, ZONE_KINDS, CaseKind, EndReason, Level, Severity
 from sim.escalation import CaseView, EscalationRule
-from sim.handling import HandlerPool
 from sim.network import CityMap
 from sim.organisation import Organisation
+from sim.pools import HandlerPool
 from sim.systems import Systems
 
 
@@ -42,6 +42,10 @@ class Dispatcher:
                 return level, pool
             level = self.rule.next_route(view, level, EndReason.NO_HANDLER)
         return None
+
+    def follow_up_pool(self, grid: int) -> HandlerPool:
+        """The grid workers of the grid's community, who make the follow-up visit (回访)."""
+        return self.organisation.worker_pools[int(self.grid_community[grid])]
 
     def centre(self, grid: int) -> HandlerPool:
         """The grid's town dispatch centre."""

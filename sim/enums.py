@@ -30,7 +30,8 @@ class Level(_Named):
 
     SPECIALISED is a side rung between community and town; DEPARTMENT is the responsible
     government department that takes public-service requests (not a mediation committee);
-    DISPATCH is the town's social-governance centre (登记、审核、分级、甄别、指派)."""
+    DISPATCH is the town's social-governance centre (登记、审核、分级、甄别、指派); FOLLOW_UP is
+    the follow-up visit (回访) by a grid worker before a handled case is closed (跟单 → 回访 → 结单)."""
 
     GRID = 0
     COMMUNITY = 1
@@ -39,6 +40,7 @@ class Level(_Named):
     CITY = 4
     DEPARTMENT = 5
     DISPATCH = 6
+    FOLLOW_UP = 7  # handled; waiting for (or in) the follow-up visit (回访) before it is closed
 
 
 # The authority a level holds, on the ladder a case's needed authority is drawn from
@@ -46,7 +48,8 @@ class Level(_Named):
 # industry bodies to its own kinds of dispute, and a department holds administrative power over
 # its public service: both rank with the town. The dispatch centre grades, it does not resolve.
 AUTHORITY_RANK: dict[Level, int] = {Level.GRID: 0, Level.COMMUNITY: 1, Level.SPECIALISED: 2, Level.TOWN: 2,
-                                    Level.DEPARTMENT: 2, Level.CITY: 3, Level.DISPATCH: -1}
+                                    Level.DEPARTMENT: 2, Level.CITY: 3, Level.DISPATCH: -1,
+                                    Level.FOLLOW_UP: -1}
 AUTHORITY_LEVELS = (Level.GRID, Level.COMMUNITY, Level.TOWN, Level.CITY)  # what a case may need
 MEDIATION_LEVELS = (Level.COMMUNITY, Level.SPECIALISED, Level.TOWN, Level.CITY)  # people's-mediation committees
 
@@ -77,6 +80,10 @@ class Channel(_Named):
     PETITION = 5
     APP = 6  # the i石狮 app (closed without the digital platform)
     ZONE_CHECK = 7  # a three-zone pilot committee's on-site checks
+    COURT_REFERRAL = 8  # referred by a court or the arbitration institute for mediation first (诉前调解); not latent
+
+
+SURFACING_CHANNELS = 8  # the channels a latent case surfaces by (columns of the hazard matrix): all but referrals
 
 
 RESIDENT_CHANNELS = (Channel.HOTLINE, Channel.WALK_IN, Channel.APP)  # a resident's own report
@@ -158,8 +165,10 @@ class EndReason(_Named):
     TIMED_OUT = 2
     WITHDRAWN = 3
     NO_HANDLER = 4  # the level has no capacity at all (e.g. zero staff)
-    RETURNED = 5  # misgraded: sent back to the dispatch centre by the level it reached
+    RETURNED = 5  # graded too high: the level it reached handed it down to where it belongs (退单/交办)
     GRADED = 6  # left the dispatch centre graded and assigned
+    CLOSED = 7  # followed up and closed (结单)
+    REOPENED = 8  # followed up, the party was dissatisfied and asked for it to be redone (重办)
 
 
 class WorkerActivity(_Named):

@@ -8,6 +8,11 @@ passed (``EndReason.NO_HANDLER``). ``None`` means the case has nowhere left to g
 
 Public-service requests are not disputes: their track is the grid worker on the spot, then the
 responsible department (never a mediation committee).
+
+``shishi`` is what Shishi runs (the baseline): 订单分包 grades and assigns every report, and
+三级响应 climbs community → town → city with 跨层级直达 (a case judged to need the town or city goes
+there directly). The other rules are what-ifs: strict entry by severity (``three_level``), pure
+direct dispatch (``direct_dispatch``) and strict bottom-up (``bottom_up``).
 """
 
 from __future__ import annotations
@@ -54,9 +59,38 @@ class EscalationRule(Protocol):
     def next_route(self, case: CaseView, level: Level, reason: EndReason) -> Level | None: ...
 
 
+class Shishi:
+    """Shishi's own rule (article: 订单分包 + 三级响应 with 跨层级直达). The centre grades each
+    report: a public-service request goes to the responsible department (or to the grid worker
+    when it can be settled on the spot); a minor dispute gets a local first attempt (the grid, or
+    the community when it needs the community's authority); any other dispute goes to the level
+    it is judged to need, the town's or city's directly (a specialised committee for its kinds at
+    the town's level). A failure climbs one rung of 三级响应."""
+
+    name = "shishi"
+    title = "Shishi: graded orders, three-level response with cross-level direct dispatch"
+    allows_skipping = True
+    validation_only = False
+
+    def first_route(self, case: CaseView) -> Level:
+        if case.kind is CaseKind.PUBLIC_SERVICE:
+            return Level.GRID if case.authority is Level.GRID else Level.DEPARTMENT
+        if case.severity is Severity.MINOR:
+            return Level.GRID if case.authority is Level.GRID else Level.COMMUNITY
+        if case.authority in (Level.GRID, Level.COMMUNITY):
+            return Level.COMMUNITY
+        if case.authority is Level.TOWN and case.kind in SPECIALISED_FIELD_OF_KIND:
+            return Level.SPECIALISED
+        return case.authority
+
+    def next_route(self, case: CaseView, level: Level, reason: EndReason) -> Level | None:
+        return next_rung(case.kind, level)
+
+
 class ThreeLevel:
-    """三级响应, 小事不出村、大事不出镇、难事不出县 (article): minor matters start at the grid,
-    moderate ones at the community, major ones at the town; failures climb one rung."""
+    """Strict three-level response (a what-if: 小事不出村、大事不出镇、难事不出县 read literally):
+    minor matters start at the grid, moderate ones at the community, major ones at the town,
+    whatever the centre judged them to need; failures climb one rung, never skipping one."""
 
     name = "three_level"
     title = "Three-level response (community → town → city)"
@@ -75,10 +109,11 @@ class ThreeLevel:
 
 
 class DirectDispatch:
-    """Graded direct dispatch (跨层级直达, article): the centre sends each case straight to the
-    level of authority it graded the case to need (a specialised committee for its kinds when
-    the town's authority is needed; the department for public-service requests beyond the
-    grid); a major case that fails below the city goes straight to the city."""
+    """Pure graded direct dispatch (a what-if: 跨层级直达 for everything): the centre sends each case
+    straight to the level of authority it graded the case to need, minor ones included (a
+    specialised committee for its kinds when the town's authority is needed; the department for
+    public-service requests beyond the grid); a major case that fails below the city goes straight
+    to the city."""
 
     name = "direct_dispatch"
     title = "Graded direct dispatch to the right level"
@@ -132,7 +167,7 @@ class SingleLevel:
         return None
 
 
-RULES: dict[str, type] = {rule.name: rule for rule in (ThreeLevel, DirectDispatch, BottomUp, SingleLevel)}
+RULES: dict[str, type] = {rule.name: rule for rule in (Shishi, ThreeLevel, DirectDispatch, BottomUp, SingleLevel)}
 POLICY_RULES = tuple(name for name, rule in RULES.items() if not rule.validation_only)  # what a scenario may choose
 VALIDATION_RULES = tuple(name for name, rule in RULES.items() if rule.validation_only)
 

@@ -1,20 +1,26 @@
-"""Handling: pools of handlers with queues, and the flow of reported cases through them.
+"""Handling: the flow of reported cases through the dispatch centre, the levels and the follow-up.
 
 A reported case goes first to its town's dispatch centre, which grades it (severity and the
-level of authority it needs; wrong with probability 1 − ``triage_accuracy``) and assigns it by
-the escalation rule. A case that reaches a level the rule would not have chosen had it been
-graded right is sent back: that level's handler screens it, it travels back to the centre, is
-graded again (right this time) and sent on: the round trip a misgrade costs.
+level of authority it needs; one step off with probability 1 − ``triage_accuracy``) and
+assigns it by the escalation rule (订单分包). Misgrading has the costs it has in practice:
 
-A handler below the authority a case needs rarely resolves it, unless a stationed cadre joins
-a community mediation and brings a department's authority (``sim.cadres``). A pilot zone's
-desk is the specialised rung for its own labour and commercial disputes, faster on site. A
+- graded too low, the case reaches a level without the authority it needs, which tries and
+  most likely fails (``success_below_authority``), with every cost of a failed attempt;
+- graded too high, it takes a higher, scarcer level's time, or that level hands it down to
+  where it belongs (退单/交办, ``overgrade_return_share``): a screening and a hand-off lost.
+
+A handler below the authority a case needs rarely resolves it, unless a stationed cadre joins a
+community mediation and brings a department's authority (``sim.cadres``). A pilot zone's desk
+is the specialised rung for its own labour and commercial disputes, faster on site. A
 public-service request walked in to an upgraded neighbourhood centre may be settled there and
-then, before the dispatch centre. A failed attempt (or a
-time-out) costs: the party's trust falls, the dispute may worsen, the party may leave for a
-court, an arbitration commission or a petition (more likely the less they trust), and if not,
-the case is handed to the next level, which takes ``handoff_days``. After a failure at the top
-the party always leaves.
+then. Cases referred by a court or the arbitration institute (诉前调解) are mediated at the
+city centre and go back to the court or the arbitration commission if that fails.
+
+A failed attempt (or a time-out) costs: the party's trust falls, the dispute may worsen, the
+party may leave for a court, an arbitration commission or a petition (more likely the less
+they trust), and if not, the case is handed to the next level, which takes ``handoff_days``.
+After a failure at the top the party always leaves. A resolved case is followed up by a grid
+worker before it is closed, and may be redone (``sim.closing``).
 
 Inside a day, time is continuous: reports arrive at their surfacing times and handling ends
 after continuous durations, processed in time order from one event heap. Mesa's own event list
@@ -27,8 +33,6 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import deque
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import TYPE_CHECKING
@@ -41,12 +45,13 @@ from sim.cadres import CadreHours
 from sim.cases import (
     E_WITHDRAW,
     MAX_VISITS,
+    U_CADRE,
     U_CENTRE,
     U_EXIT,
     U_EXIT_KIND,
     U_GRADE,
     U_GRADE_DIRECTION,
-    U_SATISFACTION,
+    U_RETURN,
     U_SERVICE,
     U_SUCCESS,
     U_WORSEN,
@@ -54,6 +59,7 @@ from sim.cases import (
     Visit,
 )
 from sim.civility import Civility
+from sim.closing import Closing
 from sim.enums import (
     AUTHORITY_RANK,
     RESIDENT_CHANNELS,
@@ -63,12 +69,12 @@ from sim.enums import (
     Level,
     Outcome,
     Severity,
-    SpecialisedField,
 )
-from sim.escalation import CaseView
+from sim.escalation import CaseView, ladder
 from sim.params import Params
+from sim.pools import FOLLOW_UP_PRIORITY, HandlerPool
 from sim.population import Population
-from sim.worktime import DAYS_PER_WEEK, WorkTime
+from sim.worktime import WorkTime
 
 if TYPE_CHECKING:
     from sim.dispatch import Dispatcher
@@ -80,43 +86,6 @@ _REMOTE_LEVELS = (Level.TOWN, Level.CITY)
 _CADRE_RANK = AUTHORITY_RANK[Level.DEPARTMENT]  # a stationed cadre brings a city department's authority
 
 
-class HandlerPool:
-    """The handlers of one committee, centre or department (or one community's grid workers or
-    volunteers), with one queue that is first-in first-out within priority (major cases first)."""
-
-    def __init__(self, index: int, level: Level, name: str, node: int, servers: Sequence[Handler],
-                 town: int | None = None, community: int | None = None, field: SpecialisedField | None = None,
-                 volunteers: bool = False, zone: int | None = None, service_factor: float = 1.0):
-        self.index, self.level, self.name, self.node = index, level, name, node
-        self.servers = list(servers)
-        self.town, self.community, self.field, self.volunteers = town, community, field, volunteers
-        self.zone = zone  # a three-zone pilot's one-stop desk
-        self.service_factor = service_factor  # handling time relative to the level's
-        self.capacity = sum(server.capacity for server in self.servers)
-        self.busy = 0
-        self.waiting = 0
-        self.queues: tuple[deque, ...] = tuple(deque() for _ in Severity)
-        self.busy_time = 0.0  # integral of busy handlers over time, handler-days
-        self._since = 0.0
-
-    def account(self, t: float) -> None:
-        self.busy_time += self.busy * (t - self._since)
-        self._since = t
-
-    def free_server(self) -> Handler | None:
-        """The least loaded handler with room, or None."""
-        best, room = None, 0
-        for server in self.servers:
-            free = server.capacity - server.active_cases
-            if free > room:
-                best, room = server, free
-        return best
-
-    @property
-    def load(self) -> float:
-        return (self.busy + self.waiting) / self.capacity if self.capacity else math.inf
-
-
 @dataclass(slots=True)
 class OpenCase:
     visit: Visit | None = None
@@ -125,47 +94,50 @@ class OpenCase:
     waiting_since: float = math.nan
     waited: float = 0.0  # days spent waiting so far, against the withdraw clock
     wait_count: int = 0
-    graded_once: bool = False  # the centre has graded it (a second grading is right)
-    check_grade: bool = False  # this visit is the first after grading: a misgraded case may be sent back
-    screening: bool = False  # the handler is only screening it, to send it back
+    check_grade: bool = False  # this visit is the first after grading: a case graded too high may be handed down
+    screening: bool = False  # the handler is only screening it, to hand it down
     cadre: bool = False  # a stationed cadre takes part in this visit
+    follow_ups: int = 0  # follow-up visits done
 
 
 class CaseFlow:
     """Routes reported cases through the dispatch centre and the levels by the escalation rule,
-    and closes them."""
+    follows them up and closes them."""
 
     def __init__(self, book: CaseBook, params: Params, population: Population, authority: AuthorityTable,
                  worktime: WorkTime, cadres: CadreHours, civility: Civility, upgraded_walk_in_share: np.ndarray,
-                 dispatcher: Dispatcher, on_close: Callable[[int], None]):
+                 dispatcher: Dispatcher, closing: Closing):
         self.book, self.population, self.authority = book, population, authority
         self.worktime, self.cadres, self.civility = worktime, cadres, civility
         # per grid: chance a walked-in public-service request is settled at an upgraded centre
         self.centre_on_spot = upgraded_walk_in_share * params["centre_on_spot_share"]
         self.dispatcher = dispatcher
-        self.on_close = on_close
+        self.closing = closing
         self.heap: list = []
         self._seq = 0
         self.open: dict[int, OpenCase] = {}
         self.at_level = [0] * len(Level)  # open cases at each level (waiting or in service)
         self.in_transit = 0  # open cases being handed from one level to another
-        self.closed_today = self.resolved_today = self.satisfied_today = self.exits_today = 0
         self.time_limit = [params.get(f"time_limit_days.{level.label}", 0.0) for level in Level]
         factor = [1.0, params["service_factor.moderate"], params["service_factor.major"]]
         self.service_mean = [[params.get(f"service_days.{level.label}", math.nan) * f for f in factor]
                              for level in Level]
         self.order_hours = [[params[f"order_hours.{kind.label}"] * f for f in factor] for kind in CaseKind]
+        self.followup_hours = params["followup_hours"]
         self.volunteer_service_mean = [params["volunteer_service_days"] * f for f in factor]
-        clerk_hours_per_day = params["working_hours_per_week"] / DAYS_PER_WEEK
+        clerk_hours_per_day = params["working_hours_per_week"] / 7
         platform = params["digital_platform"]  # without it the centre grades by hand
         self.triage_days = params["triage_hours_per_case" if platform else "manual_triage_hours_per_case"] / \
             clerk_hours_per_day
         self.triage_accuracy = params["triage_accuracy" if platform else "manual_triage_accuracy"]
+        self.overgrade_return = params["overgrade_return_share"]
         self.handoff_days = params["handoff_days"]
         self.screening_days = params["screening_days"]
         self.success = [[params.get(f"success.{level.label}.{s.label}", 0.0) for s in Severity] for level in Level]
         self.volunteer_success = params["volunteer_success"]
+        self.referral_success = params["court_referral_success"]
         self.below_authority = params["success_below_authority"]
+        self.cadre_authority = params["cadre_brings_authority_share"]
         self.local_knowledge = params["local_knowledge_failure_factor"]
         self.worsen_per_failure = params["worsen_per_failure"]
         self.trust_loss_per_failure = params["trust_loss_per_failure"]
@@ -176,15 +148,6 @@ class CaseFlow:
         sigma2 = math.log1p(params["service_cv"] ** 2)
         self.sigma, self.mu_shift = math.sqrt(sigma2), -sigma2 / 2
         self.withdraw_rate = params["withdraw_per_day"]
-        left = params["satisfaction.unresolved"]
-        self.satisfaction = {Outcome.RESOLVED: params["satisfaction.resolved"], Outcome.UNRESOLVED: left,
-                             Outcome.WITHDRAWN: params["satisfaction.withdrawn"], Outcome.LITIGATION: left,
-                             Outcome.ARBITRATION: left, Outcome.PETITION: left}
-        self.grace_days = params["satisfaction_grace_days"]
-        self.loss_per_day = params["satisfaction_loss_per_day"]
-        self.loss_per_escalation = params["satisfaction_loss_per_escalation"]
-        self.trust_gain = params["trust_gain_satisfied"]
-        self.trust_loss = params["trust_loss_dissatisfied"]
         self.centres_settled = 0
 
     # ------------------------------------------------------------------ events
@@ -214,18 +177,23 @@ class CaseFlow:
         book = self.book
         book.t_reported[case] = t
         book.channel[case] = channel
+        state = OpenCase()
+        self.open[case] = state
+        if book.referred[case]:  # mediated at the city centre, graded there (诉前调解)
+            book.graded_severity[case], book.graded_authority[case] = book.severity[case], book.authority[case]
+            self._go(case, state, self.dispatcher.resolve(self.view(case), Level.CITY, book.grid[case]), t)
+            return
         if channel in RESIDENT_CHANNELS:
             party = book.party[case]
             self.population.reports[party] += 1
             self.civility.credit(party, self.civility.points_per_report)
-        state = OpenCase()
-        self.open[case] = state
         if (channel == Channel.WALK_IN and book.kind[case] == CaseKind.PUBLIC_SERVICE
                 and book.uniforms[case, U_CENTRE] < self.centre_on_spot[book.grid[case]]):
             book.at_centre[case] = 1  # one of the six service functions settles it there and then
             book.level[case] = Level.COMMUNITY
+            book.graded_severity[case], book.graded_authority[case] = book.severity[case], book.authority[case]
             self.centres_settled += 1
-            self._close(case, Outcome.RESOLVED, t)
+            self._resolved(case, state, Level.COMMUNITY, t)
             return
         self._to_centre(case, state, t)
 
@@ -235,24 +203,34 @@ class CaseFlow:
             return
         pool, server = state.pool, state.server
         server.cases_handled += 1
-        if pool.level is Level.DISPATCH:
+        level = visit.level
+        if level is Level.DISPATCH:
             self._leave(case, state, t, EndReason.GRADED)
             self._assign(case, state, t)
-            return
-        if state.screening:
+        elif level is Level.FOLLOW_UP:
+            follow_up = state.follow_ups
+            state.follow_ups += 1
+            redo = self.closing.followed_up(case, follow_up, t)
+            self._leave(case, state, t, EndReason.REOPENED if redo else EndReason.CLOSED)
+            if redo:
+                self._hand_off(case, state, self._redo_level(case), t)
+            else:
+                del self.open[case]
+        elif state.screening:
             self._leave(case, state, t, EndReason.RETURNED)
             state.screening = False
-            self._hand_off(case, state, Level.DISPATCH, t)
-            return
-        succeeded = (self.book.uniforms[case, U_SUCCESS + self.book.visits[case] - 1]
-                     < self.success_chance(case, pool, state.cadre))
-        self._leave(case, state, t, EndReason.RESOLVED if succeeded else EndReason.FAILED)
-        if succeeded:
-            if isinstance(server, Volunteer):
-                self.civility.credit(server.resident, self.civility.points_per_volunteer_case)
-            self._close(case, Outcome.RESOLVED, t)
+            self._hand_down(case, state, t)
         else:
-            self._fail(case, state, EndReason.FAILED, visit.level, t)
+            book = self.book
+            succeeded = (book.uniforms[case, U_SUCCESS + book.visits[case] - 1]
+                         < self.success_chance(case, pool, state.cadre))
+            self._leave(case, state, t, EndReason.RESOLVED if succeeded else EndReason.FAILED)
+            if succeeded:
+                if isinstance(server, Volunteer):
+                    self.civility.credit(server.resident, self.civility.points_per_volunteer_case)
+                self._resolved(case, state, level, t)
+            else:
+                self._fail(case, state, EndReason.FAILED, level, t)
 
     def _on_timeout(self, case: int, visit: Visit, t: float) -> None:
         state = self.open.get(case)
@@ -272,10 +250,7 @@ class CaseFlow:
     def _on_arrive(self, case: int, level: Level, t: float) -> None:
         self.in_transit -= 1
         state = self.open[case]
-        if level is Level.DISPATCH:
-            self._to_centre(case, state, t)
-        else:
-            self._go(case, state, self.dispatcher.resolve(self.view(case), level, self.book.grid[case]), t)
+        self._go(case, state, self.dispatcher.resolve(self.view(case), level, self.book.grid[case]), t)
 
     # ------------------------------------------------------------------ grading and routing
     def _to_centre(self, case: int, state: OpenCase, t: float) -> None:
@@ -287,18 +262,17 @@ class CaseFlow:
             self._enter(case, state, pool, Level.DISPATCH, t)
 
     def _assign(self, case: int, state: OpenCase, t: float) -> None:
-        """Grade the case (the first grading may be wrong) and send it where the rule says."""
-        self._grade(case, first=not state.graded_once)
-        state.check_grade = not state.graded_once
-        state.graded_once = True
+        """Grade the case (possibly one step off) and send it where the rule says."""
+        self._grade(case)
+        state.check_grade = True
         self._go(case, state, self.dispatcher.first(self.view(case), self.book.grid[case]), t)
 
-    def _grade(self, case: int, first: bool) -> None:
+    def _grade(self, case: int) -> None:
         book = self.book
         severity, authority = int(book.severity[case]), int(book.authority[case])
-        if not first or book.uniforms[case, U_GRADE] < self.triage_accuracy:
+        if book.uniforms[case, U_GRADE] < self.triage_accuracy:
             book.graded_severity[case], book.graded_authority[case] = severity, authority
-            book.misgraded[case] = max(int(book.misgraded[case]), 0)
+            book.misgraded[case] = 0
             return
         step = -1 if book.uniforms[case, U_GRADE_DIRECTION] < 0.5 else 1
         graded = _shifted(CaseKind(book.kind[case]), severity, authority, step)
@@ -341,23 +315,40 @@ class CaseFlow:
             self._wait(case, state, t)
 
     def _hand_off(self, case: int, state: OpenCase, level: Level, t: float) -> None:
-        """Pass the case to another level (or back to the centre); it arrives after ``handoff_days``."""
+        """Pass the case to another level; it arrives after ``handoff_days``."""
         if self.handoff_days > 0:
             self.in_transit += 1
             self._push(t + self.handoff_days, _ARRIVE, case, level)
-        elif level is Level.DISPATCH:
-            self._to_centre(case, state, t)
         else:
             self._go(case, state, self.dispatcher.resolve(self.view(case), level, self.book.grid[case]), t)
 
+    def _hand_down(self, case: int, state: OpenCase, t: float) -> None:
+        """A level graded too high hands the case down to where it belongs (退单/交办): it has now
+        been graded right."""
+        book = self.book
+        book.returned[case] = 1
+        book.graded_severity[case], book.graded_authority[case] = book.severity[case], book.authority[case]
+        self._hand_off(case, state, self.dispatcher.first_level(self.true_view(case)), t)
+
+    def _redo_level(self, case: int) -> Level:
+        """Where a reopened case is redone: the level that resolved it, or, for a request settled
+        on the spot at a neighbourhood centre, where the rule sends such a request."""
+        level = Level(self.book.level_resolved[case])
+        if level in ladder(CaseKind(self.book.kind[case])):
+            return level
+        return self.dispatcher.first_level(self.true_view(case))
+
     def _wait(self, case: int, state: OpenCase, t: float) -> None:
-        pool = state.pool
-        graded = max(int(self.book.graded_severity[case]), Severity.MINOR)  # ungraded at the centre: first come
-        pool.queues[Severity.MAJOR - graded].append((case, state.visit))
+        pool, visit = state.pool, state.visit
+        if visit.level is Level.FOLLOW_UP:
+            priority = FOLLOW_UP_PRIORITY
+        else:  # ungraded at the centre: first come, first served
+            priority = Severity.MAJOR - max(int(self.book.graded_severity[case]), Severity.MINOR)
+        pool.queues[priority].append((case, visit))
         pool.waiting += 1
         state.waiting_since = t
         state.wait_count += 1
-        if self.withdraw_rate > 0:
+        if self.withdraw_rate > 0 and visit.level is not Level.FOLLOW_UP:
             patience = -math.log1p(-self.book.uniforms[case, E_WITHDRAW]) / self.withdraw_rate - state.waited
             self._push(t + max(patience, 0.0), _WITHDRAW, case, state.wait_count)
 
@@ -365,26 +356,31 @@ class CaseFlow:
         pool, visit, book = state.pool, state.visit, self.book
         pool.account(t)
         pool.busy += 1
+        pool.taken_up += 1
         server.active_cases += 1
         state.server = server
         visit.t_started = t
         if isinstance(server, GridWorker):
             self.worktime.start(server.slot, t)
+        if visit.level is Level.FOLLOW_UP:
+            self._push(t + self.followup_hours / server.hours_per_day, _END, case, visit)
+            return
         check, state.check_grade = state.check_grade, False
-        if check and book.misgraded[case] == 1 and self.dispatcher.first_level(self.true_view(case)) is not visit.level:
-            state.screening = True  # not theirs: screen it and send it back
+        if (check and book.misgraded[case] == 1 and book.uniforms[case, U_RETURN] < self.overgrade_return
+                and AUTHORITY_RANK[visit.level] > AUTHORITY_RANK[self.dispatcher.first_level(self.true_view(case))]):
+            state.screening = True  # graded too high: not theirs; screen it and hand it down
             self._push(t + self.screening_days, _END, case, visit)
             return
         if (pool.level is Level.COMMUNITY and AUTHORITY_RANK[Level(book.authority[case])] == _CADRE_RANK
                 and self.cadres.join(pool.community)):
-            state.cadre = True  # the community's stationed cadre brings the department in
+            state.cadre = True  # the community's stationed cadre takes part
             book.cadre[case] = 1
         u = book.uniforms[case, U_SERVICE + book.visits[case] - 1]
         severity = book.severity[case]
         if pool.level is Level.DISPATCH:
             duration = self._draw(self.triage_days, u)
         elif isinstance(server, GridWorker):
-            duration = self._draw(self.order_hours[book.kind[case]][severity], u) / server.order_rate
+            duration = self._draw(self.order_hours[book.kind[case]][severity], u) / server.hours_per_day
         elif pool.volunteers:
             duration = self._draw(self.volunteer_service_mean[severity], u)
         else:
@@ -400,12 +396,16 @@ class CaseFlow:
     def success_chance(self, case: int, pool: HandlerPool, cadre: bool = False) -> float:
         """Chance this pool resolves the case: its own success rate, unless it lacks the
         authority the case needs (then ``success_below_authority`` at most; a stationed cadre
-        taking part brings a department's); neighbour and family disputes fail more often far
-        from the people (town, city)."""
+        taking part brings a department's, for a share ``cadre_brings_authority_share`` of
+        cases); neighbour and family disputes fail more often far from the people (town, city)."""
         book, level = self.book, pool.level
+        if book.referred[case]:
+            return self.referral_success
         kind, severity = book.kind[case], book.severity[case]
         p = self.volunteer_success if pool.volunteers else self.success[level][severity]
-        rank = max(AUTHORITY_RANK[level], _CADRE_RANK) if cadre else AUTHORITY_RANK[level]
+        rank = AUTHORITY_RANK[level]
+        if cadre and book.uniforms[case, U_CADRE] < self.cadre_authority:
+            rank = max(rank, _CADRE_RANK)
         if rank < AUTHORITY_RANK[Level(book.authority[case])]:
             return min(p, self.below_authority)
         if kind in _LOCAL_KINDS and level in _REMOTE_LEVELS:
@@ -449,6 +449,9 @@ class CaseFlow:
         book = self.book
         visit_index = book.visits[case] - 1
         book.failures[case] += 1
+        if book.referred[case]:  # back to the court or the arbitration commission
+            self._close(case, Outcome.ARBITRATION if book.kind[case] == CaseKind.LABOUR else Outcome.LITIGATION, t)
+            return
         party = book.party[case]
         trust = self.population.trust
         trust[party] = max(0.0, trust[party] - self.trust_loss_per_failure)
@@ -461,7 +464,8 @@ class CaseFlow:
             if AUTHORITY_RANK[needed] > AUTHORITY_RANK[Level(book.graded_authority[case])]:
                 book.graded_authority[case] = needed
             book.authority[case] = needed
-        if book.uniforms[case, U_EXIT + visit_index] < self.exit_per_failure * (1.0 - trust[party]):
+        effective_trust = float(self.population.effective_trust([party])[0])
+        if book.uniforms[case, U_EXIT + visit_index] < self.exit_per_failure * (1.0 - effective_trust):
             self._exit(case, t)
             return
         following = self.dispatcher.next_level(self.view(case), level, reason)
@@ -483,30 +487,34 @@ class CaseFlow:
             outcome = Outcome.LITIGATION
         else:
             outcome = Outcome.WITHDRAWN
-        self.exits_today += outcome is not Outcome.WITHDRAWN
         self._close(case, outcome, t)
 
-    # ------------------------------------------------------------------ closing and follow-up
-    def _close(self, case: int, outcome: Outcome, t: float) -> None:
+    # ------------------------------------------------------------------ resolution, follow-up, closing
+    def _resolved(self, case: int, state: OpenCase, level: Level, t: float) -> None:
+        """Resolved at ``level``: a referral is closed (the court confirms the agreement); any
+        other case waits for its follow-up visit by a grid worker of its grid."""
         book = self.book
-        book.t_closed[case] = t
-        book.outcome[case] = outcome
-        if outcome is Outcome.RESOLVED:
-            book.level_resolved[case] = book.level[case]
-        days = t - book.t_reported[case]
-        p = (self.satisfaction[outcome] - self.loss_per_day * max(0.0, days - self.grace_days)
-             - self.loss_per_escalation * book.escalations[case])
-        satisfied = book.uniforms[case, U_SATISFACTION] < p
-        book.satisfied[case] = satisfied
-        party = book.party[case]
-        trust = self.population.trust
-        trust[party] = (min(1.0, trust[party] + self.trust_gain) if satisfied
-                        else max(0.0, trust[party] - self.trust_loss))
-        self.closed_today += 1
-        self.resolved_today += outcome is Outcome.RESOLVED
-        self.satisfied_today += bool(satisfied)
+        book.level_resolved[case] = level
+        book.outcome[case] = Outcome.RESOLVED
+        if book.referred[case]:
+            self._close(case, Outcome.RESOLVED, t)
+            return
+        workers = self.dispatcher.follow_up_pool(book.grid[case])
+        if workers.capacity == 0:  # nobody to visit: the centre calls instead, at once
+            while self.closing.followed_up(case, state.follow_ups, t):
+                state.follow_ups += 1
+                book.visits[case] += 1  # a redo's visit, done at once
+            del self.open[case]
+            book.level[case] = level
+            return
+        self._enter(case, state, workers, Level.FOLLOW_UP, t)
+
+    def _close(self, case: int, outcome: Outcome, t: float) -> None:
+        """Close a case that is not followed up (withdrawn, left, or with nowhere to go)."""
+        if outcome in (Outcome.PETITION, Outcome.ARBITRATION, Outcome.LITIGATION):
+            self.closing.exits_today += 1
+        self.closing.close(case, outcome, t)
         del self.open[case]
-        self.on_close(case)
 
 
 def _shifted(kind: CaseKind, severity: int, authority: int, step: int) -> tuple[int, int]:

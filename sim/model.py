@@ -6,20 +6,28 @@ One step is one day, in this order:
    earn a week's points for taking part, volunteers' strength follows their points
    (``sim.civility``), and stationed cadres get the week's hours, more during a surge
    (``sim.cadres``);
-1. new disputes and requests arise, latent, in every grid (``sim.arrivals``; world stream);
+1. new disputes and requests arise, latent, in every grid, at the day's seasonal rates
+   (``sim.arrivals``, ``sim.seasons``; world stream), and courts refer disputes to the city
+   centre (reported at once);
 2. latent cases worsen with age (and need more authority as they do);
-3. each latent case's surfacing hazards are set for the day: patrol (from the hours grid
-   workers had left for patrol and household visits yesterday, ``sim.worktime``),
-   volunteers, resident reports (hotline, app, walk-in), police alerts, petitions
+3. each latent case's surfacing hazards are set for the day: patrol (from the visits grid
+   workers made yesterday, ``sim.worktime``), volunteers, resident reports (hotline, app,
+   walk-in; through effective trust, ``sim.trust``), police alerts, petitions
    (``sim.surfacing``);
 4. the cases that surface are reported at their times within the day (a patrol find costs
    its worker registration hours);
 5. reported cases flow in continuous time to the end of the day: on-the-spot settlement at a
    neighbourhood centre, dispatch centre, levels (with stationed cadres and pilot-zone desks),
-   failures, hand-offs, exits, closing and follow-up (``sim.handling``);
-6. grid workers' hours for the day are accounted: department tasks, orders, patrol, idle;
-   this sets tomorrow's patrol;
-7. the day's counts are recorded.
+   failures, hand-offs, exits, follow-up visits, redos and closing (``sim.handling``,
+   ``sim.closing``);
+6. grid workers' hours for the day are accounted: orders, department tasks, patrol up to the
+   norm, idle; this sets tomorrow's patrol;
+7. each community's recent experience of the system moves its residents' trust
+   (``sim.trust``), and the day's counts are recorded.
+
+The model is built warmed up: ``warm_up_days`` are simulated before day 0 (the same steps, on
+the calendar days before ``start_date``) and left out of every output (cases that arose before
+day 0 are not reported; counts, hours and busy time start at day 0).
 
 The model follows Mesa's conventions: ``GridGovernanceModel(workers_per_10k=12,
 escalation_rule="bottom_up", service_days__town=12, seed=3)`` takes registry parameters as
@@ -49,6 +57,7 @@ from sim.authority import AuthorityTable
 from sim.cadres import CadreHours
 from sim.cases import CaseBook
 from sim.civility import Civility
+from sim.closing import Closing
 from sim.dispatch import Dispatcher
 from sim.enums import Channel, Level, WorkerActivity
 from sim.errors import ParamError
@@ -62,11 +71,12 @@ from sim.presets import FIRST_SEED
 from sim.rng import streams_for
 from sim.surfacing import LatentPool
 from sim.systems import place_systems
+from sim.trust import Reputation
 
 HOURS_FIELDS = tuple(f"hours_{activity.label}" for activity in WorkerActivity)  # grid workers' hours that day
-DAILY_FIELDS = ("day", "arisen", "reported", "closed", "resolved", "satisfied", "exits", "open", "latent",
+DAILY_FIELDS = ("day", "arisen", "referred", "reported", "closed", "resolved", "satisfied", "exits", "open", "latent",
                 *(f"open_{level.label}" for level in Level), "in_transit", *HOURS_FIELDS, "police_alerts",
-                "petitions")
+                "petitions", "trust_factor", "typhoon")
 
 
 AGENT_REPORTERS = {  # what agents hold, per kind, for Mesa's DataCollector (get_agenttype_vars_dataframe)
@@ -163,17 +173,21 @@ class GridGovernanceModel(mesa.Model):
         self.systems = place_systems(self.city, params)
         self.civility = Civility(self.population, params)
         self.authority = AuthorityTable(params, self.systems.big_party[self.city.grid_community])
-        self.arrivals = Arrivals(self.city, self.population, params, self.authority, streams.world, streams.handling)
-        expected = self.arrivals.rates.sum() * params["days"]
+        self.arrivals = Arrivals(self.city, self.population, params, self.authority, streams)
+        simulated_days = params["days"] + params["warm_up_days"]
+        expected = (self.arrivals.rates.sum() + self.arrivals.referrals_per_day) * simulated_days
         self.cases = CaseBook(capacity=int(expected * 1.2) + 64)
-        self.organisation = build_organisation(self, self.city, params, self.population, self.systems)
+        self.organisation = build_organisation(self, self.city, params, self.population, self.systems,
+                                               self.arrivals.rates.sum(axis=1))
         self.worktime = self.organisation.worktime
         self.cadre_hours = CadreHours(self.systems.cadres_per_community, params)
         self.latent = LatentPool(params, self.population, self.city, self.authority, self.systems)
         self.dispatcher = Dispatcher(self.rule, self.organisation, self.city, self.systems)
+        self.reputation = Reputation(self.city.communities, params)
+        self.closing = Closing(self.cases, params, self.population, self.reputation, self.city.grid_community)
         self.flow = CaseFlow(self.cases, params, self.population, self.authority, self.worktime, self.cadre_hours,
-                             self.civility, self.systems.upgraded_walk_in_share, self.dispatcher, self._follow_up)
-        self.day = 0
+                             self.civility, self.systems.upgraded_walk_in_share, self.dispatcher, self.closing)
+        self.first_case = 0  # id of the first case that arose on or after day 0 (earlier ones are the warm-up's)
         self.daily: dict[str, list] = {name: [] for name in DAILY_FIELDS}
         org = self.organisation
         self._volunteer_rows = np.array([v.resident for v in org.volunteers], dtype=np.int64)
@@ -185,20 +199,33 @@ class GridGovernanceModel(mesa.Model):
                 self.grid_workers[grid].append(worker)
         self._registration_hours = params["registration_hours" if params["digital_platform"]
                                           else "manual_registration_hours"]
-        self._followup_hours = params["followup_hours"]
         self._residents: dict[int, Resident] = {}
+        self.day = -params["warm_up_days"]
+        while self.day < 0:
+            self._simulate_day()
+        self._start_reporting()
         self.datacollector = DailyData(self, model_reporters={name: [self.today, [name]] for name in DAILY_FIELDS
                                                               if name != "day"},
                                        agent_reporters=AGENT_VARS, agenttype_reporters=AGENT_REPORTERS)
-        self.datacollector.collect(self)  # step 0: the state before the first day
+        self.datacollector.collect(self)  # step 0: the state before the first day (after the warm-up)
 
     # ------------------------------------------------------------------ time
     def step(self) -> None:
+        day = self.day
+        arisen, referred, surfaced = self._simulate_day()
+        self._record_day(day, arisen, referred, surfaced)
+        if self.day >= self.params["days"]:
+            self.running = False
+        self.datacollector.collect(self)
+
+    def _simulate_day(self):
+        """One day of the world (steps 0–7 of the module docstring but the recording); advances ``day``."""
         day = self.day
         book, latent = self.cases, self.latent
         if day % 7 == 0:
             self._start_week(day)
         new = self.arrivals.draw(day, book)
+        referred = self.arrivals.draw_referrals(day, book)
         latent.add(new)
         latent.worsen(day, book)
         hazards = latent.hazards(book, self.worktime.patrol_hazard, self._volunteer_strength)
@@ -207,13 +234,24 @@ class GridGovernanceModel(mesa.Model):
                                     strict=True):
             self._credit_finder(case, channel)
             self.flow.report(case, channel, t)
+        for case, t in zip(referred.tolist(), book.t_arisen[referred].tolist(), strict=True):
+            self.flow.report(case, Channel.COURT_REFERRAL, t)
         self.flow.run_until(day + 1)
         self.worktime.close_day(day + 1.0)
-        self._record_day(day, len(new), surfaced)
+        self.population.grid_trust_factor = self.reputation.end_day()[self.city.grid_community]
         self.day += 1
-        if self.day >= self.params["days"]:
-            self.running = False
-        self.datacollector.collect(self)
+        return len(new), len(referred), surfaced
+
+    def _start_reporting(self) -> None:
+        """Day 0: the warm-up is over; counts, hours and busy time start from here."""
+        self.first_case = self.cases.size
+        self.worktime.restart_ledger()
+        for pool in self.organisation.pools:
+            pool.account(0.0)
+            pool.restart_ledger(0.0)
+        self.civility.points_earned = 0
+        self.cadre_hours.joined[:] = 0
+        self.closing.reset_day()
 
     def run(self, days: int | None = None, on_day=None) -> None:
         """Run ``days`` more days (default: the ``days`` parameter; ``running`` turns False when
@@ -244,29 +282,26 @@ class GridGovernanceModel(mesa.Model):
             finder.cases_found += 1
             self.civility.credit(finder.resident, self.civility.points_per_volunteer_case)
 
-    def _follow_up(self, case: int) -> None:
-        """The follow-up visit (回访) on a closed case: hours for a grid worker of its grid."""
-        workers = self.grid_workers[self.cases.grid[case]]
-        if workers:
-            self.worktime.owe(workers[case % len(workers)].slot, self._followup_hours)
-
-    def _record_day(self, day: int, arisen: int, surfaced) -> None:
-        flow, daily, end = self.flow, self.daily, day + 1.0
+    def _record_day(self, day: int, arisen: int, referred: int, surfaced) -> None:
+        flow, closing, daily, end = self.flow, self.closing, self.daily, day + 1.0
         for pool in self.organisation.pools:
             pool.account(end)
         channels = np.bincount(surfaced.channels, minlength=len(Channel))
         hours = self.worktime.today.sum(axis=0)
-        values = {"day": day, "arisen": arisen, "reported": len(surfaced.ids), "closed": flow.closed_today,
-                  "resolved": flow.resolved_today, "satisfied": flow.satisfied_today, "exits": flow.exits_today,
-                  "open": len(flow.open), "latent": len(self.latent), "in_transit": flow.in_transit,
-                  "police_alerts": int(channels[Channel.POLICE_ALERT]), "petitions": int(channels[Channel.PETITION])}
+        values = {"day": day, "arisen": arisen, "referred": referred, "reported": len(surfaced.ids) + referred,
+                  "closed": closing.closed_today, "resolved": closing.resolved_today,
+                  "satisfied": closing.satisfied_today, "exits": closing.exits_today, "open": len(flow.open),
+                  "latent": len(self.latent), "in_transit": flow.in_transit,
+                  "police_alerts": int(channels[Channel.POLICE_ALERT]), "petitions": int(channels[Channel.PETITION]),
+                  "trust_factor": float(self.reputation.factor.mean()),
+                  "typhoon": int(self.arrivals.seasons.typhoon_on(day))}
         for level in Level:
             values[f"open_{level.label}"] = flow.at_level[level]
         for activity, name in zip(WorkerActivity, HOURS_FIELDS, strict=True):
             values[name] = float(hours[activity])
         for name in DAILY_FIELDS:
             daily[name].append(values[name])
-        flow.closed_today = flow.resolved_today = flow.satisfied_today = flow.exits_today = 0
+        closing.reset_day()
 
     # ------------------------------------------------------------------ looking at the world
     def today(self, name: str):

@@ -2,9 +2,13 @@
 
 The map is a pure function of the structural parameters, the scale and ``map_seed``; it is
 built once per process and cached, so every run seed (and every policy) plays out on the
-same city. Node ids are ints (0 is the city), each node carries its ``level``, ``parent``,
-``code`` (e.g. ``T03-C017-G0042``) and, for responsibility grids, ``place`` and
-``population``. Neighbouring responsibility grids of a community are linked in a ring.
+same city. Towns differ: their shares of residents (``town_population_share``) set how many
+communities, unit grids and responsibility grids each has, and their mix of places
+(``town_place_weight``: the shoe park in Baogai, e-commerce in Lingxiu, fishing villages in
+Xiangzhi …) is fitted to the city-wide ``place_share`` by iterative proportional fitting.
+Node ids are ints (0 is the city), each node carries its ``level``, ``parent``, ``code`` (e.g.
+``T03-C017-G0042``) and, for responsibility grids, ``place`` and ``population``. Neighbouring
+responsibility grids of a community are linked in a ring.
 The drawing layout is computed here once, deterministically (sunflower packing of
 communities inside each town's disc and of grids inside each community's disc).
 """
@@ -97,10 +101,28 @@ def structure_counts(params: Params) -> StructureCounts:
     return StructureCounts(residents, towns, communities, units, grids)
 
 
+def town_key(name: str) -> str:
+    """The parameter key of a town (``town_population_share.<key>``)."""
+    return name.lower().replace(" ", "_")
+
+
+def town_names(count: int) -> tuple[str, ...]:
+    return tuple(TOWN_NAMES[t] if t < len(TOWN_NAMES) else f"Town {t + 1}" for t in range(count))
+
+
+def town_value(params: Params, group: str, name: str, default: float = 1.0) -> float:
+    """A town's value of a per-town parameter group (towns beyond Shishi's nine get ``default``)."""
+    return float(params.get(f"{group}.{town_key(name)}", default))
+
+
 def build_city_map(params: Params) -> CityMap:
     counts = structure_counts(params)
     place_share = tuple(params[f"place_share.{place.label}"] for place in PlaceKind)
-    return _build(counts, place_share, params["grid_population_cv"], params["map_seed"])
+    names = town_names(counts.towns)
+    town_share = tuple(town_value(params, "town_population_share", name, 1.0 / len(TOWN_NAMES)) for name in names)
+    place_weight = tuple(tuple(town_value(params, "town_place_weight", f"{town_key(name)}.{place.label}")
+                               for place in PlaceKind) for name in names)
+    return _build(counts, place_share, town_share, place_weight, params["grid_population_cv"], params["map_seed"])
 
 
 def split_evenly(total: int, parts: int) -> np.ndarray:
@@ -116,6 +138,15 @@ def largest_remainder(total: int, weights: np.ndarray, minimum: int = 0) -> np.n
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     base = np.full(n, minimum if total >= minimum * n else 0, dtype=np.int64)
+    return apportion(total, weights, base)
+
+
+def apportion(total: int, weights: np.ndarray, minimum: np.ndarray) -> np.ndarray:
+    """``minimum`` (whole numbers, summing to at most ``total``) plus the rest of ``total`` shared
+    in proportion to ``weights`` (largest remainder)."""
+    weights = np.asarray(weights, dtype=float)
+    n = len(weights)
+    base = np.asarray(minimum, dtype=np.int64)
     rest = total - int(base.sum())
     if weights.sum() <= 0:
         weights = np.ones(n)
@@ -128,36 +159,47 @@ def largest_remainder(total: int, weights: np.ndarray, minimum: int = 0) -> np.n
 
 
 @lru_cache(maxsize=16)
-def _build(counts: StructureCounts, place_share: tuple[float, ...], population_cv: float, map_seed: int) -> CityMap:
+def _build(counts: StructureCounts, place_share: tuple[float, ...], town_share: tuple[float, ...],
+           town_place_weight: tuple[tuple[float, ...], ...], population_cv: float, map_seed: int) -> CityMap:
     rng = np.random.default_rng(np.random.SeedSequence([map_seed, 0x6D6170]))
     n_town, n_comm, n_unit, n_grid = counts.towns, counts.communities, counts.unit_grids, counts.grids
 
-    community_town = np.repeat(np.arange(n_town), split_evenly(n_comm, n_town))
-    unit_community = np.repeat(np.arange(n_comm), split_evenly(n_unit, n_comm))
-    grid_unit = np.repeat(np.arange(n_unit), split_evenly(n_grid, n_unit))
+    # Each town's communities, unit grids, responsibility grids and residents follow its share of
+    # residents; within a town units are spread evenly over communities and grids over units.
+    share = np.asarray(town_share, dtype=float)
+    comm_per_town = apportion(n_comm, share, np.ones(n_town, dtype=np.int64))
+    unit_per_town = apportion(n_unit, share, comm_per_town)
+    grid_per_town = apportion(n_grid, share, unit_per_town)
+    residents_per_town = apportion(counts.residents, share, grid_per_town)
+    community_town = np.repeat(np.arange(n_town), comm_per_town)
+    unit_community = np.concatenate([np.repeat(np.flatnonzero(community_town == t),
+                                               split_evenly(unit_per_town[t], comm_per_town[t]))
+                                     for t in range(n_town)])
+    unit_town = community_town[unit_community]
+    grid_unit = np.concatenate([np.repeat(np.flatnonzero(unit_town == t), split_evenly(grid_per_town[t],
+                                                                                       unit_per_town[t]))
+                                for t in range(n_town)])
     grid_community = unit_community[grid_unit]
     grid_town = community_town[grid_community]
 
-    # Place kinds: villages are whole communities; the urban kinds are drawn per unit grid.
-    village = PlaceKind.VILLAGE
-    n_village_comm = min(n_comm - 1, round(place_share[village] * n_comm)) if n_comm > 1 else 0
-    village_comm = np.zeros(n_comm, dtype=bool)
-    village_comm[rng.permutation(n_comm)[:n_village_comm]] = True
-    urban_units = np.flatnonzero(~village_comm[unit_community])
-    urban_kinds = np.array([p for p in PlaceKind if p != village])
-    urban_weights = np.array([place_share[p] for p in urban_kinds])
-    quotas = largest_remainder(len(urban_units), urban_weights)
-    unit_place = np.full(n_unit, int(village), dtype=np.int8)
-    unit_place[rng.permutation(urban_units)] = np.repeat(urban_kinds, quotas)
+    # Place kinds: the towns' mixes fitted to the city's; villages are whole communities, the urban
+    # kinds are dealt to unit grids.
+    unit_place = _place_units(rng, place_share, np.asarray(town_place_weight, dtype=float), community_town,
+                              unit_community, unit_per_town)
     grid_place = unit_place[grid_unit]
+    village_comm = np.zeros(n_comm, dtype=bool)
+    village_comm[unit_community[unit_place == PlaceKind.VILLAGE]] = True
 
-    # Residents per grid: lognormal spread around the mean, whole numbers summing to the total.
+    # Residents per grid: lognormal spread around the town's mean, whole numbers summing to its total.
     if population_cv > 0:
         sigma = math.sqrt(math.log1p(population_cv**2))
         weights = rng.lognormal(-sigma**2 / 2, sigma, n_grid)
     else:
         weights = np.ones(n_grid)
-    grid_population = largest_remainder(counts.residents, weights, minimum=1)
+    grid_population = np.zeros(n_grid, dtype=np.int64)
+    for t in range(n_town):
+        members = np.flatnonzero(grid_town == t)
+        grid_population[members] = largest_remainder(int(residents_per_town[t]), weights[members], minimum=1)
 
     # Node ids: city 0, then towns, communities, unit grids, responsibility grids.
     town_node = 1 + np.arange(n_town)
@@ -165,7 +207,7 @@ def _build(counts: StructureCounts, place_share: tuple[float, ...], population_c
     unit_node = community_node[-1] + 1 + np.arange(n_unit)
     grid_node = unit_node[-1] + 1 + np.arange(n_grid)
 
-    town_names = tuple(TOWN_NAMES[t] if t < len(TOWN_NAMES) else f"Town {t + 1}" for t in range(n_town))
+    names = town_names(n_town)
     town_codes = [f"T{t + 1:02d}" for t in range(n_town)]
     community_codes = tuple(f"{town_codes[community_town[c]]}-C{c + 1:03d}" for c in range(n_comm))
     unit_codes = [f"{community_codes[unit_community[u]]}-U{u + 1:03d}" for u in range(n_unit)]
@@ -174,7 +216,7 @@ def _build(counts: StructureCounts, place_share: tuple[float, ...], population_c
     graph = nx.Graph(name="Shishi grid network")
     graph.add_node(0, level=NodeLevel.CITY.label, parent=-1, code="CITY", name="Shishi")
     graph.add_nodes_from((int(town_node[t]), {"level": NodeLevel.TOWN.label, "parent": 0, "code": town_codes[t],
-                                              "name": town_names[t]}) for t in range(n_town))
+                                              "name": names[t]}) for t in range(n_town))
     graph.add_nodes_from((int(community_node[c]), {"level": NodeLevel.COMMUNITY.label,
                                                    "parent": int(town_node[community_town[c]]),
                                                    "code": community_codes[c], "village": bool(village_comm[c])})
@@ -201,8 +243,47 @@ def _build(counts: StructureCounts, place_share: tuple[float, ...], population_c
                   grid_population, town_node, community_node, unit_node, grid_node):
         array.flags.writeable = False
     return CityMap(graph, layout, town_node, community_node, unit_node, grid_node, community_town, unit_community,
-                   grid_unit, grid_community, grid_town, grid_place, grid_population, town_names, community_codes,
+                   grid_unit, grid_community, grid_town, grid_place, grid_population, names, community_codes,
                    grid_codes)
+
+
+def fit_margins(seed: np.ndarray, rows: np.ndarray, columns: np.ndarray, iterations: int = 200) -> np.ndarray:
+    """Iterative proportional fitting: the table closest to ``seed`` whose row and column sums are
+    ``rows`` and ``columns`` (which must have equal totals)."""
+    table = np.where(seed > 0, seed, 1e-9).astype(float)
+    rows, columns = np.asarray(rows, dtype=float), np.asarray(columns, dtype=float)
+    for _ in range(iterations):
+        table *= np.divide(rows, table.sum(axis=1), out=np.zeros_like(rows), where=table.sum(axis=1) > 0)[:, None]
+        table *= np.divide(columns, table.sum(axis=0), out=np.zeros_like(columns), where=table.sum(axis=0) > 0)
+    return table
+
+
+def _place_units(rng: np.random.Generator, place_share: tuple[float, ...], town_weight: np.ndarray,
+                 community_town: np.ndarray, unit_community: np.ndarray, unit_per_town: np.ndarray) -> np.ndarray:
+    """Each unit grid's place kind. The town × place table of unit grids is fitted to each town's
+    units and the city's shares; a town's villages are whole communities (as many as its village
+    units fill, the city keeping at least one urban community), its other units get the urban kinds."""
+    n_comm, n_unit = len(community_town), len(unit_community)
+    village = PlaceKind.VILLAGE
+    city_units = np.asarray(place_share, dtype=float) * n_unit
+    table = fit_margins(town_weight * np.asarray(place_share)[None, :], unit_per_town, city_units)
+    unit_place = np.full(n_unit, int(village), dtype=np.int8)
+    village_comm = np.zeros(n_comm, dtype=bool)
+    budget = min(n_comm - 1, round(place_share[village] * n_comm)) if n_comm > 1 else 0
+    urban_kinds = np.array([p for p in PlaceKind if p != village])
+    for t in np.argsort(-table[:, village], kind="stable"):  # the most rural towns first
+        communities = np.flatnonzero(community_town == t)
+        units_per_comm = max(unit_per_town[t] / len(communities), 1.0)
+        wanted = min(budget, len(communities) - (1 if len(communities) > 1 else 0),
+                     round(table[t, village] / units_per_comm))
+        chosen = rng.permutation(communities)[:max(wanted, 0)]
+        village_comm[chosen] = True
+        budget -= len(chosen)
+    for t in range(len(unit_per_town)):
+        units = np.flatnonzero((community_town[unit_community] == t) & ~village_comm[unit_community])
+        quotas = largest_remainder(len(units), table[t, urban_kinds])
+        unit_place[rng.permutation(units)] = np.repeat(urban_kinds, quotas)
+    return unit_place
 
 
 def _sunflower(n: int, radius: float) -> np.ndarray:

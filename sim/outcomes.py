@@ -61,8 +61,12 @@ _declare("resolution_rate", "share of closed cases", "Resolved / closed.", H)
 for _outcome in Outcome:
     if _outcome is not Outcome.NONE:
         _declare(f"outcomes_{_outcome.label}", "cases", f"Closed cases whose outcome is {_outcome.label}.")
+for _class, _what in (("disputes", "disputes"), ("public_service", "public-service requests")):
+    _declare(f"resolved_within_30_days_{_class}", f"share of {_what}", f"{_what.capitalize()} that arose at least 30 "
+             "days before the end and were resolved (followed up and closed) within 30 days of arising; exits and "
+             "withdrawals count as not resolved: the headline.", H)
 for _level in Level:
-    if _level is not Level.DISPATCH:
+    if _level not in (Level.DISPATCH, Level.FOLLOW_UP):
         _declare(f"resolved_share_by_level_{_level.label}", "share of resolved cases",
                  f"Share of resolved cases resolved at the {_level.label} level.")
 _declare("local_resolution_share", "share of resolved disputes", "Resolved disputes resolved at grid or community "
@@ -71,6 +75,8 @@ _declare("mediation_success", "share of mediated cases", "Disputes a committee t
          "mediation, of those closed other than withdrawn.", H)
 _declare("escalated_share", "share of reported cases", "Reported cases handed up at least once.", L)
 _declare("misgraded_share", "share of graded cases", "Cases the dispatch centre graded one step off.", L)
+_declare("returned_share", "share of graded cases", "Cases graded too high that the level they reached handed down "
+         "(the order bounce rate, 退单).", L)
 for _spread in ("mean", "median", "p90"):
     _declare(f"days_to_close_{_spread}", "days", f"Days from report to close, {_spread} over closed cases.", L)
     _declare(f"days_from_arising_{_spread}", "days", f"Days from arising to close, {_spread} over closed cases "
@@ -78,7 +84,11 @@ for _spread in ("mean", "median", "p90"):
 _declare("closed_within_30_days", "share of reported cases", "Reported cases closed within 30 days of report.", H)
 _declare("closed_within_30_days_of_arising", "share of cases", "Cases that arose at least 30 days before the end "
          "and closed within 30 days of arising: the headline.", H)
-_declare("satisfaction_rate", "share of followed-up cases", "Satisfied at follow-up (回访满意率).", H)
+_declare("satisfaction_rate", "share of followed-up cases", "Satisfied at closing, after any redo (回访满意率, the "
+         "article's figure).", H)
+_declare("satisfaction_first_follow_up", "share of followed-up cases", "Satisfied at the first follow-up visit.", H)
+_declare("redone_share", "share of followed-up cases", "Followed-up cases reopened at least once after a "
+         "dissatisfied follow-up (重办).", L)
 _declare("petitions", "cases", "Cases that surfaced as petitions plus parties who left to petition.")
 _declare("petitions_per_10k", "per 10,000 residents a year", "Petitions per 10,000 residents a year.", L)
 _declare("exits", "cases", "Parties who left for a court, arbitration or a petition.")
@@ -86,7 +96,18 @@ _declare("exits_per_10k", "per 10,000 residents a year", "Exits per 10,000 resid
 _declare("police_alerts", "cases", "Latent disputes that surfaced as 110 police alerts.", L)
 _declare("cases_per_10k_per_year", "per 10,000 residents a year", "Reported cases per 10,000 residents a year.")
 for _channel in Channel:
-    _declare(f"reported_by_channel_{_channel.label}", "cases", f"Cases reported through the {_channel.label} channel.")
+    if _channel is not Channel.COURT_REFERRAL:
+        _declare(f"reported_by_channel_{_channel.label}", "cases", f"Cases reported through the {_channel.label} "
+                 "channel.")
+_declare("patrol_found_share", "share of reported cases", "Reported cases found by grid workers' patrol.")
+_declare("committee_cases_per_10k", "per 10,000 residents a year", "Cases community and town mediation committees "
+         "took up (anchors: Shishi 36–50 per 10,000).")
+_declare("specialised_cases_per_10k", "per 10,000 residents a year", "Cases specialised committees and pilot-zone "
+         "desks took up.")
+_declare("city_centre_cases_per_year", "cases a year", "Cases the city centre took up, court referrals included "
+         "(anchors: 3,616 in 2022 at full scale).")
+_declare("city_centre_cases_per_10k", "per 10,000 residents a year", "Cases the city centre took up, court referrals "
+         "included.")
 # ---------------------------------------------------------------- grid workers' hours and handlers' load
 for _activity in WorkerActivity:
     _declare(f"worker_hours_{_activity.label}", "share of grid workers' hours",
@@ -94,10 +115,15 @@ for _activity in WorkerActivity:
 _declare("worker_utilisation", "share of grid workers' hours", "1 − the idle share of grid workers' hours.")
 _declare("department_tasks_undone", "share of department tasks", "Departments' tasks no hours were left for.", L)
 for _level in Level:
-    _declare(f"utilisation_{_level.label}", "share of capacity", f"Share of the {_level.label} level's handler "
-             "capacity busy over the run.")
+    if _level is not Level.FOLLOW_UP:
+        _declare(f"utilisation_{_level.label}", "share of capacity", f"Share of the {_level.label} level's handler "
+                 "capacity busy over the run.")
 _declare("public_service_within_deadline", "share of requests", "Public-service requests closed within "
          "hotline_deadline_days of report.", H)
+# ---------------------------------------------------------------- court referrals (诉前调解)
+_declare("referrals_cases", "cases", "Disputes a court referred to the city centre in the run.")
+_declare("referrals_per_10k", "per 10,000 residents a year", "Court referrals per 10,000 residents a year.")
+_declare("referrals_settled_share", "share of closed referrals", "Court referrals the city centre settled.", H)
 # ---------------------------------------------------------------- Shishi's further systems
 _declare("systems_stationed_cadres", "cadres", "Stationed cadres in the run.")
 _declare("systems_cadre_cases", "cases", "Community mediations a stationed cadre joined.")
@@ -117,7 +143,8 @@ del H, L, N
 OUTCOMES: Mapping[str, OutcomeSpec] = MappingProxyType(_DECLARED)
 # The outcomes researchers compare and sweep by default ("outcomes = main"), with what "better" means.
 MAIN_OUTCOMES: Mapping[str, str] = MappingProxyType({name: OUTCOMES[name].better.value for name in (
-    "closure_rate", "resolution_rate", "satisfaction_rate", "days_to_close_mean", "days_to_close_p90",
+    "resolved_within_30_days_disputes", "resolved_within_30_days_public_service", "closure_rate", "resolution_rate",
+    "satisfaction_rate", "days_to_close_mean", "days_to_close_p90",
     "closed_within_30_days", "days_from_arising_mean", "days_from_arising_p90", "closed_within_30_days_of_arising",
     "escalated_share", "petitions_per_10k", "exits_per_10k", "cases_per_10k_per_year", "worker_utilisation",
     "local_resolution_share", "mediation_success")})
@@ -136,11 +163,15 @@ def parameter_name(column: str) -> str:
     return column.replace("__", ".")
 
 
+TABLES = ("provenance", "towns", "by_kind")  # nested tables of a summary, not outcomes
+
+
 def flat_outcomes(summary: Mapping) -> dict[str, object]:
-    """One level of keys, joined by an underscore (``days_to_close_mean``); run fields kept."""
+    """One level of keys, joined by an underscore (``days_to_close_mean``); run fields kept; the
+    per-town and per-kind tables left out (they have files of their own)."""
     flat: dict[str, object] = {}
     for key, value in summary.items():
-        if key == "provenance":
+        if key in TABLES:
             continue
         if isinstance(value, Mapping):
             for sub, inner in value.items():

@@ -15,10 +15,11 @@ dotted part as a TOML table. ``plausible`` is the range sweeps and calibration d
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from types import MappingProxyType
 
+from sim.calendar import check_span, parse_date
 from sim.enums import CaseKind, Level, PlaceKind, Severity, SpecialisedField, VolunteerRole
 from sim.errors import ParamError
 from sim.escalation import POLICY_RULES, VALIDATION_RULES
@@ -99,7 +100,12 @@ CALIBRATED = "calibrated: docs/calibration.md (python run.py calibrate --fit)"
 _add("scale", 1.0, "share of 700,000 residents", "a run setting", S,
      "Share of Shishi's resident population simulated; grid counts follow it, all levels kept.",
      low=0.0005, high=2.0)
-_add("days", 365, "days", "a run setting", S, "Simulated days.", low=1, high=3650)
+_add("days", 365, "days", "a run setting", S, "Simulated days reported (after the warm-up).", low=1, high=3650)
+_add("warm_up_days", 90, "days", EST + " (tests/test_time.py: open and latent cases level off within about two "
+     "months)", S, "Days simulated before day 0 and left out of every output: runs start from a warmed-up state, "
+     "not from empty queues.", low=0, high=730)
+_add("start_date", "2023-01-01", "date (YYYY-MM-DD)", "a run setting (the article's figures run from 2023)", S,
+     "Calendar date of day 0: sets the Spring Festival, the typhoon season and the seasons of arrivals.")
 _add("map_seed", 20240305, "seed", EST, S,
      "Seed of the fixed city map (grid populations, place kinds): the same city for every run seed.",
      low=0, high=2**32 - 1)
@@ -115,6 +121,41 @@ _add("unit_grids", 676, "unit grids", "article: 676个单元网格", S, "Unit gr
      low=1, high=50_000)
 _add("responsibility_grids", 1394, "responsibility grids", "article: 1394个责任网格", S,
      "Responsibility grids (leaf cells) at scale 1.0.", low=1, high=100_000)
+_TOWNS = {  # share of residents, how concentrated migrants are (relative), source
+    "hubin": (0.15, 1.0, EST + " (the city seat; r2: the rest once the others are placed)"),
+    "fengli": (0.06, 0.9, EST + " (3.2 km², 10 residents' committees, 14 shopping streets)"),
+    "lingxiu": (0.18, 1.4, EST + " (124,116 residents in 2010; 20,000+ firms, 60,000 market entities, all 12 "
+            "villages are Taobao villages)"),
+    "baogai": (0.18, 1.3, "census 2020 via citypopulation.de: 125,569 of 685,930 (shoe and accessory parks)"),
+    "hanjiang": (0.13, 0.9, EST + " (88,507 residents in 2017; 19 villages; port)"),
+    "xiangzhi": (0.08, 0.8, EST + " (≈ 35,000 registered + 25,000 non-local; national central fishing port)"),
+    "hongshan": (0.07, 0.9, EST),
+    "jinshang": (0.05, 0.9, EST + " (≈ 23,000 people; 政和园 textile and dyeing base)"),
+    "yongning": (0.10, 0.8, EST),
+}
+for _town, (_share, _weight, _src) in _TOWNS.items():
+    _add(f"town_population_share.{_town}", _share, "share of residents", _src, S,
+         f"Share of Shishi's residents living in {_town.capitalize()} (normalised over the towns a run has; "
+         "its communities, grids and workers follow).", low=0.0, high=1.0)
+    _add(f"town_migrant_weight.{_town}", _weight, "relative weight", EST + " (r2: neighbouring Jinjiang's towns "
+         "ranged 13–77 % floating population in 2000)", S,
+         f"How concentrated migrants are in {_town.capitalize()} relative to the city (normalised so the "
+         "city-wide share stays migrant_share).", low=0.0, high=10.0)
+_TOWN_PLACE = {  # relative weight of a place kind in a town; the city-wide shares stay place_share
+    ("baogai", PlaceKind.INDUSTRIAL_PARK): 3.0, ("jinshang", PlaceKind.INDUSTRIAL_PARK): 3.0,
+    ("hongshan", PlaceKind.INDUSTRIAL_PARK): 1.5, ("lingxiu", PlaceKind.MARKET_CLUSTER): 3.0,
+    ("fengli", PlaceKind.MARKET_CLUSTER): 2.0, ("hubin", PlaceKind.MARKET_CLUSTER): 1.5,
+    ("hubin", PlaceKind.RESIDENTIAL_COMPOUND): 1.5, ("fengli", PlaceKind.RESIDENTIAL_COMPOUND): 1.5,
+    ("hubin", PlaceKind.VILLAGE): 0.2, ("fengli", PlaceKind.VILLAGE): 0.1, ("xiangzhi", PlaceKind.VILLAGE): 2.0,
+    ("yongning", PlaceKind.VILLAGE): 2.0, ("hanjiang", PlaceKind.VILLAGE): 1.5,
+}
+for _town in _TOWNS:
+    for _place in PlaceKind:
+        _add(f"town_place_weight.{_town}.{_place.label}", _TOWN_PLACE.get((_town, _place), 1.0), "relative weight",
+             EST + " (r2: shoe park in Baogai, 政和园 in Jinshang, e-commerce in Lingxiu, markets in Fengli and "
+             "Hubin, fishing villages in Xiangzhi)", S,
+             f"How much more often {_town.capitalize()}'s unit grids are {_place.label.replace('_', ' ')}s than the "
+             "city's mix (fitted to the city-wide place_share).", low=0.0, high=100.0)
 _add("grid_population_cv", 0.3, "coefficient of variation", EST, S,
      "Spread of residents across responsibility grids (mean ≈ 502, shishi-facts.md).", low=0.0, high=2.0)
 
@@ -144,7 +185,11 @@ _add("workers_per_10k", 18.0, "grid workers per 10,000 urban residents",
      "anchors: 国办发〔2021〕56号 norm (18 per 10,000), article", L,
      "Community/grid workers (full-time equivalents) per 10,000 urban residents.", low=0.0, high=200.0,
      plausible=(6.0, 30.0))
-_add("escalation_rule", "three_level", "rule name", "article: 三级响应", L,
+_add("worker_allocation", "per_resident", "rule name", EST + " (the norm counts residents: 国办发〔2021〕56号)", L,
+     "How a fixed total of grid workers is spread over communities: by residents, by the cases expected there "
+     "(by_caseload) or by residents weighted by their migrant share (by_migrant_share).",
+     choices=("per_resident", "by_caseload", "by_migrant_share"))
+_add("escalation_rule", "shishi", "rule name", "article: 订单分包 (grade and assign) and 三级响应 with 跨层级直达", L,
      "How cases are routed between levels (validation-only rules are accepted from scenarios/validation/ only).",
      choices=POLICY_RULES)
 _add("part_time_workers_per_10k", 14.6, "part-time grid workers per 10,000 urban residents",
@@ -153,6 +198,11 @@ _add("part_time_workers_per_10k", 14.6, "part-time grid workers per 10,000 urban
      "Part-time grid workers (兼职网格员), who work part_time_hours_share of a full-time week.",
      low=0.0, high=200.0, plausible=(0.0, 30.0))
 _add("patrol", True, "on/off", "article: 社区网格排查", L, "Grid workers patrol and find latent cases.")
+_add("patrol_visits_per_household_week", 0.25, "household visits per household per week",
+     EST + " (docs/sources.md: a Luohu worker walks 672 households every half-month (0.5); a visiting template asks "
+     "twice a year for ordinary households and monthly for others (≈ 0.1))", L,
+     "The visiting norm: patrol and household visits grid workers make once orders and department tasks are done; "
+     "hours beyond it are idle.", low=0.0, high=10.0, plausible=(0.05, 0.5))
 _add("volunteers_per_10k", 73.83, "volunteers per 10,000 residents",
      "article: 3,312 双报到 + 570 riders + 235 street heads + 318 building heads + 733 red grid workers "
      "= 5,168 / 70", L, "Volunteers (extra eyes on the street, informal mediation).", low=0.0, high=1000.0,
@@ -171,8 +221,34 @@ _add("volunteer_caseload", 1, "minor neighbour disputes per volunteer", EST, L,
      low=0, high=10)
 _add("mediators_per_10k", 10.84, "mediators per 10,000 residents", "article: 759 人民调解员 / 70", L,
      "People's mediators per 10,000 residents.", low=0.0, high=200.0, plausible=(5.0, 20.0))
-_add("mediator_caseload", 4, "cases per mediator", EST, L, "Cases a mediator handles at once.",
-     low=1, high=100)
+_FULL_TIME_MEDIATORS = {  # per committee
+    Level.COMMUNITY: (0.14, "r1: Fujian justice department 2022: full-time mediators in 14 % of villages"),
+    Level.TOWN: (2.0, "r1: Fujian justice department 2022: at least 2 full-time mediators per township committee"),
+    Level.SPECIALISED: (1.0, EST + " (r1: Henan's norm is 3 per sector committee; Fujian gives none)"),
+    Level.CITY: (5.0, "r1: Henan 2019 norm: 5+ per county centre; Fujian: at least 2 per county committee")}
+for _level, (_count, _src) in _FULL_TIME_MEDIATORS.items():
+    _add(f"full_time_mediators.{_level.label}", _count, "full-time mediators per committee", _src, L,
+         f"Full-time mediators of each {_level.label} committee (a fraction: the committees with most residents "
+         "have one); the level's other mediators are part-time.", low=0.0, high=100.0,
+         plausible=(0.5 * _count, 2.0 * _count))
+_add("part_time_mediator_hours_per_week", 3.0, "hours per week", EST + " (r1: no figure found; most of the 759 are "
+     "village cadres, Party members or retired residents mediating beside other work)", U,
+     "Hours a part-time people's mediator gives to cases each week.", low=0.0, high=40.0, plausible=(1.0, 8.0))
+_add("full_time_mediator_case_share", 0.6, "share of a working week", EST + " (the rest is screening (排查), "
+     "records and publicity)", U, "Share of a full-time mediator's (and a city-centre officer's) week spent on "
+     "cases.", low=0.0, high=1.0, plausible=(0.4, 0.8))
+_MEDIATION_HOURS = {Level.COMMUNITY: 4.0, Level.SPECIALISED: 6.0, Level.TOWN: 6.0, Level.CITY: 6.0}
+for _level, _hours in _MEDIATION_HOURS.items():
+    _add(f"mediation_hours.{_level.label}", _hours, "mediator hours per minor case", EST + " (r1: no figure "
+         "found; Shishi's ≈ 3,500 mediations a year by 759 mediators is ≈ 4.6 cases per mediator a year)", U,
+         f"Mediators' working hours one minor case takes at the {_level.label} level (× service_factor for moderate "
+         "and major): with the committee's hours it sets how many cases it can carry at once (Little's law).",
+         low=0.1, high=200.0, plausible=(0.5 * _hours, 2.0 * _hours))
+_add("city_centre_staff", 20, "full-time staff", "r1: county-level centres: 12 (Fuling), 21 (Xiuzhou); Shishi's not "
+     "published (estimate: near the top, for 3,616 cases a year)", L,
+     "Staff of the city's dispute-resolution centre (市矛盾纠纷多元化解中心) besides its people's mediators: "
+     "officers of the departments stationed there (petitions, justice, labour, the court).",
+     low=0, high=1_000, plausible=(12.0, 30.0))
 _MEDIATOR_SHARE = {Level.COMMUNITY: 0.50, Level.TOWN: 0.12, Level.CITY: 0.03, Level.SPECIALISED: 0.35}
 for _level, _share in _MEDIATOR_SHARE.items():
     _add(f"mediator_share.{_level.label}", _share, "share of mediators", EST + " (anchors: 1 city, 9 town, "
@@ -219,8 +295,17 @@ for _kind, _hours in _ORDER_HOURS.items():
          plausible=(0.5 * _hours, 2.0 * _hours))
 _add("registration_hours", 0.25, "worker hours per case", EST + " (registering a case found on patrol in 网格通)", U,
      "A grid worker's hours to register a case found on patrol.", low=0.0, high=10.0)
-_add("followup_hours", 0.5, "worker hours per case", EST + " (article: 回访 on every closed case)", U,
-     "A grid worker's hours for the follow-up visit (回访) on a closed case of the grid.", low=0.0, high=10.0,
+_add("followup_hours", 0.5, "worker hours per case", EST + " (article: 回访 on every closed case; r1: callbacks the "
+     "day after closing)", U,
+     "A grid worker's hours for the follow-up visit (回访) before a resolved case of the grid is closed.",
+     low=0.0, high=10.0, plausible=(0.25, 1.0))
+_add("events_per_patrol_hour", 0.6, "events per patrol hour", EST + " from r1: Jinjiang's platform gathered "
+     "610,000+ items in ≈ 6.6 months of 2025 by patrol and online reports, ≈ 46 per full-time worker a month", U,
+     "Minor events (hazards, sanitation, broken facilities, changes to record) a worker finds per hour of patrol "
+     "and fixes or records as an order the next day: patrol makes order work.", low=0.0, high=20.0,
+     plausible=(0.2, 1.2))
+_add("event_hours", 0.5, "worker hours per event", EST + " (r1: ≈ 13–17 % fixed on the spot, Huzhou and Kunming)",
+     U, "A grid worker's hours to fix or record one event found on patrol.", low=0.0, high=10.0,
      plausible=(0.25, 1.0))
 _add("household_visit_hours", 0.33, "worker hours per household visit", EST + " (" + WORKLOAD + ")", U,
      "Hours of patrol and household visiting (入户走访) per household visited, walking included.",
@@ -245,14 +330,19 @@ _add("triage_hours_per_case", 0.5, "clerk hours per case", EST, U,
      "Clerk hours to register, check, grade and assign one report (0 = instant, as in validation).",
      low=0.0, high=20.0, plausible=(0.25, 1.0))
 _add("triage_accuracy", 0.9, "share of cases", EST + " (docs/sources.md: 3.9 % of hotline orders bounce, Yichun)", L,
-     "Share of cases graded to their true severity and needed level; a misgraded case is one step too low or "
-     "too high, goes to the wrong level and pays a round trip back.", low=0.5, high=1.0, plausible=(0.7, 1.0))
+     "Share of cases graded to their true severity and needed level; a misgraded case is one step too low (it "
+     "reaches a level without the authority it needs and most likely fails, with a failure's costs) or too high "
+     "(it takes a scarcer level's time, or is handed down).", low=0.5, high=1.0, plausible=(0.7, 1.0))
 _add("handoff_days", 1.0, "days", EST + " (being passed between levels, 推诿, is a common hotline complaint)", U,
      "Days a case spends in transit when it is passed to another level (after a failure, a time-out or a return).",
      low=0.0, high=60.0, plausible=(0.5, 3.0))
-_add("screening_days", 0.5, "days", EST, U,
-     "Days a level's handler takes to see that a misgraded case is not theirs and send it back.",
-     low=0.0, high=30.0)
+_add("screening_days", 0.5, "days", EST + " (anchors: Shandong: a wrong unit returns the order within 2 working "
+     "days)", U, "Days a level's handler takes to see that a case graded too high is not theirs and hand it down.",
+     low=0.0, high=30.0, plausible=(0.25, 2.0))
+_add("overgrade_return_share", 0.5, "share of cases graded too high", EST + " (r1: re-dispatch 0.25–0.82 % of "
+     "orders, Junshan and Gao'an; 3.9 % passing between units, Yichun)", U,
+     "Share of cases graded too high that the level they reach hands down (退单/交办) rather than handling them "
+     "itself.", low=0.0, high=1.0, plausible=(0.2, 0.8))
 
 # ---------------------------------------------------------------- departments (public-service requests)
 _add("department_staff_per_10k", 2.0, "department case officers per 10,000 residents", EST, L,
@@ -272,18 +362,21 @@ for _severity, _shares in _AUTHORITY.items():
     # grid level, so that any draw from the ranges keeps their sum at most 1.
     _slack = (1.0 - sum(_shares)) / sum(1 for _share in _shares if _share)
     for _level, _share in zip((Level.COMMUNITY, Level.TOWN, Level.CITY), _shares, strict=True):
-        _add(f"authority_share.{_severity.label}.{_level.label}", _share, "share of disputes", EST + " (article: "
-             "小事不出村、大事不出镇、难事不出县)", U,
+        _source = EST + " (article: 小事不出村、大事不出镇、难事不出县)" if _share else \
+            "by definition: a minor dispute never needs the city"
+        _add(f"authority_share.{_severity.label}.{_level.label}", _share, "share of disputes", _source,
+             U if _share else S,
              f"Share of {_severity.label} disputes that need {_level.label} authority to be resolved "
              "(the grid level takes the rest).", low=0.0, high=1.0,
              plausible=(0.5 * _share, _share + _slack) if _share else None)
 _AUTHORITY_UP = {CaseKind.NEIGHBOUR: 0.0, CaseKind.FAMILY: 0.0, CaseKind.PROPERTY: 0.2, CaseKind.LABOUR: 0.3,
                  CaseKind.COMMERCIAL: 0.2}
 for _kind, _share in _AUTHORITY_UP.items():
-    _add(f"authority_up_share.{_kind.label}", _share, "share of disputes", EST + " (a company, an employer or a "
-         "property firm on the other side)", U,
+    _source = EST + " (a company, an employer or a property firm on the other side)" if _share else \
+        "by definition: no firm on the other side"
+    _add(f"authority_up_share.{_kind.label}", _share, "share of disputes", _source, U if _share else S,
          f"Share of {_kind.label} disputes that need one level more authority than their severity alone.",
-         low=0.0, high=1.0)
+         low=0.0, high=1.0, plausible=(0.5 * _share, 1.5 * _share) if _share else None)
 _add("public_service_on_spot_share", 0.17, "share of requests", "anchors: ≈ 17 % of grid cases fixed on the spot "
      "(Kunming 2024)", U, "Public-service requests a grid worker can settle on the spot; the rest need the "
      "responsible department.", low=0.0, high=1.0, plausible=(0.1, 0.3))
@@ -306,13 +399,15 @@ _EXIT_SPLIT = {  # (petition, arbitration, litigation) shares of parties who lea
     CaseKind.NEIGHBOUR: (0.3, 0.0, 0.4), CaseKind.FAMILY: (0.1, 0.0, 0.6), CaseKind.PROPERTY: (0.3, 0.0, 0.4),
     CaseKind.LABOUR: (0.2, 0.6, 0.1), CaseKind.COMMERCIAL: (0.05, 0.2, 0.6), CaseKind.PUBLIC_SERVICE: (0.3, 0.0, 0.05)}
 for _kind, _split in _EXIT_SPLIT.items():
+    _slack = (1.0 - sum(_split)) / sum(1 for _share in _split if _share)  # any draw keeps the sum at most 1
     for _exit, _share in zip(("petition", "arbitration", "litigation"), _split, strict=True):
         _add(f"exit_{_exit}_share.{_kind.label}", _share, "share of parties who leave",
-             EST + (" (劳动仲裁 comes before a labour lawsuit)" if _kind is CaseKind.LABOUR and _exit == "arbitration"
-                    else ""), U,
+             (EST + (" (劳动仲裁 comes before a labour lawsuit)" if _kind is CaseKind.LABOUR and _exit == "arbitration"
+                     else "")) if _share else "by definition: no such exit for this kind", U if _share else S,
              f"Share of {_kind.label.replace('_', ' ')} parties leaving after a failure who go to "
              f"{dict(petition='a petition (越级上访)', arbitration='arbitration', litigation='court')[_exit]}; "
-             "those who go nowhere give up (withdrawn).", low=0.0, high=1.0)
+             "those who go nowhere give up (withdrawn).", low=0.0, high=1.0,
+             plausible=(0.5 * _share, _share + _slack) if _share else None)
 
 # ---------------------------------------------------------------- disputes and requests arising
 _RATE = {CaseKind.NEIGHBOUR: 55.0, CaseKind.FAMILY: 25.0, CaseKind.PROPERTY: 30.0, CaseKind.LABOUR: 25.0,
@@ -350,14 +445,67 @@ _add("worsen_days.minor", 45.0, "mean days", EST, U, "Mean days for a latent min
      low=0.1, high=10_000.0, plausible=(20.0, 90.0))
 _add("worsen_days.moderate", 90.0, "mean days", EST, U, "Mean days for a latent moderate case to become major.",
      low=0.1, high=10_000.0, plausible=(45.0, 180.0))
+_add("court_referral_per_10k", 30.0, "cases per 10,000 residents per year",
+     CALIBRATED + " to the city centre's 3,616 cases in 2022 (anchors; national: 6.75 M court-delegated mediations "
+     "in 2022 ≈ 48 per 10,000; r2: Quanzhou ≈ 70–75 first-instance civil cases per 10,000)", U,
+     "Civil disputes a court (or the labour arbitration institute) refers to the city centre for mediation before "
+     "filing (诉前调解): they load the centre's capacity; if mediation fails they go back.", low=0.0, high=1_000.0,
+     plausible=(10.0, 60.0))
+_REFERRAL_KINDS = {CaseKind.NEIGHBOUR: 0.1, CaseKind.FAMILY: 0.2, CaseKind.PROPERTY: 0.1, CaseKind.LABOUR: 0.15,
+                   CaseKind.COMMERCIAL: 0.45}
+for _kind, _share in _REFERRAL_KINDS.items():
+    _add(f"court_referral_share.{_kind.label}", _share, "share of referrals", EST + " (contract, debt and sales "
+         "disputes fill civil dockets)", S, f"Share of court referrals that are {_kind.label} disputes (shares sum "
+         "to 1).", low=0.0, high=1.0)
+_add("court_referral_success", 0.52, "probability", "r2: Fuzhou Gulou court 2022: 52.31 % of 6,865 referred disputes "
+     "settled (Jiangsu 2010: 81.55 %)", U, "Chance the city centre settles a court-referred dispute.",
+     low=0.0, high=1.0, plausible=(0.45, 0.85))
 _add("surge.kind", "labour", "case kind", "issue 4: layoffs in industrial parks", U,
      "Kind of case whose rate surges.", choices=tuple(CaseKind.labels()))
 _add("surge.place", "industrial_park", "place kind or 'all'", "issue 4", U,
      "Where the surge happens.", choices=(*PlaceKind.labels(), "all"))
 _add("surge.factor", 1.0, "rate multiplier", "issue 4 (1 = no surge)", U,
      "Multiplier on the surging kind's rate during the surge.", low=0.0, high=100.0, plausible=(1.0, 3.0))
-_add("surge.start_day", 90, "day", "issue 4", U, "First day of the surge.", low=0, high=3650)
-_add("surge.days", 0, "days", "issue 4 (0 = no surge)", U, "Length of the surge.", low=0, high=3650)
+_add("surge.start_day", 90, "day", "issue 4 (a surge scenario's timing)", S, "First day of the surge.", low=0,
+     high=3650)
+_add("surge.days", 0, "days", "issue 4 (0 = no surge; a surge scenario's timing)", S, "Length of the surge.", low=0,
+     high=3650)
+
+# ---------------------------------------------------------------- the seasons (Spring Festival, typhoons, summer)
+_add("spring_festival_away_share", 0.6, "share of migrants", "r2: Guangzhou 2019: 63.9 % of non-local workers go "
+     "home; Jinjiang ≈ 0.55–0.6 (estimate)", U, "Migrants away over the Spring Festival: disputes and requests of "
+     "migrant parties fall while they are away.", low=0.0, high=1.0, plausible=(0.45, 0.75))
+_add("spring_festival_leave_days", 20, "days", "r2: departures over the three weeks before, peak on 腊月二十七", U,
+     "Days before the festival over which migrants leave (evenly).", low=1, high=60, plausible=(10.0, 30.0))
+_add("spring_festival_return_days", 25, "days", "r2: Shishi's garment workers return mostly in the week after 元宵 "
+     "(day +15); ≈ 85 % back by day +25", U, "Days after the festival over which migrants return (evenly).",
+     low=1, high=90, plausible=(15.0, 40.0))
+_add("wage_arrears_factor", 1.6, "rate multiplier", "r2 (estimate): year-end to the festival is 欠薪问题易发期 "
+     "(Quanzhou 2019); national winter wage campaigns run from November", U,
+     "Labour disputes before the Spring Festival (from wage_arrears_window_days before to a week before), relative "
+     "to the rest of the year.", low=0.0, high=10.0, plausible=(1.3, 2.0))
+_add("wage_arrears_window_days", 60, "days", "r2 (estimate): campaigns from early November to the festival", U,
+     "Days before the Spring Festival when wage-arrears labour disputes rise.", low=7, high=180, plausible=(45.0, 90.0))
+_add("festival_labour_factor", 0.4, "rate multiplier", "r2 (estimate): firms closed and workers away, days −7 to +7",
+     U, "Labour disputes in the festival fortnight, relative to the rest of the year.", low=0.0, high=2.0,
+     plausible=(0.2, 0.7))
+_add("post_festival_labour_factor", 1.3, "rate multiplier", "r2: 9 % of a court's labour cases came from workers "
+     "quitting after the festival (Beijing No. 2 Intermediate Court, 2014)", U,
+     "Labour disputes from a week to a month after the festival (job-hopping, unpaid year-end pay).",
+     low=0.0, high=10.0, plausible=(1.0, 1.5))
+_add("festival_request_factor", 0.5, "rate multiplier", "r2: Huangshi 12345 −57 % in the 2021 holiday week; Jinan "
+     "+12 % at Qingming", U, "Public-service requests in the festival week (days −3 to +4), relative to other days.",
+     low=0.0, high=2.0, plausible=(0.4, 0.9))
+_add("summer_request_factor", 1.1, "rate multiplier", "r2: Sichuan 12345 July 2024 +17 % on June", U,
+     "Public-service requests in July and August, relative to other days.", low=0.0, high=5.0, plausible=(1.0, 1.2))
+_add("typhoons_per_year", 5.3, "typhoons per year", "r2: Quanzhou meteorological office: 30-year mean 5.3 typhoons "
+     "landing on or affecting Quanzhou", U, "Typhoons affecting Shishi a year (Poisson; by month: June 8 %, July 22 %, "
+     "August 30 %, September 22 %, October 12 %, the rest 6 %).", low=0.0, high=30.0, plausible=(4.0, 7.0))
+_add("typhoon_days", 2, "days", "r2: Kompasu (2021): 80+ storm orders in Shishi in 34 hours", U,
+     "Days a typhoon raises requests and property matters.", low=1, high=14, plausible=(1.0, 3.0))
+_add("typhoon_request_factor", 2.0, "rate multiplier", "r2 (estimate): Kompasu's 80 orders in 34 h on ≈ 60–70 "
+     "requests a day", U, "Public-service requests and property disputes on a typhoon day, relative to other days.",
+     low=1.0, high=20.0, plausible=(1.5, 3.0))
 
 # ---------------------------------------------------------------- how latent cases surface
 _VISIBILITY = {CaseKind.NEIGHBOUR: 0.8, CaseKind.FAMILY: 0.3, CaseKind.PROPERTY: 0.7, CaseKind.LABOUR: 0.5,
@@ -373,8 +521,12 @@ _add("volunteer_watch_residents", 500.0, "residents", "shishi-facts: ≈ 502 res
      "The residents volunteer_find_per_day is stated for: a community's volunteers find at that rate times "
      "volunteers × this / the community's residents.", low=1.0, high=100_000.0)
 _add("report_per_day", 0.08, "probability per day", EST, U,
-     "Daily chance a fully trusting registered resident reports a latent minor case.", low=0.0, high=100.0,
+     "Daily chance a fully trusting registered resident reports a latent minor dispute.", low=0.0, high=100.0,
      plausible=(0.03, 0.15))
+_add("request_report_per_day", 1.0, "probability per day", EST + " (a request is something the resident wants "
+     "done: reported within a day or two; patrol finds the rest)", U,
+     "Daily chance a fully trusting registered resident reports a public-service request (× report_factor for "
+     "moderate and major).", low=0.0, high=100.0, plausible=(0.3, 3.0))
 _add("report_factor.moderate", 1.5, "multiplier", EST, U, "Reporting of moderate cases relative to minor.",
      low=0.0, high=100.0)
 _add("report_factor.major", 3.0, "multiplier", EST, U, "Reporting of major cases relative to minor.",
@@ -382,12 +534,13 @@ _add("report_factor.major", 3.0, "multiplier", EST, U, "Reporting of major cases
 _add("migrant_report_factor", 0.75, "multiplier", EST + " (facts: migrants have weaker neighbour ties)", U,
      "Reporting propensity of migrants relative to registered residents.", low=0.0, high=2.0,
      plausible=(0.5, 1.0))
-_REPORT_CHANNELS = {"hotline": 0.5, "app": 0.2, "walk_in": 0.3}
-for _channel, _share in _REPORT_CHANNELS.items():
-    _add(f"report_channel_share.{_channel}", _share, "share of resident reports",
-         EST + " (article: 12345 热线, the i石狮 app and walk-ins among intake channels)", U,
-         f"Share of a resident's reports made by {_channel.replace('_', '-')} where every channel is fully open "
-         "(the walk-in share is scaled by the grid's access to a centre; shares sum to 1).", low=0.0, high=1.0)
+_add("walk_in_report_share", 0.3, "share of resident reports", EST + " (r1: no walk-in share is published)", U,
+     "Share of a resident's reports made by walking in where a centre is fully within reach (scaled by the grid's "
+     "access to a centre); the rest go by hotline or the app.", low=0.0, high=1.0, plausible=(0.1, 0.4))
+_add("app_share_of_remote_reports", 0.14, "share of remote reports", "r1: web, app and WeChat carry 2–30 % of "
+     "remote requests (Xiamen 30 %, Zhangzhou 13 %, Beijing 9 %, Yichun 8 %); the rest is the 12345 hotline", U,
+     "Share of a resident's remote (not walk-in) reports made through the i石狮 app.", low=0.0, high=1.0,
+     plausible=(0.02, 0.3))
 _add("police_alert_per_day.moderate", 0.004, "probability per day", EST + " (anchors: 13.9 % of 110 alerts are "
      "disputes)", U, "Daily chance a latent moderate case surfaces as a police alert.", low=0.0, high=1.0)
 _add("police_alert_per_day.major", 0.03, "probability per day", EST, U,
@@ -407,6 +560,18 @@ _add("trust_gain_satisfied", 0.05, "trust points", EST, U, "Trust gained after a
      low=0.0, high=1.0)
 _add("trust_loss_dissatisfied", 0.15, "trust points", EST, U, "Trust lost after a dissatisfying follow-up.",
      low=0.0, high=1.0)
+_add("reputation_reference", 0.93, "share of closed cases", EST + ": the share of closed cases that end well in "
+     "Shishi today (satisfied at closing, article: close to 100 %; the rest withdrew or left), at which trust is "
+     "in equilibrium", U, "A community's recent share of good experiences at which its residents' trust is read "
+     "as it is.", low=0.0, high=1.0, plausible=(0.85, 0.98))
+_add("reputation_elasticity", 2.0, "relative change per unit share", EST + " (r2: resolution and callbacks raise "
+     "hotline reuse, Beijing F district 2020; referral lowers satisfaction, Nie & Wang 2023; no effect size)", U,
+     "How strongly residents' trust follows their community's recent experience: × (1 + this × (share − "
+     "reputation_reference)).", low=0.0, high=20.0, plausible=(0.0, 4.0))
+_add("reputation_memory_days", 90.0, "days", EST, U, "How long word of mouth remembers (exponential time constant).",
+     low=1.0, high=3650.0, plausible=(30.0, 365.0))
+_add("reputation_prior_cases", 20.0, "cases", EST, S, "Pseudo-cases at reputation_reference a community's share "
+     "starts from and is pulled towards (small communities swing less).", low=0.0, high=10_000.0)
 
 # ---------------------------------------------------------------- Shishi's further systems (issue 11)
 # Stationed cadres (挂居蹲点)
@@ -421,13 +586,17 @@ _add("cadre_emergency_hours_per_week", 24.0, "hours per cadre per week", EST + "
      "Hours a stationed cadre gives in a week of a surge (surge.days).", low=0.0, high=84.0)
 _add("cadre_hours_per_case", 4.0, "hours per case", EST, U,
      "A cadre's hours to bring a department to one community mediation.", low=0.1, high=100.0, plausible=(2.0, 8.0))
+_add("cadre_brings_authority_share", 0.8, "share of cases", EST + " (a section-level cadre of a city department: "
+     "the right department for most, not all, of a community's hard cases)", U,
+     "Share of the community mediations a stationed cadre joins in which the cadre brings the authority the case "
+     "needs (the rest stay below it).", low=0.0, high=1.0, plausible=(0.5, 1.0))
 # Big Party committees (大党委)
 _add("big_party_committees", 54, "communities at scale 1.0", "article: 在54个社区(村)组建大党委", L,
      "Communities with a big Party committee (most populous first): member units take part and the chain "
      "community Party committee → grid branch → building group → member-household contacts passes reports on.",
      low=0, high=5_000, plausible=(0.0, 128.0))
-_add("member_unit_share", 0.5, "share of disputes with a firm on the other side", EST + " (article: 73 units "
-     "paired with communities; 297 resource lists)", U,
+_add("member_unit_share", 0.5, "share of disputes with a firm on the other side", EST + " (no source; the article "
+     "gives only 73 units paired with communities and 297 resource lists)", U,
      "In a big-Party-committee community, share of disputes that need one level more authority because of a "
      "company, employer or property firm on the other side (authority_up_share) whose counterpart is a member "
      "unit: such a dispute needs no extra level.", low=0.0, high=1.0, plausible=(0.25, 0.75))
@@ -570,24 +739,52 @@ _add("withdraw_per_day", 0.002, "probability per day waiting", EST, U,
 # ---------------------------------------------------------------- follow-up
 _add("satisfaction.resolved", 0.99, "probability", EST + " (article: 回访满意率 close to 100 %)", U,
      "Chance a resolved case's party is satisfied when closed promptly.", low=0.0, high=1.0)
-_add("satisfaction.unresolved", 0.2, "probability", EST, U, "Chance the party of an unresolved case is satisfied.",
-     low=0.0, high=1.0)
-_add("satisfaction.withdrawn", 0.5, "probability", EST, U, "Chance the party of a withdrawn case is satisfied.",
-     low=0.0, high=1.0)
 _add("satisfaction_grace_days", 15.0, "days", EST + " (anchors: complaints 13 working days)", U,
      "Days to close before delay starts to cost satisfaction.", low=0.0, high=3650.0)
 _add("satisfaction_loss_per_day", 0.01, "probability per day late", EST, U,
      "Satisfaction lost per day beyond the grace period.", low=0.0, high=1.0)
 _add("satisfaction_loss_per_escalation", 0.02, "probability per escalation", EST + " (being passed between levels, "
-     "推诿, is a common hotline complaint)", U, "Satisfaction lost each time a case is sent up a level.",
-     low=0.0, high=1.0, plausible=(0.0, 0.05))
+     "推诿, is a common hotline complaint; r2: referral lowers satisfaction, Nie & Wang 2023)", U,
+     "Satisfaction lost each time a case is sent up a level.", low=0.0, high=1.0, plausible=(0.0, 0.05))
+_add("remote_satisfaction_loss", 0.02, "probability per level above the community", EST + " (parties travel to the "
+     "town or city and meet strangers; lower levels know the people)", U,
+     "Satisfaction lost for each level above the community at which a case was resolved.", low=0.0, high=1.0,
+     plausible=(0.0, 0.05))
+_add("redo_limit", 1, "redos per case", EST + " (r1: no rule text found; Nanshan's redo office decides each)", L,
+     "Times a case may be reopened (重办) after a dissatisfied follow-up.", low=0, high=3, plausible=(0.0, 3.0))
+_add("redo_request_share", 0.15, "share of dissatisfied parties", EST + " from r1: rework 0.25 % of orders with 2.4 % "
+     "dissatisfied at callback (Junshan 2018); Nanshan 0.17 % redone", U,
+     "Share of parties dissatisfied at a follow-up who ask for the case to be redone.", low=0.0, high=1.0,
+     plausible=(0.05, 0.5))
+
+# Plausible ranges of the estimates above that were given without one (judgement: about half to
+# twice the estimate, narrower where a bound is known); sensitivity, discovery and calibration draw
+# from them.
+_PLAUSIBLE = {
+    "registration_hours": (0.1, 0.5), "trust_loss_per_failure": (0.02, 0.1), "report_factor.moderate": (1.0, 2.5),
+    "report_factor.major": (1.5, 5.0), "police_alert_per_day.moderate": (0.002, 0.008),
+    "police_alert_per_day.major": (0.015, 0.06), "initial_trust.registered": (0.6, 0.9),
+    "trust_concentration": (5.0, 20.0), "trust_gain_satisfied": (0.02, 0.1), "trust_loss_dissatisfied": (0.05, 0.3),
+    "cadre_emergency_hours_per_week": (8.0, 40.0), "zone_site_hours_per_week": (40.0, 100.0),
+    "civility_half_points": (56.0, 226.0), "manual_registration_hours": (0.5, 1.5),
+    "service_factor.moderate": (1.2, 2.0), "service_factor.major": (1.5, 4.0), "volunteer_service_days": (1.0, 4.0),
+    "service_cv": (0.5, 1.2), "volunteer_success": (0.6, 0.9), "withdraw_per_day": (0.0005, 0.005),
+    "satisfaction.resolved": (0.95, 1.0), "satisfaction_grace_days": (7.0, 30.0),
+    "satisfaction_loss_per_day": (0.003, 0.02),
+    **{f"moderate_share.{kind.label}": (0.5 * share, 1.5 * share) for kind, (share, _) in _SEVERITY.items()},
+    **{f"visibility.{kind.label}": (0.5 * v, min(1.0, 1.5 * v)) for kind, v in _VISIBILITY.items()},
+}
+for _name, _range in _PLAUSIBLE.items():
+    if _REGISTRY[_name].plausible is not None:
+        raise RuntimeError(f"parameter {_name} has two plausible ranges")
+    _REGISTRY[_name] = replace(_REGISTRY[_name], plausible=_range)
 
 del L, U, S, EST, WORKLOAD, CALIBRATED
 
 PARAMS: Mapping[str, Param] = MappingProxyType(_REGISTRY)
 
 # Groups whose members must sum to one.
-SHARE_GROUPS = ("place_share", "mediator_share", "report_channel_share")
+SHARE_GROUPS = ("place_share", "mediator_share", "court_referral_share")
 
 
 class Params(Mapping[str, Value]):
@@ -642,6 +839,10 @@ def check_value(name: str, value: object, *, validation: bool = False) -> Value:
 
 
 def _check_relations(values: Mapping[str, Value]) -> None:
+    try:
+        check_span(parse_date(values["start_date"]), -values["warm_up_days"], values["days"])
+    except ValueError as error:
+        raise ParamError("start_date", str(error)) from None
     for severity in Severity:
         shares = [values[f"authority_share.{severity.label}.{level}"] for level in ("community", "town", "city")]
         if sum(shares) > 1.0 + 1e-9:

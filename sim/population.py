@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from sim.enums import PlaceKind
-from sim.network import CityMap
+from sim.network import CityMap, town_value
 from sim.params import Params
 
 
@@ -34,13 +34,20 @@ class Population:
         self.reports = np.zeros(self.size, dtype=np.int32)
         self._migrant_factor = params["migrant_report_factor"]
         self.report_factor: Callable[[np.ndarray], np.ndarray] = _no_uplift  # civility points (sim.civility)
+        self.grid_trust_factor = np.ones(city.grids)  # word of mouth: the community's recent experience (sim.trust)
+
+    def effective_trust(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Trust as it acts: the resident's own, read through what their community has recently
+        seen of the system (``sim.trust``), at most 1."""
+        rows = np.asarray(rows)
+        return np.minimum(self.trust[rows] * self.grid_trust_factor[self.grid[rows]], 1.0)
 
     def propensity(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
-        """Relative readiness to report: trust, weakened for migrants, raised by the civility
-        points a resident holds."""
+        """Relative readiness to report: effective trust, weakened for migrants, raised by the
+        civility points a resident holds."""
         rows = np.asarray(rows)
         factor = np.where(self.migrant[rows], self._migrant_factor, 1.0)
-        return self.trust[rows] * factor * self.report_factor(rows)
+        return self.effective_trust(rows) * factor * self.report_factor(rows)
 
 
 def _no_uplift(rows: np.ndarray) -> np.ndarray:
@@ -48,8 +55,10 @@ def _no_uplift(rows: np.ndarray) -> np.ndarray:
 
 
 def migrant_share_by_grid(city: CityMap, params: Params) -> np.ndarray:
-    """Migrants concentrate by place kind; the population-weighted mean is ``migrant_share``."""
-    weight = np.array([params[f"migrant_weight.{p.label}"] for p in PlaceKind])[city.grid_place]
+    """Migrants concentrate by place kind and by town; the population-weighted mean is ``migrant_share``."""
+    town_weight = np.array([town_value(params, "town_migrant_weight", name) for name in city.town_names])
+    weight = np.array([params[f"migrant_weight.{p.label}"] for p in PlaceKind])[city.grid_place] * \
+        town_weight[city.grid_town]
     mean_weight = np.average(weight, weights=city.grid_population)
     share = params["migrant_share"] * weight / mean_weight if mean_weight > 0 else np.zeros(city.grids)
     return np.clip(share, 0.0, 0.95)

@@ -8,7 +8,10 @@ fire is the channel, and the crossing point inside the day is the report time. T
 for hazards that are constant within a day, is vectorised over all latent cases, and lets a
 policy change *when* a case surfaces without changing its luck.
 
-A resident's own report goes by hotline, the app or walking in (``report_channel_share``).
+A resident reports a public-service request soon (``request_report_per_day``: it is something
+they want done) and a dispute later and less often (``report_per_day``), both through their
+effective trust (``sim.trust``). The report goes by walking in (``walk_in_report_share``) or
+remotely, by the 12345 hotline or the app (``app_share_of_remote_reports``).
 Walking in depends on the grid's access to a centre (``sim.systems``: the 15-minute circle
 and opening hours; a pilot zone's shared sites for its labour and commercial disputes); the
 app needs the digital platform (without it some would-be app reporters call instead). In a
@@ -25,7 +28,7 @@ import numpy as np
 
 from sim.authority import AuthorityTable
 from sim.cases import CaseBook
-from sim.enums import ZONE_KINDS, CaseKind, Channel, Severity
+from sim.enums import SURFACING_CHANNELS, ZONE_KINDS, CaseKind, Channel, Severity
 from sim.network import CityMap
 from sim.params import Params
 from sim.population import Population
@@ -45,18 +48,20 @@ class LatentPool:
         self.population, self.authority = population, authority
         self.grid_community = city.grid_community
         self.ids = np.zeros(0, dtype=np.int64)
-        self.hazard_sum = np.zeros((0, len(Channel)))
+        self.hazard_sum = np.zeros((0, SURFACING_CHANNELS))
         kinds = list(CaseKind)
         self.visibility = np.array([params[f"visibility.{k.label}"] for k in kinds])
         self.report_factor = np.array([1.0, params["report_factor.moderate"], params["report_factor.major"]])
-        self.report_per_day = params["report_per_day"] * np.where(
-            systems.big_party[city.grid_community], params["big_party_report_factor"], 1.0)  # per grid
-        app = params["report_channel_share.app"]
+        self.report_per_day = np.where(systems.big_party[city.grid_community], params["big_party_report_factor"],
+                                       1.0)[:, None] * np.where(np.arange(len(kinds)) == CaseKind.PUBLIC_SERVICE,
+                                                                params["request_report_per_day"],
+                                                                params["report_per_day"])[None, :]  # (grids, kinds)
+        walk_in = params["walk_in_report_share"]
+        app = (1.0 - walk_in) * params["app_share_of_remote_reports"]
         platform = params["digital_platform"]
-        self.hotline_share = params["report_channel_share.hotline"] + (0.0 if platform else
-                                                                        app * params["app_to_hotline_share"])
+        self.hotline_share = (1.0 - walk_in - app) + (0.0 if platform else app * params["app_to_hotline_share"])
         self.app_share = app if platform else 0.0
-        self.walk_in = params["report_channel_share.walk_in"] * systems.walk_in_access  # (grids, kinds)
+        self.walk_in = walk_in * systems.walk_in_access  # (grids, kinds)
         self.zone_find = np.zeros((city.grids, len(CaseKind)))  # (grids, kinds)
         in_zone = systems.zone_of_grid >= 0
         for kind in ZONE_KINDS:
@@ -69,7 +74,7 @@ class LatentPool:
 
     def add(self, ids: np.ndarray) -> None:
         self.ids = np.concatenate([self.ids, ids])
-        self.hazard_sum = np.concatenate([self.hazard_sum, np.zeros((len(ids), len(Channel)))])
+        self.hazard_sum = np.concatenate([self.hazard_sum, np.zeros((len(ids), SURFACING_CHANNELS))])
 
     def worsen(self, day: int, book: CaseBook) -> None:
         """Latent cases worsen with age: minor → moderate → major at their drawn ages."""
@@ -94,8 +99,8 @@ class LatentPool:
         ids = self.ids
         grid, kind, severity, party = book.grid[ids], book.kind[ids], book.severity[ids], book.party[ids]
         visibility = self.visibility[kind]
-        report = self.report_per_day[grid] * self.report_factor[severity] * self.population.propensity(party)
-        h = np.empty((len(ids), len(Channel)))
+        report = self.report_per_day[grid, kind] * self.report_factor[severity] * self.population.propensity(party)
+        h = np.empty((len(ids), SURFACING_CHANNELS))
         h[:, Channel.PATROL] = patrol_per_grid[grid] * visibility
         h[:, Channel.ZONE_CHECK] = self.zone_find[grid, kind] * visibility
         h[:, Channel.VOLUNTEER] = volunteer_per_community[self.grid_community[grid]] * visibility
@@ -103,7 +108,7 @@ class LatentPool:
         h[:, Channel.APP] = report * self.app_share
         h[:, Channel.WALK_IN] = report * self.walk_in[grid, kind]
         h[:, Channel.POLICE_ALERT] = self.police[severity]
-        h[:, Channel.PETITION] = self.petition[severity] * (1.0 - self.population.trust[party])
+        h[:, Channel.PETITION] = self.petition[severity] * (1.0 - self.population.effective_trust(party))
         return h
 
     def surface(self, day: int, book: CaseBook, hazards: np.ndarray) -> Surfaced:

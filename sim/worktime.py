@@ -1,20 +1,25 @@
-"""Grid workers' working time (多网合一: "费随事转、人随事走"), spent in a fixed order.
+"""Grid workers' working time (多网合一: "费随事转、人随事走"), spent in a fixed order each day.
 
 Each worker has a weekly budget of hours (a full-time working week, or a share of it for a
-part-time worker), split evenly over the grids the worker covers. The budget is spent:
+part-time worker), a seventh of it each day, spread over the grids the worker covers (links:
+worker, grid, share of the worker's hours).
+A day's hours go:
 
-1. on **department tasks** first: information upkeep on people, houses and businesses, safety
-   inspections and campaigns, in hours per household per month of the grids covered, spread
-   evenly over the week (a grid whose workers cannot cover its tasks leaves the rest undone);
-2. on **orders** next, at the worker's *order rate* (what department tasks leave, per day):
-   an on-site order of h hours keeps the worker busy for h / rate days, so orders queue when
-   every worker of a community is on one; registration of cases found on patrol and the
-   follow-up visit (回访) are hours owed, paid from the same time before patrol;
-3. on **patrol and household visits** (入户走访) with what is left of each day. Detection
-   follows visit frequency and saturates: a grid's patrol hazard is
-   ``patrol_find_per_day × (1 − exp(−visits per household per week / saturation))``.
-   Patrol beyond three times the saturation frequency (95 % of the most patrol can do) is
-   not spent: those hours are **idle**.
+1. to **orders** first: an order is handled with all of the worker's hours, so an on-site order
+   of h hours keeps the worker busy for h / (hours a day) days, and orders queue only when every
+   worker of a community is on one (Hubin's norm: sign within 30 minutes, first visit within 8
+   hours). Orders are grid-level cases (on-the-spot handling), the follow-up visit (回访) before a
+   case is closed (both queue at the community's workers, ``sim.handling``), registering a case
+   found on patrol, and the minor events patrol finds (hazards, broken facilities, records to
+   change: ``events_per_patrol_hour`` × ``event_hours``, owed the next day);
+2. to **department tasks** next: information upkeep on people, houses and businesses, safety
+   inspections and campaigns, in hours per household per month of the grids covered (what a
+   day cannot cover is left undone);
+3. to **patrol and household visits** (入户走访) up to the visiting norm
+   ``patrol_visits_per_household_week`` (a lever); detection follows the visits made and
+   saturates: a grid's patrol hazard is
+   ``patrol_find_per_day × (1 − exp(−visits per household per week / saturation))``;
+4. what is left is **idle**: patrol is an allocation, not a sink.
 
 Hours are accounted per worker per day and per week (``weeks``): the four activities of a
 worker's week add up to exactly the worker's budget.
@@ -32,47 +37,48 @@ from sim.params import Params
 
 DAYS_PER_WEEK = 7
 WEEKS_PER_MONTH = 52 / 12
-SATURATED_MULTIPLE = 3.0  # patrol beyond 3 × the saturation frequency finds (almost) nothing more: idle
 
 
 class WorkTime:
-    def __init__(self, weekly_hours: np.ndarray, grids_of_worker: Sequence[Sequence[int]], grid_population: np.ndarray,
+    def __init__(self, weekly_hours: np.ndarray, links: Sequence[tuple[int, int, float]], grid_population: np.ndarray,
                  params: Params):
         n, grids = len(weekly_hours), len(grid_population)
         self.weekly_hours = np.asarray(weekly_hours, dtype=float)
+        self.hours_per_day = self.weekly_hours / DAYS_PER_WEEK  # the rate at which a worker gets through an order
         # links: one per (worker, grid covered), with the share of the worker's hours spent there
-        self.link_worker = np.array([w for w, covered in enumerate(grids_of_worker) for _ in covered], dtype=np.int64)
-        self.link_grid = np.array([g for covered in grids_of_worker for g in covered], dtype=np.int64)
-        self.link_share = np.array([1.0 / len(covered) for covered in grids_of_worker for _ in covered])
+        self.link_worker = np.array([w for w, _, _ in links], dtype=np.int64)
+        self.link_grid = np.array([g for _, g, _ in links], dtype=np.int64)
+        self.link_share = np.array([share for _, _, share in links], dtype=float)
         self.grids = grids
         self.households = np.asarray(grid_population, dtype=float) / params["residents_per_household"]
-        link_hours = self.weekly_hours[self.link_worker] * self.link_share
-        grid_hours = np.bincount(self.link_grid, weights=link_hours, minlength=grids)
-        demand = self.households * params["department_hours_per_household_month"] / WEEKS_PER_MONTH
-        done = np.divide(np.minimum(demand, grid_hours), grid_hours, out=np.zeros(grids), where=grid_hours > 0)
-        department_week = np.bincount(self.link_worker, weights=link_hours * done[self.link_grid], minlength=n)
-        self.department_demand_hours_week = float(demand.sum())
-        self.department_done_hours_week = float(department_week.sum())
-        self.department_per_day = department_week / DAYS_PER_WEEK
-        self.order_rate = np.maximum(self.weekly_hours - department_week, 0.0) / DAYS_PER_WEEK  # hours per day
-        self.patrol_on = bool(params["patrol"])
+        self.department_demand_per_day = (self.households * params["department_hours_per_household_month"]
+                                          / WEEKS_PER_MONTH / DAYS_PER_WEEK)  # hours per grid per day
+        self.visit_hours = params["household_visit_hours"]
+        norm = params["patrol_visits_per_household_week"] if params["patrol"] else 0.0
+        self.patrol_norm_per_day = norm * self.households * self.visit_hours / DAYS_PER_WEEK  # hours per grid per day
         self.find_per_day = params["patrol_find_per_day"]
         self.saturation = params["patrol_saturation_visits_per_week"]
-        self.visit_hours = params["household_visit_hours"]
-        # hours per grid per day that patrol can still use
-        self.patrol_cap_per_day = (SATURATED_MULTIPLE * self.saturation * self.households * self.visit_hours
-                                   / DAYS_PER_WEEK)
+        self.event_hours_per_patrol_hour = params["events_per_patrol_hour"] * params["event_hours"]
         # state
         self.busy_since = np.full(n, math.nan)
         self.busy_today = np.zeros(n)  # days spent on on-site orders today
-        self.owed = np.zeros(n)  # hours of registration and follow-up visits not yet done
+        self.owed = np.zeros(n)  # hours of registration and patrol events not yet done
         self.day_start = 0.0
         self.today = np.zeros((n, len(WorkerActivity)))  # hours by activity, the day just closed
+        self.visits_per_week = np.zeros(grids)
+        self.patrol_hazard = np.zeros(grids)
+        self.restart_ledger()
+        self._allocate(self.hours_per_day.copy())  # day 0's patrol: no orders yet
+
+    def restart_ledger(self) -> None:
+        """Start counting hours afresh (at the end of the warm-up)."""
+        n = len(self.weekly_hours)
         self.week = np.zeros((n, len(WorkerActivity)))
         self.weeks: list[np.ndarray] = []  # one (workers × activities) array of hours per whole week
-        self.total = np.zeros(len(WorkerActivity))  # hours by activity over the run
-        self.visits_per_week = np.zeros(grids)
-        self.patrol_hazard = self._patrol(self.order_rate.copy())[1]  # day 0: no orders yet
+        self.total = np.zeros(len(WorkerActivity))  # hours by activity since the ledger started
+        self.department_demand_hours = 0.0
+        self.department_done_hours = 0.0
+        self.days_in_week = 0
 
     # ------------------------------------------------------------------ orders
     def start(self, worker: int, t: float) -> None:
@@ -83,7 +89,7 @@ class WorkTime:
         self.busy_since[worker] = math.nan
 
     def owe(self, worker: int, hours: float) -> None:
-        """Hours of light order work (registration, a follow-up visit) for this worker."""
+        """Hours of light order work (registering a case found on patrol) for this worker."""
         self.owed[worker] += hours
 
     # ------------------------------------------------------------------ the day's accounting
@@ -92,50 +98,66 @@ class WorkTime:
         busy = self.busy_today
         active = np.flatnonzero(~np.isnan(self.busy_since))
         busy[active] += end - np.maximum(self.busy_since[active], self.day_start)
-        rate = self.order_rate
+        rate = self.hours_per_day
         on_site = np.minimum(busy, 1.0) * rate
         free = rate - on_site
         light = np.minimum(self.owed, free)
         self.owed -= light
-        patrol, hazard = self._patrol(free - light)
+        department, patrol = self._allocate(free - light)
         hours = self.today
-        hours[:, WorkerActivity.DEPARTMENT_TASKS] = self.department_per_day
         hours[:, WorkerActivity.ORDERS] = on_site + light
+        hours[:, WorkerActivity.DEPARTMENT_TASKS] = department
         hours[:, WorkerActivity.PATROL] = patrol
-        hours[:, WorkerActivity.IDLE] = free - light - patrol
+        hours[:, WorkerActivity.IDLE] = free - light - department - patrol
+        self.owed += patrol * self.event_hours_per_patrol_hour  # events found on patrol: tomorrow's orders
         self.week += hours
         self.total += hours.sum(axis=0)
-        if round(end) % DAYS_PER_WEEK == 0:
+        self.days_in_week += 1
+        if self.days_in_week == DAYS_PER_WEEK:
             self.weeks.append(self.week.copy())
             self.week[:] = 0.0
+            self.days_in_week = 0
         busy[:] = 0.0
         self.day_start = end
-        self.patrol_hazard = hazard
-        return hazard
+        return self.patrol_hazard
 
-    def _patrol(self, available: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Patrol hours each worker spends out of ``available`` (hours today), and the patrol
-        hazard per grid they give; sets ``visits_per_week``."""
-        if not self.patrol_on:
-            self.visits_per_week = np.zeros(self.grids)
-            return np.zeros_like(available), np.zeros(self.grids)
-        link_hours = available[self.link_worker] * self.link_share
-        grid_hours = np.bincount(self.link_grid, weights=link_hours, minlength=self.grids)
-        used = np.divide(np.minimum(grid_hours, self.patrol_cap_per_day), grid_hours, out=np.zeros(self.grids),
-                         where=grid_hours > 0)
-        patrol = np.bincount(self.link_worker, weights=link_hours * used[self.link_grid], minlength=len(available))
-        spent = grid_hours * used
+    def _allocate(self, available: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Department tasks, then patrol up to the norm, out of each worker's ``available`` hours
+        today; sets the patrol hazard the visits give (for tomorrow) and ``visits_per_week``."""
+        department = self._spend(available, self.department_demand_per_day)
+        done = float(department.sum())
+        self.department_demand_hours += float(self.department_demand_per_day.sum())
+        self.department_done_hours += done
+        patrol = self._spend(available - department, self.patrol_norm_per_day)
+        link_patrol = patrol[self.link_worker] * self.link_share
+        spent = np.bincount(self.link_grid, weights=link_patrol, minlength=self.grids)
         self.visits_per_week = np.divide(spent * DAYS_PER_WEEK, self.households * self.visit_hours,
                                          out=np.zeros(self.grids), where=self.households > 0)
-        hazard = self.find_per_day * -np.expm1(-self.visits_per_week / self.saturation)
-        return np.minimum(patrol, available), hazard
+        self.patrol_hazard = self.find_per_day * -np.expm1(-self.visits_per_week / self.saturation)
+        return department, patrol
+
+    def _spend(self, available: np.ndarray, demand_per_grid: np.ndarray) -> np.ndarray:
+        """Hours each worker spends out of ``available`` on a demand stated per grid: the grid's
+        workers share it in proportion to the hours they have there."""
+        link_hours = np.maximum(available, 0.0)[self.link_worker] * self.link_share
+        grid_hours = np.bincount(self.link_grid, weights=link_hours, minlength=self.grids)
+        used = np.divide(np.minimum(grid_hours, demand_per_grid), grid_hours, out=np.zeros(self.grids),
+                         where=grid_hours > 0)
+        spent = np.bincount(self.link_worker, weights=link_hours * used[self.link_grid], minlength=len(available))
+        return np.minimum(spent, np.maximum(available, 0.0))
 
     # ------------------------------------------------------------------ what the run shows
     def shares(self) -> dict[str, float]:
-        """Shares of all grid workers' hours by activity over the run (sum to 1)."""
+        """Shares of all grid workers' hours by activity since the ledger started (sum to 1)."""
         total = self.total.sum()
         return {activity.label: float(self.total[activity] / total) if total else math.nan
                 for activity in WorkerActivity}
+
+    def department_undone(self) -> float:
+        """Share of the departments' tasks that no hours were left for."""
+        if not self.department_demand_hours:
+            return math.nan
+        return 1.0 - self.department_done_hours / self.department_demand_hours
 
     def weekly(self) -> np.ndarray:
         """Hours by worker and activity for each whole week so far: shape (weeks, workers, activities)."""

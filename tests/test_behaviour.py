@@ -6,6 +6,7 @@ from conftest import small
 from sim.agents import Resident
 from sim.api import run
 from sim.model import GridGovernanceModel
+from sim.params import PARAMS
 
 
 def test_being_passed_up_costs_satisfaction():
@@ -17,12 +18,13 @@ def test_being_passed_up_costs_satisfaction():
 
 
 def test_follow_up_moves_trust_and_trust_moves_reporting():
-    params = small(days=120, scale=0.05, trust_gain_satisfied=0.0, trust_loss_dissatisfied=0.5,
-                   **{"satisfaction.resolved": 0.0, "satisfaction.unresolved": 0.0}).params
+    params = small(days=120, scale=0.05, trust_gain_satisfied=0.0, trust_loss_dissatisfied=0.5, redo_limit=0,
+                   warm_up_days=0, **{"satisfaction.resolved": 0.0}).params
     model = GridGovernanceModel(params, seed=4)
     before = model.population.trust.copy()
     model.run()
-    parties = np.unique(model.cases.column("party")[~np.isnan(model.cases.column("t_closed"))])
+    followed_up = model.cases.column("satisfied") >= 0
+    parties = np.unique(model.cases.column("party")[followed_up])
     assert len(parties) > 50
     assert (model.population.trust[parties] < before[parties]).all()
     untouched = np.setdiff1d(np.arange(model.population.size), model.cases.column("party"))
@@ -72,14 +74,17 @@ def test_the_resident_agent_is_a_view_of_the_arrays():
     assert len(model.agents_by_type[Resident]) == 1  # residents become agents only when looked at
 
 
-def test_patrol_grows_with_staffing_and_saturates():
-    hazard, visits = {}, {}
-    for per_10k in (6.0, 18.0, 30.0, 60.0):
-        model = GridGovernanceModel(small(workers_per_10k=per_10k).params, seed=1)
+def test_patrol_grows_with_staffing_up_to_the_norm_and_no_further():
+    hazard, visits, idle = {}, {}, {}
+    for per_10k in (4.0, 8.0, 12.0, 30.0, 60.0):
+        model = GridGovernanceModel(small(workers_per_10k=per_10k, days=14).params, seed=1)
+        model.run()
         hazard[per_10k] = model.worktime.patrol_hazard.mean()
         visits[per_10k] = model.worktime.visits_per_week.mean()
-    assert visits[6.0] < visits[18.0] < visits[30.0] < visits[60.0]
-    assert hazard[6.0] < hazard[18.0] < hazard[30.0] < hazard[60.0]
-    # equal steps of staffing buy less and less detection
-    assert hazard[30.0] - hazard[18.0] < hazard[18.0] - hazard[6.0]
-    assert (hazard[60.0] - hazard[30.0]) / 30 < (hazard[30.0] - hazard[18.0]) / 12
+        idle[per_10k] = model.worktime.shares()["idle"]
+    norm = PARAMS["patrol_visits_per_household_week"].default
+    assert visits[4.0] < visits[8.0] < visits[12.0] < norm  # below the norm, more workers visit more
+    assert hazard[4.0] < hazard[8.0] < hazard[12.0] < hazard[30.0]
+    assert np.isclose(visits[30.0], norm) and np.isclose(visits[60.0], norm)  # the norm met, no more patrol
+    assert np.isclose(hazard[30.0], hazard[60.0])
+    assert idle[60.0] > idle[30.0] > idle[12.0] + 0.1  # the extra hours are idle

@@ -24,7 +24,7 @@ def test_run_writes_the_results_folder(tmp_path):
                    "--set", "triage_accuracy=0.8", "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert "closure rate" in done.stdout
-    written = {"summary.json", "cases.csv", "visits.csv", "daily.csv", "summary.png"}
+    written = {"summary.json", "cases.csv", "visits.csv", "daily.csv", "towns.csv", "summary.png"}
     assert {p.name for p in out.iterdir()} == written | {".shishi-results"}
     marker = json.loads((out / ".shishi-results").read_text())
     assert marker["command"] == "run" and set(marker["files"]) == written and marker["describes"]["seed"] == 4
@@ -47,16 +47,22 @@ def test_run_writes_the_results_folder(tmp_path):
     assert summary["provenance"]["parameters"]["triage_accuracy"] == 0.8
     assert summary["provenance"]["git_commit"]
     cases = pd.read_csv(out / "cases.csv")
-    assert list(cases.columns) == ["case_id", "grid", "kind", "severity", "authority", "channel", "day_arisen",
-                                   "day_reported", "day_closed", "outcome", "level_resolved", "escalations",
-                                   "failures", "misgraded", "cadre", "at_centre", "satisfied"]
-    assert len(cases) == summary["cases_arisen"]
-    assert cases["day_closed"].notna().sum() == summary["cases_closed"]
+    assert list(cases.columns) == ["case_id", "grid", "town", "kind", "severity", "authority", "channel",
+                                   "day_arisen", "day_reported", "day_closed", "outcome", "level_resolved",
+                                   "escalations", "failures", "misgraded", "returned", "cadre", "at_centre",
+                                   "satisfied_first", "redos", "satisfied"]
+    referred = cases["channel"] == "court_referral"  # the city centre's court referrals: not grid cases
+    assert referred.sum() == summary["referrals"]["cases"]
+    assert (~referred).sum() == summary["cases_arisen"]
+    assert cases.loc[~referred, "day_closed"].notna().sum() == summary["cases_closed"]
+    assert (cases["day_arisen"] >= 0).all()  # the warm-up's cases are left out
     daily = pd.read_csv(out / "daily.csv")
     assert len(daily) == 90
     assert {"day", "arisen", "reported", "closed", "open", "open_grid", "open_community", "open_town",
             "open_city", "open_specialised"} <= set(daily.columns)
     assert daily["arisen"].sum() == summary["cases_arisen"]
+    towns = pd.read_csv(out / "towns.csv")
+    assert towns["cases_arisen"].sum() == summary["cases_arisen"]  # the towns add up to the city
 
 
 @pytest.mark.parametrize("args, words", [

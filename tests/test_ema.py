@@ -19,7 +19,7 @@ def test_levers_and_uncertainties_come_from_the_registry_under_identifier_names(
     uncertainties = {p.name: p for p in model.uncertainties}
     assert all(name.isidentifier() for name in [*levers, *uncertainties])
     rule_values = {c.value for c in levers["escalation_rule"].categories}
-    assert rule_values == {"three_level", "direct_dispatch", "bottom_up"}  # no validation-only rule
+    assert rule_values == {"shishi", "three_level", "direct_dispatch", "bottom_up"}  # no validation-only rule
     assert {"digital_platform", "stationed_cadres", "workers_per_10k"} <= set(levers)
     town = uncertainties["service_days__town"]
     assert town.variable_name == ["service_days.town"]
@@ -65,7 +65,7 @@ def test_bad_requests_are_refused():
     with pytest.raises(KeyError, match="migrant_share is an uncertainty, not a lever"):
         shishi_model(levers=["migrant_share"])
     with pytest.raises(KeyError, match="no plausible range"):
-        shishi_model(uncertainties=["service_cv"])
+        shishi_model(levers=["volunteer_caseload"])
     with pytest.raises(KeyError, match="not declared outcomes"):
         shishi_model(outcomes=["happiness"])
     with pytest.raises(ValueError, match="replications"):

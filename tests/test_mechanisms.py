@@ -102,7 +102,8 @@ def test_cadres_bring_town_authority_to_community_mediations():
 
 
 def test_cadre_hours_bind_and_grow_in_an_emergency():
-    base = {"scale": 0.1, "days": 140, "cadre_hours_per_week": 4.0, "cadre_hours_per_case": 4.0}
+    base = {"scale": 0.1, "days": 140, "cadre_hours_per_week": 4.0, "cadre_hours_per_case": 4.0,
+            "escalation_rule": "three_level"}  # every case needing the town's authority starts below it
     normal = run(small(**base), seed=3).model
     weeks = math.ceil(140 / 7)
     per_community = normal.cadre_hours.joined
@@ -182,8 +183,11 @@ def test_centres_widen_walk_in_access_and_settle_requests_on_the_spot():
     assert settled.sum() > 0 and off.model.cases.column("at_centre").sum() == 0
     assert (book.column("kind")[settled] == CaseKind.PUBLIC_SERVICE).all()
     assert (book.column("channel")[settled] == Channel.WALK_IN).all()
-    assert (book.column("t_closed")[settled] == book.column("t_reported")[settled]).all()
-    assert on.summary["systems"]["centre_settled_requests"] == settled.sum()
+    assert (book.column("level_resolved")[settled] == Level.COMMUNITY).all()
+    for case in np.flatnonzero(settled):  # settled there and then: the only visit is the follow-up
+        visits = book.case_visits.get(case, [])
+        assert visits and visits[0].level is Level.FOLLOW_UP and visits[0].t_entered == book.t_reported[case]
+    assert on.summary["systems"]["centre_settled_requests"] == settled[on.model.first_case:].sum()
 
 
 def test_walk_in_access_follows_opening_hours_and_distance():
@@ -200,9 +204,10 @@ def test_walk_in_access_follows_opening_hours_and_distance():
 
 # ---------------------------------------------------------------- civility points
 def test_civility_points_are_earned_read_and_spread():
-    config = small(days=182, scale=0.05)
+    config = small(days=182, scale=0.05, warm_up_days=0)  # points counted from the first day
     on = run(config, seed=8).model
-    off = run(load_scenario(SCENARIO_DIR / "no_civility_points.toml", {"scale": 0.05, "days": 182}), seed=8).model
+    off = run(load_scenario(SCENARIO_DIR / "no_civility_points.toml", {"scale": 0.05, "days": 182, "warm_up_days": 0}),
+              seed=8).model
     start = on.params["civility_certified_share"]
     expected = start + (1 - start) * (1 - math.exp(-on.params["civility_certification_per_year"] * 182 / 365))
     assert on.population.certified.mean() == pytest.approx(expected, abs=0.004)

@@ -14,6 +14,24 @@ def view(kind=CaseKind.NEIGHBOUR, severity=Severity.MINOR, authority=Level.GRID)
     return CaseView(kind, severity, authority)
 
 
+def test_shishi_grades_then_sends_minor_disputes_local_and_hard_cases_straight_up():
+    rule = make_rule("shishi")
+    assert rule.first_route(view(severity=Severity.MINOR, authority=Level.GRID)) is Level.GRID
+    assert rule.first_route(view(severity=Severity.MINOR, authority=Level.COMMUNITY)) is Level.COMMUNITY
+    assert rule.first_route(view(severity=Severity.MINOR, authority=Level.TOWN)) is Level.COMMUNITY  # local first
+    assert rule.first_route(view(severity=Severity.MODERATE, authority=Level.GRID)) is Level.COMMUNITY
+    assert rule.first_route(view(severity=Severity.MODERATE, authority=Level.TOWN)) is Level.TOWN  # 跨层级直达
+    assert rule.first_route(view(CaseKind.LABOUR, Severity.MODERATE, Level.TOWN)) is Level.SPECIALISED
+    assert rule.first_route(view(CaseKind.FAMILY, Severity.MAJOR, Level.CITY)) is Level.CITY
+    public = CaseKind.PUBLIC_SERVICE
+    assert rule.first_route(view(public, Severity.MINOR, Level.GRID)) is Level.GRID
+    assert rule.first_route(view(public, Severity.MINOR, Level.DEPARTMENT)) is Level.DEPARTMENT
+    assert rule.next_route(view(CaseKind.LABOUR), Level.COMMUNITY, EndReason.FAILED) is Level.SPECIALISED
+    assert rule.next_route(view(), Level.TOWN, EndReason.TIMED_OUT) is Level.CITY
+    assert rule.next_route(view(), Level.CITY, EndReason.FAILED) is None
+    assert rule.allows_skipping
+
+
 def test_three_level_enters_by_severity_and_climbs_one_rung():
     rule = make_rule("three_level")
     assert rule.first_route(view(severity=Severity.MINOR)) is Level.GRID
@@ -59,37 +77,41 @@ def test_unknown_rule_names_the_choices():
         make_rule("top_down")
 
 
+RESTARTS = ("graded", "returned", "reopened")  # a path starts afresh after grading, a hand-down and a redo
+
+
 def _paths(result) -> dict[int, list[str]]:
-    """Each case's path through the handling levels after its last grading: dispatch-centre
-    visits, and the visit of a misgraded case to the level that sent it back, are the round
-    trip, not the path."""
+    """Each case's path through the handling levels since it was last sent anywhere on purpose:
+    after its grading at the centre, after a level graded too high handed it down, after a
+    dissatisfied follow-up reopened it; dispatch-centre and follow-up visits are not rungs."""
     paths = {}
     for case_id, group in result.visits.groupby("case_id", sort=False):
-        ends = group["end"].tolist()
-        start = max((i for i, end in enumerate(ends) if end == "graded"), default=-1) + 1
-        paths[case_id] = [level for level in group["level"].tolist()[start:] if level != "dispatch"]
+        ends, levels = group["end"].tolist(), group["level"].tolist()
+        start = max((i for i, end in enumerate(ends) if end in RESTARTS), default=-1) + 1
+        since = ends[start - 1] if start else ""
+        paths[case_id] = (since, [level for level in levels[start:] if level not in ("dispatch", "follow_up")])
     return paths
 
 
-@pytest.mark.parametrize("name", ["three_level", "direct_dispatch", "bottom_up"])
+@pytest.mark.parametrize("name", ["shishi", "three_level", "direct_dispatch", "bottom_up"])
 def test_rules_shape_the_paths_cases_take(name):
     result = run(small(escalation_rule=name, days=120, scale=0.05), seed=3)
     cases = result.cases.set_index("case_id")
     paths = _paths(result)
     assert len(paths) > 100
     rule = RULES[name]
-    for case_id, path in paths.items():
+    for case_id, (since, path) in paths.items():
         levels = [Level.from_label(label) for label in path]
         rungs = ladder(CaseKind.from_label(cases.at[case_id, "kind"]))
         positions = [rungs.index(level) for level in levels]
         assert positions == sorted(set(positions)), (case_id, path)  # never down, never twice
         if not rule.allows_skipping:
             assert all(b - a == 1 for a, b in itertools.pairwise(positions)), (case_id, path)
-        if name == "bottom_up" and levels:
+        if name == "bottom_up" and levels and since == "graded":
             assert levels[0] is Level.GRID
 
 
 def test_direct_dispatch_differs_from_three_level_on_the_same_cases():
-    a = run(small(days=120, scale=0.05), seed=5).cases
+    a = run(small(days=120, scale=0.05, escalation_rule="three_level"), seed=5).cases
     b = run(small(days=120, scale=0.05, escalation_rule="direct_dispatch"), seed=5).cases
     assert (a["level_resolved"] == "specialised").sum() < (b["level_resolved"] == "specialised").sum()

@@ -235,7 +235,7 @@ def test_discovery_end_to_end_on_a_small_sweep_writes_boxes_with_stability(tmp_p
     experiment_file.write_text(
         'name = "tiny_discovery"\npurpose = "discovery end to end"\nseed = 5\nreplications = 1\ndays = 90\n'
         'scale = 0.01\noutcomes = ["closed_within_30_days", "days_to_close_mean"]\ndaily = false\n'
-        '[design]\nmethod = "latin_hypercube"\nsamples = 24\nlevers = "factorial"\n'
+        '[design]\nmethod = "latin_hypercube"\nsamples = 40\nlevers = "factorial"\n'
         '[levers]\nworkers_per_10k = [18, 24]\nescalation_rule = ["three_level"]\n'
         '[uncertainties]\n"dispute_rate_per_10k.public_service" = {}\n"service_days.department" = {}\n'
         '"success.community.minor" = {}\n', encoding="utf-8")
@@ -246,7 +246,7 @@ def test_discovery_end_to_end_on_a_small_sweep_writes_boxes_with_stability(tmp_p
     result = discover(sweep, tmp_path / "out", parse_standard(f"days_to_close_mean<={cut}"), norm=18.0,
                       threshold=0.7)
     boxes = pd.read_csv(tmp_path / "out" / "boxes.csv")
-    assert len(boxes) == len(result["boxes"]) >= 1 and (boxes["futures"] == 24).all()
+    assert len(boxes) == len(result["boxes"]) >= 1 and (boxes["futures"] == 40).all()
     first = boxes.iloc[0]
     assert 0 < first["coverage"] <= 1 and 0 < first["density"] <= 1
     assert set(json.loads(first["limits"])) <= {"dispute_rate_per_10k.public_service", "service_days.department",

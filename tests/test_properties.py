@@ -17,13 +17,17 @@ configs = st.fixed_dictionaries({
     "days": st.integers(5, 60),
     "workers_per_10k": st.sampled_from([0.0, 2.0, 6.0, 18.0, 40.0]),
     "mediators_per_10k": st.sampled_from([0.0, 1.0, 10.84, 30.0]),
-    "escalation_rule": st.sampled_from(["three_level", "direct_dispatch", "bottom_up"]),
+    "escalation_rule": st.sampled_from(["shishi", "three_level", "direct_dispatch", "bottom_up"]),
     "withdraw_per_day": st.sampled_from([0.0, 0.002, 0.05]),
     "part_time_workers_per_10k": st.sampled_from([0.0, 14.6]),
     "department_hours_per_household_month": st.sampled_from([0.0, 0.4, 3.0]),
     "triage_accuracy": st.sampled_from([0.5, 0.9, 1.0]),
     "handoff_days": st.sampled_from([0.0, 1.0]),
-    "mediator_caseload": st.integers(1, 6),
+    "part_time_mediator_hours_per_week": st.sampled_from([0.5, 3.0, 10.0]),
+    "redo_limit": st.integers(0, 3),
+    "warm_up_days": st.sampled_from([0, 10]),
+    "court_referral_per_10k": st.sampled_from([0.0, 30.0]),
+    "overgrade_return_share": st.sampled_from([0.0, 0.5, 1.0]),
     "volunteers_per_10k": st.sampled_from([0.0, 73.83]),
     "dispute_rate_per_10k.public_service": st.sampled_from([190.0, 2000.0]),
     "time_limit_days.community": st.sampled_from([0.0, 2.0, 15.0]),
@@ -35,7 +39,7 @@ settings.load_profile("model")
 
 def run_checking_caseloads(params: Params, seed: int) -> GridGovernanceModel:
     model = GridGovernanceModel(params, seed=seed)
-    handlers = [*model.workers, *model.volunteers, *model.mediators]
+    handlers = [*model.workers, *model.volunteers, *model.mediators, *model.organisation.centre_officers]
     for _ in range(params["days"]):
         model.step()
         for handler in handlers:
@@ -50,15 +54,15 @@ def test_cases_are_conserved(config, seed):
     model = run_checking_caseloads(Params(config), seed)
     book = model.cases
     latent, open_, closed = len(model.latent), len(model.flow.open), book.closed
-    assert book.arisen == latent + open_ + closed
+    assert book.arisen == latent + open_ + closed  # every case ever, the warm-up's included
     assert book.reported == open_ + closed
-    daily = model.daily
-    assert sum(daily["arisen"]) == book.arisen
-    assert sum(daily["reported"]) == book.reported
-    assert sum(daily["closed"]) == closed
+    daily = model.daily  # the days after the warm-up count what happened on them
+    t_reported, t_closed = book.column("t_reported"), book.column("t_closed")
+    assert sum(daily["arisen"]) + sum(daily["referred"]) == book.arisen - model.first_case
+    assert sum(daily["reported"]) == np.count_nonzero(t_reported >= 0)
+    assert sum(daily["closed"]) == np.count_nonzero(t_closed >= 0)
     assert daily["open"][-1] == open_ and daily["latent"][-1] == latent
     assert sum(daily[f"open_{level.label}"][-1] for level in Level) + daily["in_transit"][-1] == open_
-    t_reported, t_closed = book.column("t_reported"), book.column("t_closed")
     assert np.all(np.isnan(t_closed[np.isnan(t_reported)]))  # nothing closes unreported
     assert np.all(book.column("t_arisen") <= np.nan_to_num(t_reported, nan=np.inf))
     assert np.all(np.nan_to_num(t_reported, nan=-1) <= np.nan_to_num(t_closed, nan=np.inf))
@@ -71,13 +75,15 @@ def test_no_case_skips_a_level_unless_its_rule_allows_it(config, seed):
     model.run()
     kinds = model.cases.column("kind")
     allows = RULES[params["escalation_rule"]].allows_skipping
+    restarts = (EndReason.GRADED, EndReason.RETURNED, EndReason.REOPENED)  # sent somewhere on purpose
     for case, visits in model.cases.case_visits.items():
         rungs = ladder(CaseKind(kinds[case]))
-        graded = [i for i, visit in enumerate(visits) if visit.reason is EndReason.GRADED]
-        path = visits[graded[-1] + 1:] if graded else visits  # after the round trip of a misgrade, if any
-        positions = [rungs.index(visit.level) for visit in path if visit.level is not Level.DISPATCH]
+        starts = [i for i, visit in enumerate(visits) if visit.reason in restarts]
+        path = visits[starts[-1] + 1:] if starts else visits
+        positions = [rungs.index(visit.level) for visit in path if visit.level not in (Level.DISPATCH,
+                                                                                       Level.FOLLOW_UP)]
         assert positions == sorted(set(positions))
-        if not allows:
+        if not allows and not any(visit.reason is EndReason.REOPENED for visit in visits):
             # a rung is passed over only when it has no handler at all
             for a, b in itertools.pairwise(positions):
                 for skipped in rungs[a + 1:b]:

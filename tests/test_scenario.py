@@ -18,7 +18,7 @@ def test_baseline_is_the_registry_defaults():
     assert scenario.purpose
     assert scenario.params.changed() == {}
     assert scenario.params["workers_per_10k"] == 18.0
-    assert scenario.params["escalation_rule"] == "three_level"
+    assert scenario.params["escalation_rule"] == "shishi"
 
 
 def test_every_parameter_has_unit_source_and_kind():
@@ -47,7 +47,7 @@ def test_extends_and_tables(tmp_path):
     ("[service_days]\ntown = -1.0", "service_days.town", "at least"),
     ("[service_days]\nvillage = 1.0", "service_days.village", "unknown key"),
     ("[mediator_share]\ncity = 0.5", "mediator_share", "sum to 1"),
-    ("mediator_caseload = 2.5", "mediator_caseload", "whole number"),
+    ("redo_limit = 2.5", "redo_limit", "whole number"),
     ("triage_accuracy = 0.3", "triage_accuracy", "at least 0.5"),
     ("[exit_petition_share]\nlabour = 0.5", "exit_litigation_share.labour", "more than 1"),
 ])
@@ -119,7 +119,7 @@ def test_validation_only_rules_are_refused_outside_the_validation_scenarios(tmp_
     assert VALIDATION_RULES == ("single_level",)
     path = tmp_path / "sneaky.toml"
     path.write_text('escalation_rule = "single_level"\n', encoding="utf-8")
-    with pytest.raises(ScenarioError, match="escalation_rule: expected one of three_level"):
+    with pytest.raises(ScenarioError, match="escalation_rule: expected one of shishi, three_level"):
         load_scenario(path)
     with pytest.raises(ScenarioError, match="escalation_rule"):
         load_scenario(None, {"escalation_rule": "single_level"})

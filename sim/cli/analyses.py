@@ -103,7 +103,7 @@ def _standard_args(parser) -> None:
     parser.add_argument("--target", action="append", default=[], metavar="OUTCOME>=X",
                         help="service standard criteria, comma-separated or repeated (default "
                              "'closed_within_30_days_of_arising>=0.95,petitions_per_10k<=1'); "
-                             "outcomes: sim.metrics.flat_outcomes, "
+                             "outcomes: sim.outcomes.flat_outcomes, "
                              "closed_within_N_days, mean_wait_days")
 
 

@@ -270,19 +270,24 @@ def print_summary(summary: dict, out: Path, seconds: float) -> None:
     outcomes = summary["outcomes"]
     use = summary["utilisation"]
     systems = summary["systems"]
+    within = summary["resolved_within_30_days"]
     rows = [
         ("staff", f"{summary['grid_workers']:,} grid workers ({summary['part_time_grid_workers']:,} part-time) · "
                   f"{summary['volunteers']:,} volunteers · {summary['mediators']:,} mediators · "
                   f"{summary['clerks']:,} dispatch clerks · {summary['officers']:,} department officers",
          f"{summary['workers_per_10k']:g} full-time workers per 10,000 urban"),
         ("escalation rule", summary["escalation_rule"], ""),
-        ("cases arisen", f"{summary['cases_arisen']:,}", "disputes and requests that arose"),
+        ("resolved within 30 days", f"disputes {pct(within['disputes'])} · requests {pct(within['public_service'])}",
+         "of cases arisen 30+ days before the end; exits and withdrawals count as not resolved"),
+        ("cases arisen", f"{summary['cases_arisen']:,}", "disputes and requests that arose (after the warm-up)"),
         ("cases reported", f"{summary['cases_reported']:,}",
          f"{summary['cases_per_10k_per_year']:.0f} per 10,000 residents a year"),
         ("closure rate", pct(summary["closure_rate"]), "closed / reported (办结率)"),
         ("resolution rate", pct(summary["resolution_rate"]), "resolved / closed"),
         ("outcomes", " · ".join(f"{name} {count:,}" for name, count in outcomes.items() if count), ""),
-        ("satisfaction", pct(summary["satisfaction_rate"]), "satisfied at follow-up (回访满意率)"),
+        ("satisfaction", f"{pct(summary['satisfaction_rate'])} at closing · "
+                         f"{pct(summary['satisfaction_first_follow_up'])} at the first follow-up",
+         f"{pct(summary['redone_share'])} redone after a dissatisfied follow-up (重办)"),
         ("days from arising", f"{a['mean']:.1f} mean · {a['median']:.1f} median · {a['p90']:.1f} p90",
          "arising to close, closed cases"),
         ("closed within 30 days of arising", pct(summary["closed_within_30_days_of_arising"]),
@@ -292,13 +297,17 @@ def print_summary(summary: dict, out: Path, seconds: float) -> None:
         ("resolved by level", " · ".join(f"{label} {pct(share)}" for label, share in levels.items()), ""),
         ("mediation success", pct(summary["mediation_success"]), "per case taken up by a committee"),
         ("escalated", pct(summary["escalated_share"]), "reported cases handed up a level"),
-        ("misgraded", pct(summary["misgraded_share"]), "graded one step off by the dispatch centre"),
+        ("misgraded", pct(summary["misgraded_share"]), f"graded one step off by the dispatch centre; "
+                                                       f"{pct(summary['returned_share'])} handed down (退单)"),
+        ("volumes", f"committees {summary['committee_cases_per_10k']:.0f} per 10,000 · city centre "
+                    f"{summary['city_centre_cases_per_year']:,.0f} a year",
+         f"Shishi: 36–50 per 10,000; 3,616 in 2022 (at full scale); {summary['referrals']['cases']:,} court referrals"),
         ("petitions", f"{summary['petitions']:,}", f"{summary['petitions_per_10k']:.2f} per 10,000 a year"),
         ("exits", f"{summary['exits']:,}", f"{summary['exits_per_10k']:.2f} per 10,000 a year (court, arbitration, "
                                            "petition)"),
         ("police alerts", f"{summary['police_alerts']:,}", "latent disputes that surfaced as 110 alerts"),
         ("grid workers' hours", " · ".join(f"{name.replace('_', ' ')} {pct(share)}" for name, share in hours.items()),
-         "department tasks first, then orders, then patrol"),
+         "orders first, then department tasks, then patrol to the norm"),
         ("utilisation", " · ".join(f"{label} {pct(share)}" for label, share in use.items() if share == share), ""),
         ("further systems", f"{systems['cadre_cases']:,} mediations joined by {systems['stationed_cadres']} cadres · "
                             f"{systems['member_unit_cases']:,} disputes eased by member units · "
@@ -307,11 +316,17 @@ def print_summary(summary: dict, out: Path, seconds: float) -> None:
          f"{pct(systems['circle_coverage'])} within 15 minutes of a centre; "
          f"{pct(systems['civility_certified_share'])} certified for civility points"),
     ]
+    towns = summary.get("towns", {})
+    if len(towns) > 1:
+        shares = {name: town["resolved_within_30_days_disputes"] for name, town in towns.items()}
+        low, high = min(shares, key=lambda name: shares[name]), max(shares, key=lambda name: shares[name])
+        rows.append(("towns", f"disputes resolved within 30 days: {low} {pct(shares[low])} … {high} "
+                              f"{pct(shares[high])}", "lowest and highest town (towns.csv)"))
     for row in rows:
         table.add_row(*row)
     console = make_console()
     console.print(table)
-    console.print(f"results: {out}/ (summary.json, cases.csv, visits.csv, daily.csv, summary.png) "
+    console.print(f"results: {out}/ (summary.json, cases.csv, visits.csv, daily.csv, towns.csv, summary.png) "
                   f"in {seconds:.1f} s")
 
 

@@ -3,8 +3,18 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 SEVERITIES = ("minor", "moderate", "major")
-WARM_UP_DAYS = 20.0  # waits are measured on visits entered after this day (the queues start empty)
+NOT_QUEUES = ("follow_up", "dispatch")  # visits that are not a handling level's queue
+
+
+def handling_waits(visits) -> np.ndarray:
+    """Days each visit to a handling level waited for a handler (started visits only; the model
+    starts warmed up, so no day is left out; follow-up visits and the dispatch centre are not
+    handling levels)."""
+    started = visits[visits["day_started"].notna() & ~visits["level"].isin(NOT_QUEUES)]
+    return (started["day_started"] - started["day_entered"]).to_numpy(dtype=float)
 
 
 def by_severity(result, outcomes=()) -> dict[str, float]:

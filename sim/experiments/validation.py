@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.experiments.engine import Job, RunSpec, default_processes, run_many
-from sim.experiments.measures import WARM_UP_DAYS
+from sim.experiments.measures import handling_waits
 from sim.experiments.queueing import erlang_c, mean_ci, mmc_mean_wait
 from sim.presets import PRESETS
 from sim.scenario import SCENARIO_DIR, load_scenario
@@ -46,10 +46,8 @@ class Check:
 
 # ---------------------------------------------------------------- what each check measures in a run
 def queue_waits(result, outcomes=()) -> dict[str, float]:
-    """Mean wait for a handler and the share who waited (visits entered after the warm-up)."""
-    visits = result.visits
-    visits = visits[(visits["day_entered"] >= WARM_UP_DAYS) & visits["day_started"].notna()]
-    wait = (visits["day_started"] - visits["day_entered"]).to_numpy()
+    """Mean wait for a handler and the share who waited."""
+    wait = handling_waits(result.visits)
     return {"mean_wait": float(wait.mean()), "waited": float(np.mean(wait > 0))}
 
 
@@ -119,8 +117,8 @@ def surfacing_checks(seeds: int = 10, report_per_day: float = 0.2, hotline_share
                      processes: int | None = None) -> list[Check]:
     """Resident reports only (hotline or app; no walk-ins), everyone fully trusting: report
     delay ~ Exp(report_per_day)."""
-    overrides = {"report_per_day": report_per_day, "report_channel_share.hotline": hotline_share,
-                 "report_channel_share.app": 1.0 - hotline_share, "days": 365, "mediators_per_10k": 10.0}
+    overrides = {"request_report_per_day": report_per_day, "app_share_of_remote_reports": 1.0 - hotline_share,
+                 "days": 365, "mediators_per_10k": 10.0}
     rows = _rows(MMC_SCENARIO, overrides, seeds, "report_delays", processes)
     return [Check(f"report delay (days) at hazard {report_per_day}/day", 1 / report_per_day,
                   *mean_ci([r["report_delay"] for r in rows]), tolerance=0.02),

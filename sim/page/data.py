@@ -174,8 +174,8 @@ def grid_measures(model) -> dict[str, np.ndarray]:
     book, city = model.cases, model.city
     n = city.grids
     grid = book.column("grid")
-    reported = ~np.isnan(book.column("t_reported"))
-    open_ = reported & np.isnan(book.column("t_closed"))
+    reported = book.column("t_reported") >= 0  # reported since day 0 (NaN: not yet)
+    open_ = ~np.isnan(book.column("t_reported")) & np.isnan(book.column("t_closed"))
     open_count = np.bincount(grid[open_], minlength=n).astype(float)
     reported_count = np.bincount(grid[reported], minlength=n).astype(float)
     age = np.bincount(grid[open_], weights=model.day - book.column("t_reported")[open_], minlength=n)
@@ -230,7 +230,7 @@ def daily_series(model) -> dict[str, np.ndarray]:
     book = model.cases
     level = book.column("level_resolved")
     t_closed = book.column("t_closed")
-    done = (level >= 0) & ~np.isnan(t_closed)
+    done = (level >= 0) & (t_closed >= 0)  # closed since day 0 (NaN: not yet)
     n_days = len(days)
     counts = np.zeros((max(n_days, 1), len(Level)))
     if done.any() and n_days:
@@ -246,7 +246,7 @@ def daily_series(model) -> dict[str, np.ndarray]:
 
 # What each chart plots: (title, y label, [(series, legend label, colour)], y max or None).
 LEVEL_COLOURS = {"grid": "#1b9e77", "community": "#d95f02", "specialised": "#7570b3", "town": "#e7298a",
-                 "department": "#a6761d", "dispatch": "#e6ab02",
+                 "department": "#a6761d", "dispatch": "#e6ab02", "follow_up": "#bbbbbb",
                  "city": "#66a61e"}
 CHARTS = {
     "open_by_level": ("Open cases by level", "cases",

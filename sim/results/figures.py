@@ -9,8 +9,8 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 from sim.enums import Level
 
 LEVEL_COLOURS = {"grid": "#4C9F70", "community": "#3B7EA1", "specialised": "#C17C2E", "town": "#8E5EA2",
-                 "city": "#C0392B", "department": "#7F8C8D", "dispatch": "#F1C40F"}
-RESOLVING_LEVELS = [level for level in Level if level is not Level.DISPATCH]
+                 "city": "#C0392B", "department": "#7F8C8D", "dispatch": "#F1C40F", "follow_up": "#BDC3C7"}
+RESOLVING_LEVELS = [level for level in Level if level not in (Level.DISPATCH, Level.FOLLOW_UP)]
 
 
 def summary_figure(summary: dict, daily, days_to_close):

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.api import RunResult
+from sim.results import records
 from sim.results.figure_process import FigureProcess
 from sim.results.folders import Marker, claim, identity, write_marker
 
@@ -46,6 +47,7 @@ def write_results(result: RunResult, out: Path, figure: bool = True, figures: Fi
         cases.to_csv(staging / "cases.csv", index=False, float_format=FLOAT_FORMAT)
         result.visits.to_csv(staging / "visits.csv", index=False, float_format=FLOAT_FORMAT)
         result.daily.to_csv(staging / "daily.csv", index=False, float_format=FLOAT_FORMAT)
+        records.towns_frame(result.summary).to_csv(staging / "towns.csv", index=False, float_format=FLOAT_FORMAT)
         if figures is not None:
             figures.wait()
         write_marker(staging, replace(marker, files=tuple(sorted(p.name for p in staging.iterdir()))))
@@ -59,9 +61,11 @@ def write_results(result: RunResult, out: Path, figure: bool = True, figures: Fi
 
 def figure_data(result: RunResult) -> dict:
     """What summary.png shows, as plain data."""
-    book = result.model.cases
-    closed = ~np.isnan(book.column("t_closed"))
-    days_to_close = (book.column("t_closed") - book.column("t_arisen"))[closed]
+    model = result.model
+    book, first = model.cases, model.first_case
+    t_closed, t_arisen = book.column("t_closed")[first:], book.column("t_arisen")[first:]
+    closed = ~np.isnan(t_closed) & (book.column("referred")[first:] == 0)
+    days_to_close = (t_closed - t_arisen)[closed]
     return {"summary": result.summary, "daily": dict(result.model.daily), "days_to_close": days_to_close}
 
 

@@ -8,7 +8,7 @@ point (common random numbers), so run-to-run noise is averaged out rather than c
 parameter effect.
 
 Factors: every ``ParamKind.UNCERTAINTY`` parameter with a ``plausible`` range in sim.params
-(44 today), each over that range, plus a **dummy**: ``surge.start_day`` over 30–300 while
+each over that range, plus a **dummy**: ``surge.factor`` over 1–3 while
 ``surge.days`` is 0 (the base scenario's value), so it cannot affect anything. The dummy's index
 is the noise floor: a factor that does not beat it is indistinguishable from no effect.
 Indices are per unit of the plausible range (SALib runs on the unit cube), so they compare the
@@ -31,8 +31,8 @@ from sim.outcomes import column_name
 from sim.params import PARAMS, ParamKind
 from sim.presets import NORM_WORKERS_PER_10K, PRESETS, SHISHI_RULE
 
-DUMMY = "surge.start_day"
-DUMMY_RANGE = (30, 300)
+DUMMY = "surge.factor"
+DUMMY_RANGE = (1.0, 3.0)
 _ANALYSIS = PRESETS["analysis"]  # run size and seed
 DEFAULT_OUTCOMES = ("closed_within_30_days", "petitions_per_10k")
 
