@@ -32,7 +32,8 @@ SYSTEMS = (
 )
 # (outcome, heading, unit scale, format, better)
 OUTCOMES = (
-    ("closed_within_30_days_of_arising", "closed ≤ 30 days of arising", 100, "pp", "higher"),
+    ("resolved_within_30_days_disputes", "disputes resolved ≤ 30 days", 100, "pp", "higher"),
+    ("resolved_within_30_days_public_service", "requests resolved ≤ 30 days", 100, "pp", "higher"),
     ("days_from_arising_mean", "mean days from arising", 1, "days", "lower"),
     ("satisfaction_rate", "satisfaction", 100, "pp", "higher"),
     ("local_resolution_share", "resolved locally", 100, "pp", "higher"),

@@ -136,7 +136,7 @@ class Resident(FixedAgent):
 
     @property
     def civility_points(self) -> int:
-        return int(self.model.population.points[self.index])
+        return int(self.model.population.points_held([self.index])[0])
 
     @property
     def cases(self) -> list[int]:

@@ -65,11 +65,15 @@ class Arrivals:
                                              where=(weighted + (1 - share)) > 0)
         self.seasons = Seasons(params, self.migrant_party_share, streams.seasons, -params["warm_up_days"],
                                params["days"])
-        dispute_kinds = [kind for kind in CaseKind if kind is not CaseKind.PUBLIC_SERVICE]
-        self.referral_kinds = np.array(dispute_kinds, dtype=np.int64)
-        self.referral_kind_share = np.array([params[f"court_referral_share.{kind.label}"] for kind in dispute_kinds])
+        # court referrals per grid and kind a day: by residents and the referral mix; a surge of a kind
+        # of dispute reaches the courts and the arbitration institute too (a layoff's wage claims)
+        kind_share = np.array([params[f"court_referral_share.{kind.label}"] if kind is not CaseKind.PUBLIC_SERVICE
+                               else 0.0 for kind in CaseKind])
         self.referrals_per_day = params["court_referral_per_10k"] * city.residents / 10_000 / DAYS_PER_YEAR
-        self.grid_share = city.grid_population / max(city.residents, 1)
+        grid_share = city.grid_population / max(city.residents, 1)
+        self.referral_rates = self.referrals_per_day * grid_share[:, None] * kind_share[None, :]
+        self.surge_referral_rates = self.referral_rates.copy()
+        self.surge_referral_rates[surge_grids, surge_kind] *= self.surge_factor
 
     def rates_on(self, day: int) -> np.ndarray:
         """Expected new cases on ``day``, shape (grids, kinds): the annual rates through the seasons."""
@@ -81,14 +85,9 @@ class Arrivals:
 
     def draw_referrals(self, day: int, book: CaseBook) -> np.ndarray:
         """Add the day's court referrals (reported when they arise); returns their ids."""
+        rates = self.surge_referral_rates if day in self.surge_days else self.referral_rates
         rng = self.referral_rng
-        n = int(rng.poisson(self.referrals_per_day))
-        counts = np.zeros((self.city.grids, len(CaseKind)), dtype=np.int64)
-        if n:
-            grids = rng.choice(self.city.grids, size=n, p=self.grid_share)
-            kinds = self.referral_kinds[rng.choice(len(self.referral_kinds), size=n, p=self.referral_kind_share)]
-            np.add.at(counts, (grids, kinds), 1)
-        return self._add(day, book, counts, rng, rng, referred=True)
+        return self._add(day, book, rng.poisson(rates), rng, rng, referred=True)
 
     def _add(self, day: int, book: CaseBook, counts: np.ndarray, world: np.random.Generator,
              handling: np.random.Generator, referred: bool = False) -> np.ndarray:

@@ -71,7 +71,7 @@ _COLUMNS: dict[str, tuple[type, object]] = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Visit:
     """One stay of a case at one handler pool."""
 
@@ -93,7 +93,6 @@ class CaseBook:
         self.clocks = np.zeros((self._capacity, SURFACING_CHANNELS))  # unit exponential per surfacing channel
         self.uniforms = np.zeros((self._capacity, N_CASE_UNIFORMS))
         self.visit_log: list[Visit] = []
-        self.case_visits: dict[int, list[Visit]] = {}
 
     def add(self, columns: dict[str, np.ndarray], clocks: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
         """Append new cases; returns their ids."""
@@ -131,10 +130,17 @@ class CaseBook:
     def cases_of_party(self, resident: int) -> list[int]:
         return np.flatnonzero(self.party[: self.size] == resident).tolist()
 
+    @property
+    def case_visits(self) -> dict[int, list[Visit]]:
+        """Each case's visits in order (built from the log when asked for: the flow never needs it)."""
+        by_case: dict[int, list[Visit]] = {}
+        for visit in self.visit_log:
+            by_case.setdefault(visit.case, []).append(visit)
+        return by_case
+
     def open_visit(self, case: int, level: Level, pool: int, t: float) -> Visit:
         visit = Visit(case, level, pool, t)
         self.visit_log.append(visit)
-        self.case_visits.setdefault(case, []).append(visit)
         self.visits[case] += 1
         self.level[case] = level
         return visit

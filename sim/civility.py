@@ -31,16 +31,26 @@ class Civility:
         with np.errstate(divide="ignore"):
             self.certify_day = np.where(population.certified, -1.0,
                                         population.certify_clock / rate if rate > 0 else np.inf)
+        # the residents not yet certified, in the order they will join: each week takes the next few
+        waiting = np.flatnonzero(~population.certified)
+        self._joining_order = waiting[np.argsort(self.certify_day[waiting], kind="stable")]
+        self._joining_days = self.certify_day[self._joining_order]
+        self._joined = 0  # how many of the order have joined
+        self._certified_count = int(population.certified.sum())
         self.points_earned = 0
         population.report_factor = self.report_factor  # residents' propensity to report reads the points here
 
     def report_factor(self, rows: np.ndarray) -> np.ndarray:
         """How much the points these residents hold raise their reporting."""
-        return self._uplift(self.population.points[rows], self.report_uplift)
+        if self.report_uplift == 0.0:
+            return np.ones(len(rows))
+        return self._uplift(self.population.points_held(rows), self.report_uplift)
 
     def volunteer_factor(self, rows: np.ndarray) -> np.ndarray:
         """How much the points these volunteers hold raise what they find."""
-        return self._uplift(self.population.points[rows], self.volunteer_uplift)
+        if self.volunteer_uplift == 0.0:
+            return np.ones(len(rows))
+        return self._uplift(self.population.points_held(rows), self.volunteer_uplift)
 
     def _uplift(self, points: np.ndarray, uplift: float) -> np.ndarray:
         if uplift == 0.0:
@@ -53,13 +63,17 @@ class Civility:
         if not self.on:
             return
         population = self.population
-        joining = ~population.certified & (self.certify_day <= day)
-        population.certified |= joining
+        end = int(np.searchsorted(self._joining_days, day, side="right"))
+        joining = self._joining_order[self._joined:end]
+        population.certified[joining] = True
+        population.joined_at[joining] = population.participation
+        self._joined = end
+        self._certified_count += len(joining)
         week = day // 7  # whole points: the fractions add up over the weeks
-        earned = np.floor(self.points_per_week * (week + 1)) - np.floor(self.points_per_week * week)
+        earned = int(np.floor(self.points_per_week * (week + 1)) - np.floor(self.points_per_week * week))
         if earned:
-            population.points[population.certified] += int(earned)
-            self.points_earned += int(earned) * int(population.certified.sum())
+            population.participation += earned
+            self.points_earned += earned * self._certified_count
 
     def credit(self, row: int, points: int) -> None:
         """Points for one act (a report, a case found or mediated), if the resident is certified."""

@@ -12,7 +12,7 @@ without a follow-up.
 
 Satisfaction falls with delay beyond ``satisfaction_grace_days`` from the report, with every
 hand-off up a level (推诿), and with every rung above the community at which the case was
-resolved (parties travel farther and deal with strangers).
+resolved by mediation (parties travel farther and deal with strangers; a department comes to them).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from sim.population import Population
 from sim.trust import Reputation
 
 _COMMUNITY_RANK = AUTHORITY_RANK[Level.COMMUNITY]
+_REMOTE = {level: max(0, AUTHORITY_RANK[level] - _COMMUNITY_RANK) for level in (Level.SPECIALISED, Level.TOWN,
+                                                                                 Level.CITY)}
 
 
 class Closing:
@@ -46,7 +48,7 @@ class Closing:
         """Chance the party of a resolved case is satisfied at a follow-up at ``t``."""
         book = self.book
         days = t - book.t_reported[case]
-        remote = max(0, AUTHORITY_RANK[Level(book.level_resolved[case])] - _COMMUNITY_RANK)
+        remote = _REMOTE.get(Level(book.level_resolved[case]), 0)  # parties travel to committees, not departments
         return (self.satisfied_resolved - self.loss_per_day * max(0.0, days - self.grace_days)
                 - self.loss_per_escalation * book.escalations[case] - self.loss_per_remote_rung * remote)
 

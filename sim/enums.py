@@ -172,12 +172,13 @@ class EndReason(_Named):
 
 
 class WorkerActivity(_Named):
-    """Where a grid worker's hours go, in the order they are spent (多网合一)."""
+    """Where a grid worker's hours go (多网合一); they are spent orders first, then department tasks,
+    then patrol up to the norm (``sim.worktime``); the values only index the ledger's columns."""
 
     DEPARTMENT_TASKS = 0  # tasks assigned by departments: information upkeep, inspections, campaigns
-    ORDERS = 1  # travel, on-site work, registration in the app, the follow-up visit (回访)
-    PATROL = 2  # patrol and household visits (入户走访) with what is left
-    IDLE = 3  # hours beyond what patrol can still use (detection saturated)
+    ORDERS = 1  # on-site work, registration in the app, the follow-up visit (回访), events found on patrol
+    PATROL = 2  # patrol and household visits (入户走访), up to the visiting norm
+    IDLE = 3  # hours beyond orders, department tasks and the norm
 
 
 SPECIALISED_FIELD_OF_KIND: dict[CaseKind, SpecialisedField] = {

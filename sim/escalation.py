@@ -62,10 +62,11 @@ class EscalationRule(Protocol):
 class Shishi:
     """Shishi's own rule (article: 订单分包 + 三级响应 with 跨层级直达). The centre grades each
     report: a public-service request goes to the responsible department (or to the grid worker
-    when it can be settled on the spot); a minor dispute gets a local first attempt (the grid, or
-    the community when it needs the community's authority); any other dispute goes to the level
-    it is judged to need, the town's or city's directly (a specialised committee for its kinds at
-    the town's level). A failure climbs one rung of 三级响应."""
+    when it can be settled on the spot); a minor dispute gets a local first attempt (the grid
+    when it is judged to need no more, else the community, whatever it is judged to need); any
+    other dispute goes to the level it is judged to need, the town's or city's directly (a
+    specialised committee for its kinds at the town's level). A failure climbs one rung of
+    三级响应."""
 
     name = "shishi"
     title = "Shishi: graded orders, three-level response with cross-level direct dispatch"

@@ -80,6 +80,8 @@ if TYPE_CHECKING:
     from sim.dispatch import Dispatcher
 
 _REPORT, _END, _TIMEOUT, _WITHDRAW, _ARRIVE = range(5)
+_KINDS, _SEVERITIES, _LEVELS = tuple(CaseKind), tuple(Severity), tuple(Level)  # code → member, without a lookup
+_RANK = tuple(AUTHORITY_RANK[level] for level in Level)  # level code → authority rank
 _INVERSE_NORMAL = NormalDist().inv_cdf
 _LOCAL_KINDS = (CaseKind.NEIGHBOUR, CaseKind.FAMILY)  # where lower levels' local knowledge counts
 _REMOTE_LEVELS = (Level.TOWN, Level.CITY)
@@ -142,8 +144,8 @@ class CaseFlow:
         self.worsen_per_failure = params["worsen_per_failure"]
         self.trust_loss_per_failure = params["trust_loss_per_failure"]
         self.exit_per_failure = params["exit_per_failure"]
-        self.exit_split = {kind: tuple(params[f"exit_{name}_share.{kind.label}"]
-                                       for name in ("petition", "arbitration", "litigation")) for kind in CaseKind}
+        self.exit_split = tuple(tuple(params[f"exit_{name}_share.{kind.label}"]
+                                      for name in ("petition", "arbitration", "litigation")) for kind in CaseKind)
         self.exponential = params["service_distribution"] == "exponential"
         sigma2 = math.log1p(params["service_cv"] ** 2)
         self.sigma, self.mu_shift = math.sqrt(sigma2), -sigma2 / 2
@@ -208,14 +210,10 @@ class CaseFlow:
             self._leave(case, state, t, EndReason.GRADED)
             self._assign(case, state, t)
         elif level is Level.FOLLOW_UP:
-            follow_up = state.follow_ups
+            redo = self.closing.followed_up(case, state.follow_ups, t)
             state.follow_ups += 1
-            redo = self.closing.followed_up(case, follow_up, t)
             self._leave(case, state, t, EndReason.REOPENED if redo else EndReason.CLOSED)
-            if redo:
-                self._hand_off(case, state, self._redo_level(case), t)
-            else:
-                del self.open[case]
+            self._after_follow_up(case, state, redo, t)
         elif state.screening:
             self._leave(case, state, t, EndReason.RETURNED)
             state.screening = False
@@ -283,12 +281,12 @@ class CaseFlow:
 
     def view(self, case: int) -> CaseView:
         book = self.book
-        return CaseView(CaseKind(book.kind[case]), Severity(book.graded_severity[case]),
-                        Level(book.graded_authority[case]))
+        return CaseView(_KINDS[book.kind[case]], _SEVERITIES[book.graded_severity[case]],
+                        _LEVELS[book.graded_authority[case]])
 
     def true_view(self, case: int) -> CaseView:
         book = self.book
-        return CaseView(CaseKind(book.kind[case]), Severity(book.severity[case]), Level(book.authority[case]))
+        return CaseView(_KINDS[book.kind[case]], _SEVERITIES[book.severity[case]], _LEVELS[book.authority[case]])
 
     def _go(self, case: int, state: OpenCase, where: tuple[Level, HandlerPool] | None, t: float) -> None:
         """Enter the level and pool the dispatcher chose, or close the case if there is none."""
@@ -371,7 +369,7 @@ class CaseFlow:
             state.screening = True  # graded too high: not theirs; screen it and hand it down
             self._push(t + self.screening_days, _END, case, visit)
             return
-        if (pool.level is Level.COMMUNITY and AUTHORITY_RANK[Level(book.authority[case])] == _CADRE_RANK
+        if (pool.level is Level.COMMUNITY and _RANK[book.authority[case]] == _CADRE_RANK
                 and self.cadres.join(pool.community)):
             state.cadre = True  # the community's stationed cadre takes part
             book.cadre[case] = 1
@@ -406,7 +404,7 @@ class CaseFlow:
         rank = AUTHORITY_RANK[level]
         if cadre and book.uniforms[case, U_CADRE] < self.cadre_authority:
             rank = max(rank, _CADRE_RANK)
-        if rank < AUTHORITY_RANK[Level(book.authority[case])]:
+        if rank < _RANK[book.authority[case]]:
             return min(p, self.below_authority)
         if kind in _LOCAL_KINDS and level in _REMOTE_LEVELS:
             return max(0.0, 1.0 - (1.0 - p) * self.local_knowledge)
@@ -461,7 +459,7 @@ class CaseFlow:
             book.graded_severity[case] = min(book.graded_severity[case] + 1, Severity.MAJOR)
             needed = self.authority.needed_one(book.kind[case], book.severity[case], book.authority_u[case],
                                                book.authority_up_u[case], book.grid[case])
-            if AUTHORITY_RANK[needed] > AUTHORITY_RANK[Level(book.graded_authority[case])]:
+            if AUTHORITY_RANK[needed] > _RANK[book.graded_authority[case]]:
                 book.graded_authority[case] = needed
             book.authority[case] = needed
         effective_trust = float(self.population.effective_trust([party])[0])
@@ -477,7 +475,7 @@ class CaseFlow:
 
     def _exit(self, case: int, t: float) -> None:
         """The party leaves the system, by kind: for a petition, arbitration or a court, or gives up."""
-        petition, arbitration, litigation = self.exit_split[CaseKind(self.book.kind[case])]
+        petition, arbitration, litigation = self.exit_split[self.book.kind[case]]
         u = self.book.uniforms[case, U_EXIT_KIND]
         if u < petition:
             outcome = Outcome.PETITION
@@ -501,13 +499,19 @@ class CaseFlow:
             return
         workers = self.dispatcher.follow_up_pool(book.grid[case])
         if workers.capacity == 0:  # nobody to visit: the centre calls instead, at once
-            while self.closing.followed_up(case, state.follow_ups, t):
-                state.follow_ups += 1
-                book.visits[case] += 1  # a redo's visit, done at once
-            del self.open[case]
-            book.level[case] = level
+            redo = self.closing.followed_up(case, state.follow_ups, t)
+            state.follow_ups += 1
+            self._after_follow_up(case, state, redo, t)
             return
         self._enter(case, state, workers, Level.FOLLOW_UP, t)
+
+    def _after_follow_up(self, case: int, state: OpenCase, redo: bool, t: float) -> None:
+        """The party asked for a redo (重办): back to the level that resolved the case; else it is closed."""
+        if redo:
+            self._hand_off(case, state, self._redo_level(case), t)
+        else:
+            self.book.level[case] = self.book.level_resolved[case]
+            del self.open[case]
 
     def _close(self, case: int, outcome: Outcome, t: float) -> None:
         """Close a case that is not followed up (withdrawn, left, or with nowhere to go)."""

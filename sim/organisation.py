@@ -64,6 +64,14 @@ class Organisation:
     centre_officers: list[CentreOfficer]  # the city centre's staff besides its mediators
 
 
+FULL_SCALE_COMMITTEES = {  # committees of each level in the whole city (scale 1)
+    Level.COMMUNITY: lambda params: params["communities"],
+    Level.TOWN: lambda params: params["towns"],
+    Level.CITY: lambda params: 1,
+    Level.SPECIALISED: lambda params: sum(params[f"specialised_committees.{f.label}"] for f in SpecialisedField),
+}
+
+
 def worker_weights(city: CityMap, params, population: Population, expected_cases: np.ndarray) -> np.ndarray:
     """Each community's weight in the spread of grid workers (``worker_allocation``): its residents,
     the cases expected there (``expected_cases``: per grid, a day), or its residents weighted by
@@ -73,7 +81,8 @@ def worker_weights(city: CityMap, params, population: Population, expected_cases
         return np.bincount(city.grid_community, weights=expected_cases, minlength=city.communities)
     residents = city.community_population
     if rule == "by_migrant_share":
-        migrants = np.bincount(city.grid_community, weights=population.grid_migrants, minlength=city.communities)
+        migrants = np.bincount(city.grid_community, weights=population.grid_migrant_share * city.grid_population,
+                               minlength=city.communities)  # the expected migrants: the same for every seed
         return residents + migrants
     return residents
 
@@ -178,8 +187,12 @@ def build_organisation(model, city: CityMap, params, population: Population, sys
             return []
         total = int(per_level[level])
         sizes = largest_remainder(max(total, n), weights, minimum=1) if total > 0 else np.zeros(n, int)
-        full = np.minimum(largest_remainder(min(int(sizes.sum()), round(params[f"full_time_mediators.{level.label}"]
-                                                                          * n)), weights), sizes)
+        # full-time mediators in proportion to the residents served: the per-committee norm times the
+        # committees a full-scale city has, times the scale (a small city keeps its town and city
+        # committees, but not their full-scale staff)
+        wanted = round(params[f"full_time_mediators.{level.label}"] * FULL_SCALE_COMMITTEES[level](params)
+                       * params["scale"])
+        full = np.minimum(largest_remainder(min(int(sizes.sum()), wanted), weights), sizes)
         capacity = committee_capacity(full + extra_staff, sizes - full, level, params)
         result = []
         for i in range(n):

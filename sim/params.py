@@ -285,7 +285,8 @@ _add("residents_per_household", 2.68, "residents per household",
      low=1.0, high=10.0)
 _add("department_hours_per_household_month", 0.4, "hours per household per month", EST + " (" + WORKLOAD + ")", U,
      "Tasks departments assign to grid workers (information upkeep on people, houses and businesses, safety "
-     "inspections, campaigns); spent first, before orders and patrol.", low=0.0, high=50.0, plausible=(0.2, 0.6))
+     "inspections, campaigns); done after orders, before patrol (what a day cannot cover is left undone).",
+     low=0.0, high=50.0, plausible=(0.2, 0.6))
 _ORDER_HOURS = {CaseKind.NEIGHBOUR: 2.0, CaseKind.FAMILY: 2.5, CaseKind.PROPERTY: 2.0, CaseKind.LABOUR: 3.0,
                 CaseKind.COMMERCIAL: 3.0, CaseKind.PUBLIC_SERVICE: 1.5}
 for _kind, _hours in _ORDER_HOURS.items():
@@ -319,7 +320,7 @@ _add("patrol_find_per_day", 0.12, "probability per day",
 _add("patrol_saturation_visits_per_week", 0.5, "household visits per household per week",
      EST + " (docs/sources.md: a Shenzhen grid worker visits each of 672 households every half-month)", U,
      "Visit frequency at which patrol reaches 63 % of its most (1 − e⁻¹); detection is "
-     "patrol_find_per_day × (1 − exp(−visits / this)). Patrol beyond three times this (95 %) is counted idle.",
+     "patrol_find_per_day × (1 − exp(−visits / this)); how many visits are made is the norm's to say.",
      low=0.01, high=50.0, plausible=(0.25, 1.0))
 
 # ---------------------------------------------------------------- the dispatch centre (订单分包)

@@ -43,6 +43,8 @@ class HandlerPool:
 
     def free_server(self) -> Handler | None:
         """The least loaded handler with room, or None."""
+        if self.busy >= self.capacity:
+            return None
         best, room = None, 0
         for server in self.servers:
             free = server.capacity - server.active_cases

@@ -29,12 +29,21 @@ class Population:
         beta = np.maximum((1.0 - mean_trust) * concentration, 1e-6)
         self.trust = rng.beta(alpha, beta)
         self.certified = rng.random(self.size) < params["civility_certified_share"]
+        # points from acts (and the initial holding); points for taking part are counted once for all
+        # (``participation``) and read through ``joined_at`` (the participation total when one joined)
         self.points = np.where(self.certified, params["civility_initial_points"], 0).astype(np.int64)
+        self.participation = 0
+        self.joined_at = np.zeros(self.size, dtype=np.int64)
         self.certify_clock = rng.standard_exponential(self.size)  # when a resident joins the scheme (sim.civility)
         self.reports = np.zeros(self.size, dtype=np.int32)
         self._migrant_factor = params["migrant_report_factor"]
         self.report_factor: Callable[[np.ndarray], np.ndarray] = _no_uplift  # civility points (sim.civility)
         self.grid_trust_factor = np.ones(city.grids)  # word of mouth: the community's recent experience (sim.trust)
+
+    def points_held(self, rows: Sequence[int] | np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Civility points the residents hold: from their acts, and a week's points for taking part
+        for every week since they joined."""
+        return self.points[rows] + np.where(self.certified[rows], self.participation - self.joined_at[rows], 0)
 
     def effective_trust(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         """Trust as it acts: the resident's own, read through what their community has recently

@@ -14,9 +14,9 @@ Each day every grid's rate of each kind of case is multiplied by a seasonal fact
 - **Typhoons** (Poisson, ``typhoons_per_year``, in the months they come) raise public-service
   requests and property matters for ``typhoon_days``; drawn once per run from their own stream.
 
-Profiles are normalised within each calendar year, so a year's expected total is the annual
-rate: the seasons move cases through the year, they do not add any (a year with more typhoons
-than the mean has more requests, as it would).
+Profiles are normalised within each calendar year, so each year's total is the annual rate:
+the seasons move cases through the year, they do not add any (a year with more typhoons than
+the mean has its requests drawn towards its typhoon days, not more of them).
 """
 
 from __future__ import annotations
@@ -69,11 +69,8 @@ class Seasons:
             for day in _typhoon_starts(year, params["typhoons_per_year"], rng):
                 i = (day - origin).days
                 self.typhoon[i:i + length] = True
-        factor = params["typhoon_request_factor"]
-        expected = 1.0 + (factor - 1.0) * params["typhoons_per_year"] * length / 365.0  # a year's mean
         for kind in (CaseKind.PUBLIC_SERVICE, CaseKind.PROPERTY):
-            profile[self.typhoon, kind] *= factor
-            profile[:, kind] /= expected
+            profile[self.typhoon, kind] *= params["typhoon_request_factor"]
         self.profile, self.away = profile, away
         self.exposed = np.array([0.0 if kind in AWAY_EXEMPT else 1.0 for kind in CaseKind])
         self.migrant_party_share = np.asarray(migrant_party_share, dtype=float)[:, None]

@@ -1,8 +1,9 @@
 """Grid workers' working time (多网合一: "费随事转、人随事走"), spent in a fixed order each day.
 
 Each worker has a weekly budget of hours (a full-time working week, or a share of it for a
-part-time worker), a seventh of it each day, spread over the grids the worker covers (links:
-worker, grid, share of the worker's hours).
+part-time worker), a seventh of it each day, spread over grids by links (worker, grid, share
+of the worker's hours): ``sim.organisation`` links every worker to all of the community's grids,
+in proportion to their residents, so a community's workers share its grids' work.
 A day's hours go:
 
 1. to **orders** first: an order is handled with all of the worker's hours, so an on-site order

@@ -12,7 +12,7 @@ def test_calibration_targets_hold_at_a_reduced_scale():
     values = evaluate({"scale": 0.5, "days": 365}, range(1, 6), processes=1)
     # the city centre's volume scales with its staff, whose count is rounded at a reduced scale: left to full scale
     failed = {t.measure: values[t.measure] for t in TARGETS if not t.passes(*values[t.measure][1:])
-              and t.measure != "city_centre_cases_per_year"}
+              and t.measure != "city_centre_cases_full_city"}
     assert set(failed) == set(KNOWN_MISSES), f"targets missed (mean, low, high): {failed}; known: {list(KNOWN_MISSES)}"
 
 

@@ -61,7 +61,7 @@ def measure(result) -> dict[str, float]:
     return {
         "requests_per_year": summary["cases_per_10k_per_year"] * FULL_POPULATION / 10_000,
         "committee_cases_per_10k": summary["committee_cases_per_10k"],
-        "city_centre_cases_per_year": summary["city_centre_cases_per_10k"] * FULL_POPULATION / 10_000,
+        "city_centre_cases_full_city": summary["city_centre_cases_per_10k"] * FULL_POPULATION / 10_000,
         "closure_rate_first_300_days": float(early["day_closed"].notna().mean()) if len(early) else math.nan,
         "satisfaction_rate": summary["satisfaction_rate"],
         "local_resolution_share": summary["local_resolution_share"],
@@ -92,7 +92,7 @@ TARGETS = (
            "(≈ 20,000–25,000 a year, anchors)", 20_000, 25_000, 22_500),
     Target("committee_cases_per_10k", "disputes community and town mediation committees take up, per 10,000 a year",
            "anchors: Shishi 2018: 2,527 screened and mediated (36 per 10,000); r1: ≈ 3,483 in 2023 (50)", 36, 50, 43),
-    Target("city_centre_cases_per_year", "cases the city's dispute-resolution centre takes up, a year",
+    Target("city_centre_cases_full_city", "cases the city's dispute-resolution centre takes up, a year",
            "anchors: 3,616 closed in 2022 (Shishi justice bureau, two copies); band ± 20 %", 2_900, 4_300, 3_616),
     Target("closure_rate_first_300_days", "closure rate (办结率), cases reported in the first 300 days",
            "article: close to 100 %", 0.98, 1.0, 0.995),
@@ -183,8 +183,8 @@ KNOWN_MISSES = {
                               "county's centre: 18 % at village level, 67 % at the town, docs/sources.md) is lower "
                               "still",
 }
-FITTED_TARGETS = ("requests_per_year", "committee_cases_per_10k", "city_centre_cases_per_year", "mediation_success",
-                  "mediation_within_time_limit")
+FITTED_TARGETS = ("requests_per_year", "committee_cases_per_10k", "city_centre_cases_full_city",
+                  "mediation_success", "mediation_within_time_limit")
 
 
 def _updated(theta: np.ndarray, values: Mapping[str, tuple]) -> np.ndarray:
@@ -199,7 +199,7 @@ def _updated(theta: np.ndarray, values: Mapping[str, tuple]) -> np.ndarray:
 
     rate += (targets["requests_per_year"].point - value("requests_per_year")) / (FULL_POPULATION / 10_000)
     disputes *= targets["committee_cases_per_10k"].point / value("committee_cases_per_10k")
-    referrals += (targets["city_centre_cases_per_year"].point - value("city_centre_cases_per_year")) / (
+    referrals += (targets["city_centre_cases_full_city"].point - value("city_centre_cases_full_city")) / (
         FULL_POPULATION / 10_000)
     failure *= math.sqrt((1 - targets["mediation_success"].point) / max(1 - value("mediation_success"), 1e-6))
     duration *= math.sqrt((1 - targets["mediation_within_time_limit"].point)

@@ -19,10 +19,12 @@ from sim.presets import PRESETS
 from sim.results.folders import Marker, identity
 from sim.scenario import Scenario
 
-COMPARED = ("cases_reported", "closure_rate", "resolution_rate", "closed_within_30_days_of_arising",
-            "days_from_arising_mean", "days_from_arising_p90", "days_to_close_mean", "satisfaction_rate",
-            "local_resolution_share", "mediation_success", "escalated_share", "petitions_per_10k", "exits_per_10k",
-            "police_alerts", "worker_hours_patrol", "worker_utilisation")
+COMPARED = ("resolved_within_30_days_disputes", "resolved_within_30_days_public_service", "cases_reported",
+            "closure_rate", "resolution_rate", "closed_within_30_days_of_arising", "days_from_arising_mean",
+            "days_from_arising_p90", "days_to_close_mean", "satisfaction_rate", "local_resolution_share",
+            "mediation_success", "escalated_share", "petitions_per_10k", "exits_per_10k", "police_alerts",
+            "worker_hours_patrol", "worker_utilisation", "satisfaction_first_follow_up", "committee_cases_per_10k",
+            "city_centre_cases_per_year")
 
 
 def compare_marker(scenarios: list[Scenario], seeds: int, first_seed: int = PRESETS["compare"].first_seed) -> Marker:

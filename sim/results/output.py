@@ -18,7 +18,22 @@ from sim.results import records
 from sim.results.figure_process import FigureProcess
 from sim.results.folders import Marker, claim, identity, write_marker
 
-FLOAT_FORMAT = "%.6g"
+FLOAT_DECIMALS = 6  # days to about a tenth of a second, shares to a millionth
+
+
+def write_csv(frame, path: Path) -> None:
+    """A table as CSV, fast (Arrow's writer; pandas' takes five times as long on a full city):
+    floats rounded to ``FLOAT_DECIMALS``, booleans as true/false, a missing value as an empty field,
+    quotes only where a field needs them."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    frame = frame.copy()
+    for name in frame.columns:
+        if frame[name].dtype.kind == "f":
+            frame[name] = frame[name].round(FLOAT_DECIMALS)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pa_csv.write_csv(table, path, pa_csv.WriteOptions(quoting_style="needed"))
 
 
 def run_marker(scenario, seed: int) -> Marker:
@@ -43,11 +58,10 @@ def write_results(result: RunResult, out: Path, figure: bool = True, figures: Fi
         if figure:
             (figures or FigureProcess.inline()).draw(staging / "summary.png", **figure_data(result))
         write_json(staging / "summary.json", result.summary)
-        cases = result.cases.drop(columns=["severity_arisen", "party"])
-        cases.to_csv(staging / "cases.csv", index=False, float_format=FLOAT_FORMAT)
-        result.visits.to_csv(staging / "visits.csv", index=False, float_format=FLOAT_FORMAT)
-        result.daily.to_csv(staging / "daily.csv", index=False, float_format=FLOAT_FORMAT)
-        records.towns_frame(result.summary).to_csv(staging / "towns.csv", index=False, float_format=FLOAT_FORMAT)
+        write_csv(result.cases.drop(columns=["severity_arisen", "party"]), staging / "cases.csv")
+        write_csv(result.visits, staging / "visits.csv")
+        write_csv(result.daily, staging / "daily.csv")
+        write_csv(records.towns_frame(result.summary), staging / "towns.csv")
         if figures is not None:
             figures.wait()
         write_marker(staging, replace(marker, files=tuple(sorted(p.name for p in staging.iterdir()))))
