@@ -58,7 +58,7 @@ _COLUMNS: dict[str, tuple[type, object]] = {
     "level": (np.int8, -1),  # current level while open; level reached at close (never DISPATCH once handled)
     "level_resolved": (np.int8, -1),
     "escalations": (np.int16, 0),
-    "visits": (np.int8, 0),
+    "visits": (np.int8, 0),  # visits made (written when the case closes; the flow counts them as it goes)
     "satisfied": (np.int8, -1),  # at closing (after any redo); -1: not followed up
     "satisfied_first": (np.int8, -1),  # at the first follow-up
     "redos": (np.int8, 0),  # times reopened after a dissatisfied follow-up (重办)
@@ -141,7 +141,6 @@ class CaseBook:
     def open_visit(self, case: int, level: Level, pool: int, t: float) -> Visit:
         visit = Visit(case, level, pool, t)
         self.visit_log.append(visit)
-        self.visits[case] += 1
         self.level[case] = level
         return visit
 

@@ -31,8 +31,9 @@ class Civility:
         with np.errstate(divide="ignore"):
             self.certify_day = np.where(population.certified, -1.0,
                                         population.certify_clock / rate if rate > 0 else np.inf)
-        # the residents not yet certified, in the order they will join: each week takes the next few
-        waiting = np.flatnonzero(~population.certified)
+        # the residents not yet certified who join within the run, in the order they will: each week
+        # takes the next few
+        waiting = np.flatnonzero(~population.certified & (self.certify_day <= params["days"]))
         self._joining_order = waiting[np.argsort(self.certify_day[waiting], kind="stable")]
         self._joining_days = self.certify_day[self._joining_order]
         self._joined = 0  # how many of the order have joined

@@ -62,7 +62,6 @@ class Closing:
         if (not satisfied and book.redos[case] < self.redo_limit
                 and book.uniforms[case, U_REDO + follow_up] < self.redo_share):
             book.redos[case] += 1
-            book.outcome[case] = Outcome.NONE
             return True
         self.close(case, Outcome.RESOLVED, t, satisfied)
         return False

@@ -100,6 +100,7 @@ class OpenCase:
     screening: bool = False  # the handler is only screening it, to hand it down
     cadre: bool = False  # a stationed cadre takes part in this visit
     follow_ups: int = 0  # follow-up visits done
+    visits: int = 0  # visits begun: the current visit's uniforms are in column (offset + visits − 1)
 
 
 class CaseFlow:
@@ -153,9 +154,11 @@ class CaseFlow:
         self.centres_settled = 0
 
     # ------------------------------------------------------------------ events
-    def _push(self, t: float, kind: int, case: int, ref: object = None) -> None:
+    def _push(self, t: float, kind: int, case: int, ref: object = None) -> float:
+        """Schedule an event; returns its time."""
         self._seq += 1
         heapq.heappush(self.heap, (t, self._seq, kind, case, ref))
+        return t
 
     def report(self, case: int, channel: int, t: float) -> None:
         self._push(t, _REPORT, case, channel)
@@ -220,7 +223,7 @@ class CaseFlow:
             self._hand_down(case, state, t)
         else:
             book = self.book
-            succeeded = (book.uniforms[case, U_SUCCESS + book.visits[case] - 1]
+            succeeded = (book.uniforms[case, U_SUCCESS + state.visits - 1]
                          < self.success_chance(case, pool, state.cadre))
             self._leave(case, state, t, EndReason.RESOLVED if succeeded else EndReason.FAILED)
             if succeeded:
@@ -297,19 +300,22 @@ class CaseFlow:
         self._enter(case, state, pool, level, t)
 
     def _enter(self, case: int, state: OpenCase, pool: HandlerPool, level: Level, t: float) -> None:
-        if self.book.visits[case] >= MAX_VISITS:
+        if state.visits >= MAX_VISITS:
             rule = self.dispatcher.rule.name
             raise RuntimeError(f"case {case} would make more than {MAX_VISITS} visits under {rule}")
+        state.visits += 1
         state.visit = self.book.open_visit(case, level, pool.index, t)
         state.pool = pool
         self.at_level[level] += 1
         limit = self.time_limit[level]
-        if limit > 0:
-            self._push(t + limit, _TIMEOUT, case, state.visit)
         server = pool.free_server()
         if server is not None:
-            self._start(case, state, server, t)
+            end = self._start(case, state, server, t)
+            if 0 < limit < end - t:  # only a visit that would outlast its limit needs the time-out
+                self._push(t + limit, _TIMEOUT, case, state.visit)
         else:
+            if limit > 0:
+                self._push(t + limit, _TIMEOUT, case, state.visit)
             self._wait(case, state, t)
 
     def _hand_off(self, case: int, state: OpenCase, level: Level, t: float) -> None:
@@ -350,30 +356,26 @@ class CaseFlow:
             patience = -math.log1p(-self.book.uniforms[case, E_WITHDRAW]) / self.withdraw_rate - state.waited
             self._push(t + max(patience, 0.0), _WITHDRAW, case, state.wait_count)
 
-    def _start(self, case: int, state: OpenCase, server: Handler, t: float) -> None:
+    def _start(self, case: int, state: OpenCase, server: Handler, t: float) -> float:
+        """The server starts on the case's visit at ``t``; returns when the visit will end."""
         pool, visit, book = state.pool, state.visit, self.book
-        pool.account(t)
-        pool.busy += 1
-        pool.taken_up += 1
-        server.active_cases += 1
+        pool.take(server, t)
         state.server = server
         visit.t_started = t
         if isinstance(server, GridWorker):
             self.worktime.start(server.slot, t)
         if visit.level is Level.FOLLOW_UP:
-            self._push(t + self.followup_hours / server.hours_per_day, _END, case, visit)
-            return
+            return self._push(t + self.followup_hours / server.hours_per_day, _END, case, visit)
         check, state.check_grade = state.check_grade, False
         if (check and book.misgraded[case] == 1 and book.uniforms[case, U_RETURN] < self.overgrade_return
                 and AUTHORITY_RANK[visit.level] > AUTHORITY_RANK[self.dispatcher.first_level(self.true_view(case))]):
             state.screening = True  # graded too high: not theirs; screen it and hand it down
-            self._push(t + self.screening_days, _END, case, visit)
-            return
+            return self._push(t + self.screening_days, _END, case, visit)
         if (pool.level is Level.COMMUNITY and _RANK[book.authority[case]] == _CADRE_RANK
                 and self.cadres.join(pool.community)):
             state.cadre = True  # the community's stationed cadre takes part
             book.cadre[case] = 1
-        u = book.uniforms[case, U_SERVICE + book.visits[case] - 1]
+        u = book.uniforms[case, U_SERVICE + state.visits - 1]
         severity = book.severity[case]
         if pool.level is Level.DISPATCH:
             duration = self._draw(self.triage_days, u)
@@ -383,7 +385,7 @@ class CaseFlow:
             duration = self._draw(self.volunteer_service_mean[severity], u)
         else:
             duration = self._draw(self.service_mean[visit.level][severity] * pool.service_factor, u)
-        self._push(t + duration, _END, case, visit)
+        return self._push(t + duration, _END, case, visit)
 
     def _draw(self, mean: float, u: float) -> float:
         """A handling time with this mean, from the case's own uniform."""
@@ -418,9 +420,7 @@ class CaseFlow:
         state.visit = None
         state.cadre = False
         if server is not None:
-            pool.account(t)
-            pool.busy -= 1
-            server.active_cases -= 1
+            pool.release(server, t)
             state.server = None
             if isinstance(server, GridWorker):
                 self.worktime.stop(server.slot, t)
@@ -445,7 +445,7 @@ class CaseFlow:
     # ------------------------------------------------------------------ what a failed attempt costs
     def _fail(self, case: int, state: OpenCase, reason: EndReason, level: Level, t: float) -> None:
         book = self.book
-        visit_index = book.visits[case] - 1
+        visit_index = state.visits - 1
         book.failures[case] += 1
         if book.referred[case]:  # back to the court or the arbitration commission
             self._close(case, Outcome.ARBITRATION if book.kind[case] == CaseKind.LABOUR else Outcome.LITIGATION, t)
@@ -492,8 +492,7 @@ class CaseFlow:
         """Resolved at ``level``: a referral is closed (the court confirms the agreement); any
         other case waits for its follow-up visit by a grid worker of its grid."""
         book = self.book
-        book.level_resolved[case] = level
-        book.outcome[case] = Outcome.RESOLVED
+        book.level_resolved[case] = level  # the outcome is set when it closes, after the follow-up
         if book.referred[case]:
             self._close(case, Outcome.RESOLVED, t)
             return
@@ -511,14 +510,18 @@ class CaseFlow:
             self._hand_off(case, state, self._redo_level(case), t)
         else:
             self.book.level[case] = self.book.level_resolved[case]
-            del self.open[case]
+            self._forget(case)
 
     def _close(self, case: int, outcome: Outcome, t: float) -> None:
         """Close a case that is not followed up (withdrawn, left, or with nowhere to go)."""
         if outcome in (Outcome.PETITION, Outcome.ARBITRATION, Outcome.LITIGATION):
             self.closing.exits_today += 1
         self.closing.close(case, outcome, t)
-        del self.open[case]
+        self._forget(case)
+
+    def _forget(self, case: int) -> None:
+        """The case is closed: its state goes, its count of visits stays in the book."""
+        self.book.visits[case] = self.open.pop(case).visits
 
 
 def _shifted(kind: CaseKind, severity: int, authority: int, step: int) -> tuple[int, int]:

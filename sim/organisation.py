@@ -133,14 +133,8 @@ def build_organisation(model, city: CityMap, params, population: Population, sys
                                       part_week if is_part_time else full_week, bool(is_part_time), len(workers)))
             workers.append(members[-1])
         by_community.append(members)
-    # A community's workers share its grids' department tasks and patrol (the community's 两委
-    # organise them), each grid in proportion to its residents: hours idle in one grid are not
-    # left unused while a neighbouring grid of the community goes short.
-    grid_share = city.grid_population / np.maximum(city.community_population[city.grid_community], 1)
-    community_grids = [np.flatnonzero(city.grid_community == c) for c in range(city.communities)]
-    links = [(worker.slot, int(grid), float(grid_share[grid])) for worker in workers
-             for grid in community_grids[worker.community]]
-    worktime = WorkTime(np.array([w.weekly_hours for w in workers]), links, city.grid_population, params)
+    worktime = WorkTime(np.array([w.weekly_hours for w in workers]), np.array([w.community for w in workers]),
+                        city.grid_community, city.grid_population, params)
     for worker in workers:
         worker.hours_per_day = float(worktime.hours_per_day[worker.slot])
         worker.capacity = 1 if worker.hours_per_day > 0 else 0

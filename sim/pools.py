@@ -42,7 +42,8 @@ class HandlerPool:
         self._since, self.busy_time, self.taken_up = t, 0.0, 0
 
     def free_server(self) -> Handler | None:
-        """The least loaded handler with room, or None."""
+        """The least loaded handler with room (the first of equals, in the pool's order: full-time
+        grid workers before part-time ones), or None."""
         if self.busy >= self.capacity:
             return None
         best, room = None, 0
@@ -51,6 +52,19 @@ class HandlerPool:
             if free > room:
                 best, room = server, free
         return best
+
+    def take(self, server: Handler, t: float) -> None:
+        """``server`` starts on a case at ``t``."""
+        self.account(t)
+        self.busy += 1
+        self.taken_up += 1
+        server.active_cases += 1
+
+    def release(self, server: Handler, t: float) -> None:
+        """``server`` is done with a case at ``t``."""
+        self.account(t)
+        self.busy -= 1
+        server.active_cases -= 1
 
     @property
     def load(self) -> float:

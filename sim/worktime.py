@@ -1,9 +1,10 @@
 """Grid workers' working time (多网合一: "费随事转、人随事走"), spent in a fixed order each day.
 
 Each worker has a weekly budget of hours (a full-time working week, or a share of it for a
-part-time worker), a seventh of it each day, spread over grids by links (worker, grid, share
-of the worker's hours): ``sim.organisation`` links every worker to all of the community's grids,
-in proportion to their residents, so a community's workers share its grids' work.
+part-time worker), a seventh of it each day. A community's workers share its grids' work (the
+community's 两委 organise them): each of their hours is spread over the community's grids in
+proportion to the grids' residents, so hours idle in one grid are not left unused while a
+neighbouring grid goes short.
 A day's hours go:
 
 1. to **orders** first: an order is handled with all of the worker's hours, so an on-site order
@@ -29,7 +30,6 @@ worker's week add up to exactly the worker's budget.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 
@@ -41,15 +41,18 @@ WEEKS_PER_MONTH = 52 / 12
 
 
 class WorkTime:
-    def __init__(self, weekly_hours: np.ndarray, links: Sequence[tuple[int, int, float]], grid_population: np.ndarray,
-                 params: Params):
+    def __init__(self, weekly_hours: np.ndarray, worker_community: np.ndarray, grid_community: np.ndarray,
+                 grid_population: np.ndarray, params: Params):
         n, grids = len(weekly_hours), len(grid_population)
         self.weekly_hours = np.asarray(weekly_hours, dtype=float)
         self.hours_per_day = self.weekly_hours / DAYS_PER_WEEK  # the rate at which a worker gets through an order
-        # links: one per (worker, grid covered), with the share of the worker's hours spent there
-        self.link_worker = np.array([w for w, _, _ in links], dtype=np.int64)
-        self.link_grid = np.array([g for _, g, _ in links], dtype=np.int64)
-        self.link_share = np.array([share for _, _, share in links], dtype=float)
+        self.worker_community = np.asarray(worker_community, dtype=np.int64)
+        self.grid_community = np.asarray(grid_community, dtype=np.int64)
+        self.communities = int(max(self.grid_community.max(initial=-1), self.worker_community.max(initial=-1)) + 1)
+        population = np.asarray(grid_population, dtype=float)
+        community_population = np.bincount(self.grid_community, weights=population, minlength=self.communities)
+        self.grid_share = np.divide(population, community_population[self.grid_community],
+                                    out=np.zeros(grids), where=community_population[self.grid_community] > 0)
         self.grids = grids
         self.households = np.asarray(grid_population, dtype=float) / params["residents_per_household"]
         self.department_demand_per_day = (self.households * params["department_hours_per_household_month"]
@@ -130,22 +133,26 @@ class WorkTime:
         self.department_demand_hours += float(self.department_demand_per_day.sum())
         self.department_done_hours += done
         patrol = self._spend(available - department, self.patrol_norm_per_day)
-        link_patrol = patrol[self.link_worker] * self.link_share
-        spent = np.bincount(self.link_grid, weights=link_patrol, minlength=self.grids)
+        spent = self._community_hours(patrol)[self.grid_community] * self.grid_share
         self.visits_per_week = np.divide(spent * DAYS_PER_WEEK, self.households * self.visit_hours,
                                          out=np.zeros(self.grids), where=self.households > 0)
         self.patrol_hazard = self.find_per_day * -np.expm1(-self.visits_per_week / self.saturation)
         return department, patrol
 
+    def _community_hours(self, hours: np.ndarray) -> np.ndarray:
+        return np.bincount(self.worker_community, weights=hours, minlength=self.communities)
+
     def _spend(self, available: np.ndarray, demand_per_grid: np.ndarray) -> np.ndarray:
-        """Hours each worker spends out of ``available`` on a demand stated per grid: the grid's
-        workers share it in proportion to the hours they have there."""
-        link_hours = np.maximum(available, 0.0)[self.link_worker] * self.link_share
-        grid_hours = np.bincount(self.link_grid, weights=link_hours, minlength=self.grids)
-        used = np.divide(np.minimum(grid_hours, demand_per_grid), grid_hours, out=np.zeros(self.grids),
-                         where=grid_hours > 0)
-        spent = np.bincount(self.link_worker, weights=link_hours * used[self.link_grid], minlength=len(available))
-        return np.minimum(spent, np.maximum(available, 0.0))
+        """Hours each worker spends out of ``available`` on a demand stated per grid: a grid gets its
+        share of the community's hours, and each worker gives the same fraction of theirs as the
+        community does."""
+        available = np.maximum(available, 0.0)
+        community_hours = self._community_hours(available)
+        grid_hours = community_hours[self.grid_community] * self.grid_share
+        used = np.bincount(self.grid_community, weights=np.minimum(grid_hours, demand_per_grid),
+                           minlength=self.communities)
+        fraction = np.divide(used, community_hours, out=np.zeros(self.communities), where=community_hours > 0)
+        return np.minimum(available * fraction[self.worker_community], available)
 
     # ------------------------------------------------------------------ what the run shows
     def shares(self) -> dict[str, float]:
@@ -158,7 +165,7 @@ class WorkTime:
         """Share of the departments' tasks that no hours were left for."""
         if not self.department_demand_hours:
             return math.nan
-        return 1.0 - self.department_done_hours / self.department_demand_hours
+        return max(0.0, 1.0 - self.department_done_hours / self.department_demand_hours)
 
     def weekly(self) -> np.ndarray:
         """Hours by worker and activity for each whole week so far: shape (weeks, workers, activities)."""

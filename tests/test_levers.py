@@ -117,7 +117,7 @@ def test_grading_accuracy_is_the_share_graded_right():
 # ---------------------------------------------------------------- authority and what failing costs
 def test_a_case_needing_town_authority_is_resolved_below_the_town_only_at_the_set_probability():
     p_below = 0.3
-    result = run(small(days=365, scale=0.25, escalation_rule="bottom_up", success_below_authority=p_below,
+    result = run(small(days=365, scale=0.4, escalation_rule="bottom_up", success_below_authority=p_below,
                        stationed_cadres=0), seed=5)  # no cadre to bring the authority down
     book, visits = result.model.cases, result.visits
     steady = book.column("severity") == book.column("severity_arisen")  # needed level never changed

@@ -61,16 +61,21 @@ def cases_frame(model) -> pd.DataFrame:
 
 def visits_frame(model) -> pd.DataFrame:
     log = [visit for visit in model.cases.visit_log if visit.case >= model.first_case]
-    pools = model.organisation.pools
+    names = [pool.name for pool in model.organisation.pools]
+    no_end = len(EndReason)  # the code of a visit still in progress ("")
     return pd.DataFrame({
-        "case_id": np.array([v.case for v in log], dtype=np.int64),
-        "level": pd.Categorical([Level(v.level).label for v in log], categories=Level.labels()),
-        "handler": [pools[v.pool].name for v in log],
-        "day_entered": np.array([v.t_entered for v in log], dtype=float),
-        "day_started": np.array([v.t_started for v in log], dtype=float),
-        "day_left": np.array([v.t_left for v in log], dtype=float),
-        "end": pd.Categorical([EndReason(v.reason).label if v.reason is not None else "" for v in log],
-                              categories=[*EndReason.labels(), ""]),
+        "case_id": np.fromiter((v.case for v in log), dtype=np.int64, count=len(log)),
+        "level": pd.Categorical.from_codes(np.fromiter((v.level for v in log), dtype=np.int8, count=len(log)),
+                                           categories=Level.labels()),
+        "handler": pd.Categorical.from_codes(np.fromiter((v.pool for v in log), dtype=np.int32, count=len(log)),
+                                             categories=names) if len(set(names)) == len(names)
+        else [names[v.pool] for v in log],
+        "day_entered": np.fromiter((v.t_entered for v in log), dtype=float, count=len(log)),
+        "day_started": np.fromiter((v.t_started for v in log), dtype=float, count=len(log)),
+        "day_left": np.fromiter((v.t_left for v in log), dtype=float, count=len(log)),
+        "end": pd.Categorical.from_codes(
+            np.fromiter((no_end if v.reason is None else v.reason for v in log), dtype=np.int8, count=len(log)),
+            categories=[*EndReason.labels(), ""]),
     })
 
 
