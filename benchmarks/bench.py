@@ -33,7 +33,7 @@ DAYS = 365
 IN_PROCESS = r"""
 import sys, time
 from sim.api import run
-from sim.scenario import load_scenario
+from sim.config.scenario import load_scenario
 scenario = load_scenario(None, {"scale": float(sys.argv[1]), "days": int(sys.argv[2])})
 started = time.perf_counter()
 run(scenario, seed=1)
@@ -48,7 +48,7 @@ t1 = time.perf_counter()
 import sim.cli.main, sim.results.output
 t2 = time.perf_counter()
 from sim.api import run
-from sim.scenario import load_scenario
+from sim.config.scenario import load_scenario
 result = run(load_scenario(None, {"scale": float(sys.argv[1]), "days": int(sys.argv[2])}), seed=1)
 t3 = time.perf_counter()
 summary, cases = result.summary, result.cases

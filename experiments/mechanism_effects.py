@@ -67,8 +67,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from sim.api import run
+    from sim.config.scenario import SCENARIO_DIR, load_scenario
     from sim.experiments.compare import run_comparison
-    from sim.scenario import SCENARIO_DIR, load_scenario
 
     started = time.perf_counter()
     config = {"scale": args.scale, "days": args.days}

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from mesa.discrete_space import FixedAgent
 
-from sim.enums import Level, SpecialisedField, VolunteerRole
+from sim.config.enums import Level, SpecialisedField, VolunteerRole
 
 if TYPE_CHECKING:
     from sim.model import GridGovernanceModel

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.config.scenario import Scenario, load_scenario
 from sim.metrics import by_kind, by_town, summarise
 from sim.model import GridGovernanceModel
 from sim.results import records
 from sim.results.provenance import provenance
-from sim.scenario import Scenario, load_scenario
 
 
 @dataclass

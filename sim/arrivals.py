@@ -14,9 +14,9 @@ import numpy as np
 
 from sim.authority import AuthorityTable
 from sim.cases import N_CASE_UNIFORMS, CaseBook
-from sim.enums import SURFACING_CHANNELS, CaseKind, PlaceKind, Severity
+from sim.config.enums import SURFACING_CHANNELS, CaseKind, PlaceKind, Severity
+from sim.config.params import Params
 from sim.network import CityMap
-from sim.params import Params
 from sim.population import Population
 from sim.rng import Streams
 from sim.seasons import Seasons

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.enums import AUTHORITY_LEVELS, CaseKind, Level, Severity
-from sim.params import Params
+from sim.config.enums import AUTHORITY_LEVELS, CaseKind, Level, Severity
+from sim.config.params import Params
 
 PUBLIC_SERVICE_AUTHORITY = (Level.GRID, Level.DEPARTMENT)  # on the spot, or the responsible department
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.params import Params
+from sim.config.params import Params
 
 
 class CadreHours:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.enums import SURFACING_CHANNELS, EndReason, Level, Outcome
+from sim.config.enums import SURFACING_CHANNELS, EndReason, Level, Outcome
 
 # Columns of a case's own uniform random numbers (handling stream). The longest path any rule
 # allows is the dispatch centre, a level it was graded too high for (handed down), five rungs

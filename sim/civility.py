@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.arrivals import DAYS_PER_YEAR
-from sim.params import Params
+from sim.config.params import Params
 from sim.population import Population
 
 

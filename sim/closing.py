@@ -18,8 +18,8 @@ resolved (parties travel farther and deal with strangers).
 from __future__ import annotations
 
 from sim.cases import U_REDO, U_SATISFACTION, CaseBook
-from sim.enums import AUTHORITY_RANK, Level, Outcome
-from sim.params import Params
+from sim.config.enums import AUTHORITY_RANK, Level, Outcome
+from sim.config.params import Params
 from sim.population import Population
 from sim.trust import Reputation
 

@@ -6,7 +6,7 @@ dispute when one is free).
 
 from __future__ import annotations
 
-from sim.enums import SPECIALISED_FIELD_OF_KIND, ZONE_KINDS, CaseKind, EndReason, Level, Severity
+from sim.config.enums import SPECIALISED_FIELD_OF_KIND, ZONE_KINDS, CaseKind, EndReason, Level, Severity
 from sim.escalation import CaseView, EscalationRule
 from sim.network import CityMap
 from sim.organisation import Organisation

@@ -6,12 +6,12 @@
     model = shishi_model(scale=0.05, days=365, replications=3)
     experiments, outcomes = perform_experiments(model, scenarios=64, policies=4)
 
-Levers and uncertainties come from the parameter registry (``sim.params``): every lever and
+Levers and uncertainties come from the parameter registry (``sim.config.params``): every lever and
 uncertainty with a plausible range, a list of choices or an on/off switch, under an
 identifier-safe name (``service_days__town`` for ``service_days.town``; the dotted name is the
 ``variable_name`` the model function receives). Validation-only escalation rules are left out,
 and so are members of groups that must sum to one. Scalar outcomes are the declared outcomes
-(``sim.outcomes``).
+(``sim.config.outcomes``).
 
 Seeds: with ``replications`` = 1 the result is a plain EMA ``Model`` whose every experiment runs
 on the preset's first seed, a constant ``seed`` the experiments table shows (common random
@@ -27,11 +27,11 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from sim.config.outcomes import OUTCOMES
+from sim.config.outcomes import column_name as identifier
+from sim.config.params import PARAMS, SHARE_GROUPS, Param, ParamKind
+from sim.config.presets import PRESETS
 from sim.escalation import VALIDATION_RULES
-from sim.outcomes import OUTCOMES
-from sim.outcomes import column_name as identifier
-from sim.params import PARAMS, SHARE_GROUPS, Param, ParamKind
-from sim.presets import PRESETS
 
 with warnings.catch_warnings():  # the workbench warns that an optional parallel backend is absent
     warnings.filterwarnings("ignore", message="ipyparallel not installed")
@@ -93,8 +93,8 @@ def registry_parameters(kind: ParamKind, names: Iterable[str] | None = None) -> 
 def run_experiment(**experiment) -> dict[str, float]:
     """One run for EMA: registry parameters by their dotted names, ``seed``, ``scale`` and ``days``."""
     from sim.api import run
-    from sim.outcomes import outcome_row
-    from sim.scenario import load_scenario
+    from sim.config.outcomes import outcome_row
+    from sim.config.scenario import load_scenario
 
     seed = int(experiment.pop("seed"))
     overrides = {name: (value.item() if isinstance(value, np.generic) else value)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
-from sim.enums import SPECIALISED_FIELD_OF_KIND, CaseKind, EndReason, Level, Severity
+from sim.config.enums import SPECIALISED_FIELD_OF_KIND, CaseKind, EndReason, Level, Severity
 
 
 @dataclass(frozen=True, slots=True)

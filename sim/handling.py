@@ -60,7 +60,7 @@ from sim.cases import (
 )
 from sim.civility import Civility
 from sim.closing import Closing
-from sim.enums import (
+from sim.config.enums import (
     AUTHORITY_RANK,
     RESIDENT_CHANNELS,
     CaseKind,
@@ -70,8 +70,8 @@ from sim.enums import (
     Outcome,
     Severity,
 )
+from sim.config.params import Params
 from sim.escalation import CaseView, ladder
-from sim.params import Params
 from sim.pools import FOLLOW_UP_PRIORITY, HandlerPool
 from sim.population import Population
 from sim.worktime import WorkTime

@@ -58,16 +58,16 @@ from sim.cadres import CadreHours
 from sim.cases import CaseBook
 from sim.civility import Civility
 from sim.closing import Closing
+from sim.config.enums import Channel, Level, WorkerActivity
+from sim.config.errors import ParamError
+from sim.config.params import Params
+from sim.config.presets import FIRST_SEED
 from sim.dispatch import Dispatcher
-from sim.enums import Channel, Level, WorkerActivity
-from sim.errors import ParamError
 from sim.escalation import make_rule
 from sim.handling import CaseFlow
 from sim.network import build_city_map
 from sim.organisation import build_organisation
-from sim.params import Params
 from sim.population import Population
-from sim.presets import FIRST_SEED
 from sim.rng import streams_for
 from sim.surfacing import LatentPool
 from sim.systems import place_systems

@@ -22,8 +22,8 @@ from functools import lru_cache
 import networkx as nx
 import numpy as np
 
-from sim.enums import NodeLevel, PlaceKind
-from sim.params import Params
+from sim.config.enums import NodeLevel, PlaceKind
+from sim.config.params import Params
 
 _GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.params import PARAMS, Param, ParamKind
+from sim.config.params import PARAMS, Param, ParamKind
 
 ODD_PATH = Path(__file__).resolve().parent.parent / "docs" / "odd.md"
 BEGIN, END = "<!-- parameter tables: begin -->", "<!-- parameter tables: end -->"

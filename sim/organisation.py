@@ -33,7 +33,7 @@ from sim.agents import (
     Volunteer,
     ZoneOfficer,
 )
-from sim.enums import Level, SpecialisedField, VolunteerRole
+from sim.config.enums import Level, SpecialisedField, VolunteerRole
 from sim.network import CityMap, largest_remainder
 from sim.pools import HandlerPool
 from sim.population import Population

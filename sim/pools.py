@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Sequence
 
 from sim.agents import Handler
-from sim.enums import Level, Severity, SpecialisedField
+from sim.config.enums import Level, Severity, SpecialisedField
 
 FOLLOW_UP_PRIORITY = len(Severity) - 1  # follow-up visits queue with minor cases
 

@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from sim.enums import PlaceKind
+from sim.config.enums import PlaceKind
+from sim.config.params import Params
 from sim.network import CityMap, town_value
-from sim.params import Params
 
 
 class Population:

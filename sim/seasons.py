@@ -25,9 +25,9 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from sim.calendar import SPRING_FESTIVAL, parse_date
-from sim.enums import CaseKind
-from sim.params import Params
+from sim.config.calendar import SPRING_FESTIVAL, parse_date
+from sim.config.enums import CaseKind
+from sim.config.params import Params
 
 # Share of the typhoons affecting Quanzhou in each month (r2: June 8 %, July 22 %, August 30 %,
 # September 22 %, October 12 %, the other seven months 6 % between them).

@@ -28,9 +28,9 @@ import numpy as np
 
 from sim.authority import AuthorityTable
 from sim.cases import CaseBook
-from sim.enums import SURFACING_CHANNELS, ZONE_KINDS, CaseKind, Channel, Severity
+from sim.config.enums import SURFACING_CHANNELS, ZONE_KINDS, CaseKind, Channel, Severity
+from sim.config.params import Params
 from sim.network import CityMap
-from sim.params import Params
 from sim.population import Population
 from sim.systems import Systems
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.enums import ZONE_KINDS, ZONE_PLACE, CaseKind, PlaceKind, ZoneType
+from sim.config.enums import ZONE_KINDS, ZONE_PLACE, CaseKind, PlaceKind, ZoneType
+from sim.config.params import Params
 from sim.network import CityMap, largest_remainder
-from sim.params import Params
 
 
 @dataclass(frozen=True)

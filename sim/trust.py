@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from sim.params import Params
+from sim.config.params import Params
 
 
 class Reputation:

@@ -32,8 +32,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.enums import WorkerActivity
-from sim.params import Params
+from sim.config.enums import WorkerActivity
+from sim.config.params import Params
 
 DAYS_PER_WEEK = 7
 WEEKS_PER_MONTH = 52 / 12

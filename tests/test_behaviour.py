@@ -5,8 +5,8 @@ from conftest import small
 
 from sim.agents import Resident
 from sim.api import run
+from sim.config.params import PARAMS
 from sim.model import GridGovernanceModel
-from sim.params import PARAMS
 
 
 def test_being_passed_up_costs_satisfaction():

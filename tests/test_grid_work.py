@@ -11,11 +11,11 @@ import pytest
 from conftest import small
 
 from sim.api import run
-from sim.calendar import SPRING_FESTIVAL
-from sim.enums import CaseKind, PlaceKind
+from sim.config.calendar import SPRING_FESTIVAL
+from sim.config.enums import CaseKind, PlaceKind
+from sim.config.params import PARAMS, ParamKind, Params
+from sim.config.scenario import SCENARIO_DIR, load_scenario
 from sim.model import GridGovernanceModel
-from sim.params import PARAMS, ParamKind, Params
-from sim.scenario import SCENARIO_DIR, load_scenario
 from sim.seasons import Seasons
 
 ARISING = ["case_id", "grid", "kind", "severity_arisen", "day_arisen", "party"]

@@ -9,7 +9,7 @@ import pytest
 from conftest import small
 
 from sim.api import run
-from sim.enums import EXITS, CaseKind, Level, Outcome, Severity, WorkerActivity
+from sim.config.enums import EXITS, CaseKind, Level, Outcome, Severity, WorkerActivity
 from sim.model import GridGovernanceModel
 
 

@@ -12,10 +12,10 @@ import pytest
 from conftest import small
 
 from sim.api import run
-from sim.enums import AUTHORITY_RANK, RESIDENT_CHANNELS, ZONE_KINDS, CaseKind, Channel, Level
+from sim.config.enums import AUTHORITY_RANK, RESIDENT_CHANNELS, ZONE_KINDS, CaseKind, Channel, Level
+from sim.config.params import PARAMS, ParamKind, Params
+from sim.config.scenario import SCENARIO_DIR, load_scenario
 from sim.network import build_city_map
-from sim.params import PARAMS, ParamKind, Params
-from sim.scenario import SCENARIO_DIR, load_scenario
 from sim.systems import disc_overlap_share, place_systems
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ import pytest
 from mesa.agentset import AgentSet
 
 from sim.agents import Clerk, DepartmentOfficer, GridWorker, Mediator, StationedCadre, Volunteer, ZoneOfficer
-from sim.errors import ParamError
+from sim.config.errors import ParamError
 from sim.model import GridGovernanceModel
 
 

@@ -6,7 +6,7 @@ import pytest
 from conftest import small
 
 from sim.api import run
-from sim.enums import CaseKind, EndReason, Level, Severity
+from sim.config.enums import CaseKind, EndReason, Level, Severity
 from sim.escalation import RULES, CaseView, ladder, make_rule
 
 

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.errors import ScenarioError
+from sim.config.errors import ScenarioError
+from sim.config.scenario import SCENARIO_DIR
 from sim.experiments.analyses.staffing import SearchConfig, decide, search
 from sim.experiments.analyses.standard import parse_standard
 from sim.experiments.queueing import servers_for_wait
-from sim.scenario import SCENARIO_DIR
 
 MMC = SCENARIO_DIR / "validation" / "mmc.toml"
 
@@ -20,7 +20,7 @@ MMC = SCENARIO_DIR / "validation" / "mmc.toml"
 def _cli(argv: list[str]) -> int:
     """The policy subcommands under a small parser, with sim.cli.main's handling of bad input."""
     from sim.cli.analyses import add_parsers
-    from sim.errors import EXIT_BAD_INPUT, CliError
+    from sim.config.errors import EXIT_BAD_INPUT, CliError
 
     parser = argparse.ArgumentParser(prog="run.py")
     add_parsers(parser.add_subparsers(dest="command", required=True))
@@ -38,7 +38,7 @@ def _cli(argv: list[str]) -> int:
 def test_search_finds_erlang_c_servers_on_mmc(tmp_path):
     """The M/M/c scenario: λ = 10 a day, μ = 4 a day, c = round(mediators_per_10k × 0.7). With a
     target mean wait of 0.15 days, Erlang C says c = 4 (W_q: c=3 0.35, c=4 0.053)."""
-    from sim.scenario import load_scenario
+    from sim.config.scenario import load_scenario
 
     base = load_scenario(MMC)
     residents = base.params["population"] * base.params["scale"]

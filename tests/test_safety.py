@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.errors import SweepError
+from sim.config.errors import SweepError
 from sim.experiments.sweep import load_experiment
 from sim.experiments.sweep import runner as sweep_runner
 from sim.experiments.sweep.runner import run_sweep

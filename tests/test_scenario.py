@@ -2,9 +2,9 @@
 
 import pytest
 
-from sim.errors import ParamError, ScenarioError
-from sim.params import PARAMS, Params
-from sim.scenario import BASELINE, SCENARIO_DIR, list_scenarios, load_scenario, parse_assignment
+from sim.config.errors import ParamError, ScenarioError
+from sim.config.params import PARAMS, Params
+from sim.config.scenario import BASELINE, SCENARIO_DIR, list_scenarios, load_scenario, parse_assignment
 
 
 def write(path, text):

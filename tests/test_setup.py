@@ -48,7 +48,7 @@ def test_an_installed_copy_finds_the_scenario_library(tmp_path):
     wheel = next(wheels.glob("*.whl"))
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
-    probe = ("import sim.scenario as s; print(s.SCENARIO_DIR); "
+    probe = ("import sim.config.scenario as s; print(s.SCENARIO_DIR); "
              "print(len(s.list_scenarios())); print(s.load_scenario().params['workers_per_10k'])")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
                           env={**os.environ, "PYTHONPATH": str(target)})

@@ -12,7 +12,7 @@ import pytest
 from faults import Faults
 
 from sim.cli.sweep import add_parsers
-from sim.errors import SweepError
+from sim.config.errors import SweepError
 from sim.experiments import engine as sweep_runner
 from sim.experiments.store import Store
 from sim.experiments.sweep import load_experiment

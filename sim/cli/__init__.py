@@ -3,7 +3,7 @@ package is installed (``sim.cli.main``), with the sweep
 (``sim.cli.sweep``) and policy-analysis (``sim.cli.analyses``) commands. Each handler checks its
 input, then calls a typed library function in ``sim.experiments``."""
 
-from sim.lazy import lazy_exports
+from sim.config.lazy import lazy_exports
 
 _EXPORTS = {"main": "sim.cli.main"}
 __all__ = sorted(_EXPORTS)

@@ -8,7 +8,7 @@
     python run.py policy-analysis [--scale 0.05] [--out DIR]      # 1–3 end to end, then the report
 
 Handlers check their options and call the typed functions of ``sim.experiments.analyses.pipeline``;
-bad input raises ``sim.errors.CliError`` or a ``ScenarioError``
+bad input raises ``sim.config.errors.CliError`` or a ``ScenarioError``
 (``StandardError``, ``SweepError``), which ``sim.cli.main.main`` prints in one line with exit code 2.
 """
 
@@ -18,16 +18,16 @@ import math
 import time
 from pathlib import Path
 
+from sim.config.presets import NORM_WORKERS_PER_10K, PRESETS
+from sim.config.presets import POLICY_DISCOVERY_EXPERIMENT as DEFAULT_DISCOVERY
+from sim.config.presets import POLICY_STAFFING_EXPERIMENT as DEFAULT_STAFFING
 from sim.experiments.limits import MAX_GRID_POINTS, MIN_GRID_POINTS, add_limit_options
-from sim.presets import NORM_WORKERS_PER_10K, PRESETS
-from sim.presets import POLICY_DISCOVERY_EXPERIMENT as DEFAULT_DISCOVERY
-from sim.presets import POLICY_STAFFING_EXPERIMENT as DEFAULT_STAFFING
 
 DEFAULT_OUT = Path("results") / "policy"
 
 
 def _cli_error(message: str) -> Exception:
-    from sim.errors import CliError
+    from sim.config.errors import CliError
 
     return CliError(message)
 
@@ -103,7 +103,7 @@ def _standard_args(parser) -> None:
     parser.add_argument("--target", action="append", default=[], metavar="OUTCOME>=X",
                         help="service standard criteria, comma-separated or repeated (default "
                              "'closed_within_30_days_of_arising>=0.95,petitions_per_10k<=1'); "
-                             "outcomes: sim.outcomes.flat_outcomes, "
+                             "outcomes: sim.config.outcomes.flat_outcomes, "
                              "closed_within_N_days, mean_wait_days")
 
 
@@ -128,7 +128,7 @@ def _size_args(parser, scale_default=None, days_default=None) -> None:
 
 
 def parse_grid(text: str, lever: str) -> tuple[float, ...]:
-    from sim.params import PARAMS
+    from sim.config.params import PARAMS
 
     text = text.strip()
     try:
@@ -166,7 +166,7 @@ def parse_grid(text: str, lever: str) -> tuple[float, ...]:
 
 
 def _check_lever(lever: str) -> None:
-    from sim.params import PARAMS
+    from sim.config.params import PARAMS
 
     param = PARAMS.get(lever)
     if param is None:
@@ -207,9 +207,9 @@ def _processes(value) -> int:
 
 def staffing_config(args):
     """The search the options describe (checked here; built by the library)."""
+    from sim.config.scenario import parse_assignment
     from sim.experiments.analyses.pipeline import search_config
     from sim.experiments.analyses.standard import parse_standard
-    from sim.scenario import parse_assignment
 
     standard = parse_standard(args.target)
     _check_lever(args.lever)
@@ -288,7 +288,7 @@ def sensitivity_command(args) -> int:
     for name in ("trajectories", "top", "sobol_samples", "replications"):
         _check_positive("--" + name.replace("_", "-"), getattr(args, name))
     if args.scenario:
-        from sim.scenario import load_scenario
+        from sim.config.scenario import load_scenario
 
         load_scenario(args.scenario)
     _check_size(args)
@@ -324,7 +324,7 @@ def _outcomes(text: str) -> list[str]:
 
 
 def _check_size(args) -> None:
-    from sim.params import PARAMS
+    from sim.config.params import PARAMS
 
     for key in ("scale", "days"):
         value = getattr(args, key, None)
@@ -388,8 +388,8 @@ def policy_analysis_command(args) -> int:
     derived = [c.outcome for c in standard.criteria if not _flat(c.outcome)]
     if derived:
         raise _cli_error(f"--target: {', '.join(derived)} is computed from run records, which sweeps do not store; "
-                         "policy-analysis (sensitivity, discovery) needs outcomes from sim.outcomes.flat_outcomes "
-                         "(use `staffing` alone for this standard)")
+                         "policy-analysis (sensitivity, discovery) needs outcomes from "
+                         "sim.config.outcomes.flat_outcomes (use `staffing` alone for this standard)")
     _check_size(args)
     for name in ("min_replications", "step", "max_replications", "trajectories", "top", "sobol_samples",
                  "replications"):

@@ -19,12 +19,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sim.cli.terminal import console as make_console
-from sim.errors import EXIT_BAD_INPUT, EXIT_IO_ERROR, CliError, Interrupted, ScenarioError
+from sim.config.errors import EXIT_BAD_INPUT, EXIT_IO_ERROR, CliError, Interrupted, ScenarioError
+from sim.config.params import PARAMS, ParamKind
+from sim.config.presets import PRESETS
+from sim.config.scenario import BASELINE, load_scenario, parse_assignment
 from sim.escalation import POLICY_RULES
 from sim.experiments.limits import add_limit_options
-from sim.params import PARAMS, ParamKind
-from sim.presets import PRESETS
-from sim.scenario import BASELINE, load_scenario, parse_assignment
 
 COMMANDS = ("run", "compare", "sweep", "sweep-report", "report", "staffing", "sensitivity", "discover",
             "policy-report", "report-policy", "policy-analysis", "viz", "validate", "calibrate", "list", "odd",
@@ -431,7 +431,7 @@ def _calibrate(args) -> int:
         result = calibration.fit(log=say)
         calibration.DOCS.mkdir(exist_ok=True)
         (calibration.DOCS / "calibration_fit.json").write_text(json.dumps(result, indent=2) + "\n")
-        say("fitted values (put them in sim/params.py as the defaults):")
+        say("fitted values (put them in sim/config/params.py as the defaults):")
         for name, value in result["overrides"].items():
             say(f"  {name} = {value:.4g}")
         return 0
@@ -479,7 +479,7 @@ def _validate(args) -> int:
 
 
 def _list(args) -> int:
-    from sim.scenario import list_scenarios
+    from sim.config.scenario import list_scenarios
 
     for scenario in list_scenarios():
         print(f"{scenario.path.name:40s} {scenario.purpose}")

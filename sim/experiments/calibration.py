@@ -15,7 +15,7 @@ objective is a deterministic function of the parameters):
   the specialised committees).
 
 ``python run.py calibrate --fit`` runs the fit and prints the values to put in
-``sim/params.py``; ``python run.py calibrate`` regenerates docs/calibration.md.
+``sim/config/params.py``; ``python run.py calibrate`` regenerates docs/calibration.md.
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.enums import MEDIATION_LEVELS, CaseKind, Severity
+from sim.config.enums import MEDIATION_LEVELS, CaseKind, Severity
+from sim.config.params import PARAMS
+from sim.config.presets import PRESETS
 from sim.experiments.engine import Job, OnDone, RunSpec, default_processes, run_id, run_many
 from sim.experiments.queueing import mean_ci
 from sim.metrics import mediated_cases
-from sim.params import PARAMS
-from sim.presets import PRESETS
 from sim.results.folders import Marker
 
 FULL_POPULATION = PARAMS["population"].default  # residents at scale 1.0
@@ -225,7 +225,7 @@ def report_folder(seeds: int, scale: float, days: int, out: Path | None = None) 
     """Where a report at these settings goes, and the marker of that folder (None for docs/).
     Only the full default settings regenerate docs/calibration.md; any other report goes to
     ``results/calibration/scale…-days…-seeds…`` (or ``out``, which may not be docs/)."""
-    from sim.errors import CliError
+    from sim.config.errors import CliError
     from sim.results.folders import Marker, identity
 
     if out is None and is_full(seeds, scale, days):
@@ -303,7 +303,7 @@ def report(seeds: int = PRESETS["full"].seeds, scale: float = PRESETS["full"].sc
         lines += [
             f"Fitted by `python run.py calibrate --fit` (Nelder–Mead, {fitted['evaluations']} evaluations on "
             f"seeds {fitted['seeds']} at scale {fitted['scale']:g}, common random numbers; loss "
-            f"{fitted['loss']:.2g}); the values below are the registry defaults in `sim/params.py`.",
+            f"{fitted['loss']:.2g}); the values below are the registry defaults in `sim/config/params.py`.",
             "",
             f"- public-service request rate: {theta['dispute_rate_per_10k.public_service']:.1f} per 10,000 a year "
             "→ requests a year",

@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.config.outcomes import MAIN_OUTCOMES
+from sim.config.presets import PRESETS
+from sim.config.scenario import Scenario
 from sim.experiments.engine import Job, OnDone, RunSpec, default_processes, run_id, run_tasks
 from sim.experiments.queueing import mean_ci
-from sim.outcomes import MAIN_OUTCOMES
-from sim.presets import PRESETS
 from sim.results.folders import Marker, identity
-from sim.scenario import Scenario
 
 COMPARED = ("cases_reported", "closure_rate", "resolution_rate", "closed_within_30_days_of_arising",
             "days_from_arising_mean", "days_from_arising_p90", "days_to_close_mean", "satisfaction_rate",

@@ -12,7 +12,7 @@ sensitivity, discover, sweep, validate):
 - **Run ids.** A run's id hashes its full parameter set, its point and its seed (``run_id``): a
   stored run is found again on a rerun, so every caller that stores is resumable.
 - **Rows.** A run is ``execute``-d into one flat row: its ids and seed, its factor values, its
-  outcomes under identifier-safe declared names (``sim.outcomes``), optional extra measures
+  outcomes under identifier-safe declared names (``sim.config.outcomes``), optional extra measures
   (``Job.measure``, a ``"module:function"`` given the run's result), and its status. ``execute``
   never raises for a model error: the row says ``failed`` (or ``timed_out``) with the error text.
 - **One pool.** ``run_many`` runs specs in this process (``processes=1``), on local worker
@@ -115,7 +115,7 @@ _BASE_CACHE: dict = {}
 
 
 def _base_scenario(job: Job):
-    from sim.scenario import load_scenario
+    from sim.config.scenario import load_scenario
 
     key = job.key()
     if key not in _BASE_CACHE:
@@ -131,7 +131,7 @@ def _measure_function(name: str) -> Callable:
 def execute(spec: RunSpec, job: Job) -> tuple[dict, pd.DataFrame | None]:
     """Run one spec; never raises for a model error: the row's ``status`` says what happened."""
     from sim.api import run
-    from sim.outcomes import outcome_row
+    from sim.config.outcomes import outcome_row
 
     started = time.perf_counter()
     status, error, values, daily = "ok", "", {}, None
@@ -165,7 +165,7 @@ def make_row(spec: RunSpec, job: Job, status: str, error: str, values: Mapping[s
              attempts: int = 1) -> dict:
     """A run's flat row. Outcome and factor columns have identifier-safe names (a dotted
     parameter such as ``service_days.town`` becomes ``service_days__town``)."""
-    from sim.outcomes import column_name
+    from sim.config.outcomes import column_name
 
     row = {"run_id": spec.run_id, "point": spec.point, "replication": spec.replication, "seed": spec.seed}
     row.update({column_name(name): spec.values[name] for name in job.factor_names})
@@ -364,7 +364,7 @@ def run_dask(tasks: list[Task], on_done: OnDone, *, address: str, processes: int
     import dask
     from dask.distributed import Client, LocalCluster, as_completed
 
-    from sim.errors import SweepError
+    from sim.config.errors import SweepError
 
     if not tasks:
         return

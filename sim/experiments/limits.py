@@ -14,7 +14,7 @@ import argparse
 import importlib.util
 import math
 
-from sim.errors import CliError
+from sim.config.errors import CliError
 
 MAX_RUNS = 100_000
 MIN_GRID_POINTS, MAX_GRID_POINTS = 2, 200

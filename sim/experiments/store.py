@@ -75,8 +75,8 @@ RUN_COLUMNS = {
 def column_metadata(column: str) -> dict[str, str] | None:
     """Unit and description of a run-table column: a declared outcome, a registry parameter
     (identifier-safe name) or one of the run's own fields."""
-    from sim.outcomes import OUTCOMES, parameter_name
-    from sim.params import PARAMS
+    from sim.config.outcomes import OUTCOMES, parameter_name
+    from sim.config.params import PARAMS
 
     if column in OUTCOMES:
         spec = OUTCOMES[column]

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.config.presets import PRESETS
+from sim.config.scenario import SCENARIO_DIR, load_scenario
 from sim.experiments.engine import Job, RunSpec, default_processes, run_many
 from sim.experiments.measures import handling_waits
 from sim.experiments.queueing import erlang_c, mean_ci, mmc_mean_wait
-from sim.presets import PRESETS
-from sim.scenario import SCENARIO_DIR, load_scenario
 
 MMC_SCENARIO = SCENARIO_DIR / "validation" / "mmc.toml"
 FIRST_SEED = PRESETS["validation"].first_seed

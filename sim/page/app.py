@@ -13,7 +13,7 @@ own pages, and fetches nothing from the internet (``sim.page.guard``).
   Hover any dot or symbol for its details; the "Grid details" picker shows one grid in full.
 - Charts (open cases by level, case flow, share resolved by level, satisfaction, worker
   utilisation) redraw after every step.
-- The "Model Parameters" controls are built from ``sim.params.PARAMS`` (``sim.page.data.model_params_spec``):
+- The "Model Parameters" controls are built from ``sim.config.params.PARAMS`` (``sim.page.data.model_params_spec``):
   every lever (staffing, rule, committees, cadres, big Party committees, pilot zones, centres,
   civility points, the platform …) and the run size;
   values are checked with the registry when Reset builds the model, and a bad value is refused

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.enums import Level, PlaceKind
-from sim.errors import ParamError, ScenarioError
+from sim.config.enums import Level, PlaceKind
+from sim.config.errors import ParamError, ScenarioError
+from sim.config.params import PARAMS, ParamKind
+from sim.config.presets import PRESETS
+from sim.config.scenario import SCENARIO_DIR, list_scenarios, load_scenario
 from sim.model import HOURS_FIELDS
-from sim.params import PARAMS, ParamKind
-from sim.presets import PRESETS
 from sim.results.output import json_safe
-from sim.scenario import SCENARIO_DIR, list_scenarios, load_scenario
 
 # ---------------------------------------------------------------- controls
 # The model parameters the page lets users set: every lever in the registry that is not part of

@@ -30,7 +30,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.errors import CliError
+from sim.config.errors import CliError
 
 MARKER = ".shishi-results"
 LOCK = ".shishi-lock"

@@ -22,18 +22,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.errors import StandardError
+from sim.config.errors import StandardError
+from sim.config.presets import NORM_WORKERS_PER_10K
 from sim.experiments.analyses.prim import prim_boxes
 from sim.experiments.analyses.standard import Standard
-from sim.presets import NORM_WORKERS_PER_10K
 
 LEVER, RULE = "workers_per_10k", "escalation_rule"
 
 
 def load_futures(sweep: Path) -> tuple[pd.DataFrame, list[str], dict]:
     """Per design point: lever values, sample index, uncertainty values, replication-mean outcomes."""
+    from sim.config.outcomes import column_name
     from sim.experiments.store import Store
-    from sim.outcomes import column_name
 
     store = Store(sweep)
     manifest = store.read_manifest()

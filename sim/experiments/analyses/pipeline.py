@@ -11,11 +11,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sim.errors import StandardError
+from sim.config.errors import StandardError
+from sim.config.presets import NORM_WORKERS_PER_10K, POLICY_DISCOVERY_EXPERIMENT, POLICY_STAFFING_EXPERIMENT, PRESETS
 from sim.escalation import POLICY_RULES
 from sim.experiments.analyses.staffing import SearchConfig, SearchResult, search, write_outputs
 from sim.experiments.analyses.standard import Standard
-from sim.presets import NORM_WORKERS_PER_10K, POLICY_DISCOVERY_EXPERIMENT, POLICY_STAFFING_EXPERIMENT, PRESETS
 
 DEFAULT_STAFFING, DEFAULT_DISCOVERY = POLICY_STAFFING_EXPERIMENT, POLICY_DISCOVERY_EXPERIMENT
 DEFAULT_GRID = (2.0, 4.0, 6.0, 9.0, 12.0, 15.0, 18.0, 24.0, 30.0)  # workers per 10,000 tried by default
@@ -34,8 +34,8 @@ def search_config(source: Path, standard: Standard, *, lever: str = "workers_per
                   max_replications: int = 20) -> SearchConfig:
     """A staffing search from an experiment file (its grid, rules, seed, scale, days) or a
     scenario file (the default grid and all rules). ``rules=(None,)``: the scenario's own rule."""
+    from sim.config.scenario import load_scenario
     from sim.experiments.sweep.experiment import load_experiment
-    from sim.scenario import load_scenario
 
     overrides = dict(overrides or {})
     if _is_experiment(source):
@@ -69,7 +69,7 @@ def search_config(source: Path, standard: Standard, *, lever: str = "workers_per
 def _is_experiment(path: Path) -> bool:
     import tomllib
 
-    from sim.errors import ScenarioError
+    from sim.config.errors import ScenarioError
 
     try:
         with open(path, "rb") as handle:

@@ -97,7 +97,8 @@ def sensitivity_section(folder: Path) -> list[str]:
     inert = ranking[ranking["score"] <= (float(dummy["score"].iloc[0]) if len(dummy) else 0) + 1e-12]
     lines = ["## 2. Sensitivity", "",
              f"Morris screening of {manifest['morris']['factors'] - 1} uncertainties — every `ParamKind.UNCERTAINTY` "
-             "parameter with a `plausible` range in `sim/params.py` (parameters without one are not screened) — plus "
+             "parameter with a `plausible` range in `sim/config/params.py` (parameters without one are not screened) "
+             "— plus "
              f"the inert dummy `{DUMMY}` (with `surge.days = 0`), {manifest['morris']['trajectories']} trajectories, "
              f"{manifest['replications']} replications averaged per point (common random numbers), scale "
              f"{manifest['scale']}, {manifest['days']} days, at 18 workers per 10,000 under `three_level`. "

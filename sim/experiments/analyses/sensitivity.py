@@ -7,7 +7,7 @@ replications** at each design point (``sim.experiments.sweep.report.summarise``)
 point (common random numbers), so run-to-run noise is averaged out rather than counted as a
 parameter effect.
 
-Factors: every ``ParamKind.UNCERTAINTY`` parameter with a ``plausible`` range in sim.params
+Factors: every ``ParamKind.UNCERTAINTY`` parameter with a ``plausible`` range in sim.config.params
 each over that range, plus a **dummy**: ``surge.factor`` over 1–3 while
 ``surge.days`` is 0 (the base scenario's value), so it cannot affect anything. The dummy's index
 is the noise floor: a factor that does not beat it is indistinguishable from no effect.
@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.outcomes import column_name
-from sim.params import PARAMS, ParamKind
-from sim.presets import NORM_WORKERS_PER_10K, PRESETS, SHISHI_RULE
+from sim.config.outcomes import column_name
+from sim.config.params import PARAMS, ParamKind
+from sim.config.presets import NORM_WORKERS_PER_10K, PRESETS, SHISHI_RULE
 
 DUMMY = "surge.factor"
 DUMMY_RANGE = (1.0, 3.0)

@@ -41,9 +41,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.config.presets import PRESETS
 from sim.experiments.analyses.standard import Standard
 from sim.experiments.queueing import mean_ci
-from sim.presets import PRESETS
 
 RULE_COLUMN = "escalation_rule"
 
@@ -141,10 +141,10 @@ def search(config: SearchConfig, *, processes: int = 1, out: str | Path | None =
 
 
 def _search(config: SearchConfig, *, processes: int, out: str | Path | None, progress, bar) -> SearchResult:
+    from sim.config.outcomes import column_name
+    from sim.config.scenario import load_scenario
     from sim.experiments.engine import Job, RunSpec, run_id, run_tasks
     from sim.experiments.store import Store
-    from sim.outcomes import column_name
-    from sim.scenario import load_scenario
 
     started = time.perf_counter()
     seeds = config.seeds()
@@ -356,7 +356,7 @@ def write_outputs(result: SearchResult, out: Path) -> list[Path]:
 
 
 def _scenario_params(config: SearchConfig) -> dict:
-    from sim.scenario import load_scenario
+    from sim.config.scenario import load_scenario
 
     return load_scenario(config.scenario_path, config.base_overrides).params.changed()
 

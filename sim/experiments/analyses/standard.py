@@ -1,6 +1,6 @@
 """Service standards: a conjunction of criteria ``OUTCOME >= X`` / ``OUTCOME <= X`` on run outcomes.
 
-Outcomes are the model's flat outcomes (``sim.outcomes.flat_outcomes``: ``closed_within_30_days``,
+Outcomes are the model's flat outcomes (``sim.config.outcomes.flat_outcomes``: ``closed_within_30_days``,
 ``petitions_per_10k``, ``days_to_close_p90`` …) plus outcomes derived here from a run's records:
 
 - ``closed_within_N_days`` for any whole N (share of reported cases closed within N days of
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.errors import StandardError
+from sim.config.errors import StandardError
 from sim.experiments.measures import handling_waits
 
 DEFAULT_STANDARD = "closed_within_30_days_of_arising>=0.95,petitions_per_10k<=1"
@@ -96,7 +96,7 @@ def parse_standard(texts: str | list[str] | None) -> Standard:
                 raise StandardError(f"{part.strip()!r}: the threshold must be finite")
             if not known_outcome(name):
                 raise StandardError(f"unknown outcome {name!r}{_did_you_mean(name)}; use a name from "
-                                    "sim.outcomes.flat_outcomes, closed_within_N_days or mean_wait_days")
+                                    "sim.config.outcomes.flat_outcomes, closed_within_N_days or mean_wait_days")
             criteria.append(Criterion(name, op, threshold))
     if not criteria:
         raise StandardError("no criterion given")
@@ -114,7 +114,7 @@ def _did_you_mean(name: str) -> str:
 
 def run_outcomes(result, names: list[str]) -> dict[str, float]:
     """The named outcomes of one RunResult (flat model outcomes and the derived ones above)."""
-    from sim.outcomes import flat_outcomes
+    from sim.config.outcomes import flat_outcomes
 
     flat = flat_outcomes({k: v for k, v in result.summary.items() if k != "provenance"})
     values = {}

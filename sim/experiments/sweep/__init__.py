@@ -7,10 +7,10 @@
 See experiments/README.md for the experiment file format and for running on Dask / SLURM.
 """
 
-from sim.lazy import lazy_exports
+from sim.config.lazy import lazy_exports
 
-# Loaded on first use (sim.lazy).
-_EXPORTS = {"SweepError": "sim.errors", "Experiment": "sim.experiments.sweep.experiment",
+# Loaded on first use (sim.config.lazy).
+_EXPORTS = {"SweepError": "sim.config.errors", "Experiment": "sim.experiments.sweep.experiment",
             "Factor": "sim.experiments.sweep.experiment", "load_experiment": "sim.experiments.sweep.experiment",
             "run_sweep": "sim.experiments.sweep.runner", "report": "sim.experiments.sweep.report"}
 __all__ = sorted(_EXPORTS)

@@ -9,7 +9,7 @@ An experiment file is TOML (see experiments/README.md for the full format)::
     replications = 5
     days = 365
     scale = 0.1
-    outcomes = "main"        # or a list of names from sim.outcomes.flat_outcomes, or "all"
+    outcomes = "main"        # or a list of names from sim.config.outcomes.flat_outcomes, or "all"
     daily = true             # keep the per-day table
     timeout = 600            # seconds per run (0 = no limit)
     retries = 2              # re-runs of a run whose worker process died
@@ -47,13 +47,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.errors import ScenarioError, SweepError
+from sim.config.errors import ScenarioError, SweepError
+from sim.config.outcomes import MAIN_OUTCOMES
+from sim.config.params import PARAMS, Param, ParamKind
+from sim.config.presets import PRESETS
+from sim.config.scenario import BASELINE, SCENARIO_DIR, Scenario, load_scenario, parse_toml
 from sim.experiments.engine import spawned_seeds
 from sim.experiments.limits import MAX_RUNS, run_count_error, timeout_error
-from sim.outcomes import MAIN_OUTCOMES
-from sim.params import PARAMS, Param, ParamKind
-from sim.presets import PRESETS
-from sim.scenario import BASELINE, SCENARIO_DIR, Scenario, load_scenario, parse_toml
 
 REPO = Path(__file__).resolve().parents[3]
 METHODS = ("full_factorial", "latin_hypercube", "morris", "sobol")
@@ -437,7 +437,7 @@ def _outcomes(value, source: str) -> tuple[str, ...]:
 def known_outcomes() -> tuple[str, ...]:
     """Every numeric outcome ``flat_outcomes`` gives, found from a one-day run of a tiny city."""
     from sim.api import run
-    from sim.outcomes import flat_outcomes
+    from sim.config.outcomes import flat_outcomes
 
     summary = run(load_scenario(None, {"scale": 0.0005, "days": 1}), seed=1).summary
     flat = flat_outcomes({k: v for k, v in summary.items() if k != "provenance"})

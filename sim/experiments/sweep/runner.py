@@ -34,12 +34,12 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 
-from sim.errors import SweepError
+from sim.config.errors import SweepError
+from sim.config.outcomes import column_name
 from sim.experiments.engine import Execute, Job, LocalPool, RunSpec, execute, plan, run_dask
 from sim.experiments.store import Store, atomic_write_bytes, atomic_write_json, atomic_write_parquet
 from sim.experiments.sweep.design import Design, build_design
 from sim.experiments.sweep.experiment import Experiment
-from sim.outcomes import column_name
 
 FLUSH_ROWS, FLUSH_SECONDS = 50, 2.0
 

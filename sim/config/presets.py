@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from sim.params import PARAMS
+from sim.config.params import PARAMS
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +46,6 @@ NORM_WORKERS_PER_10K = float(PARAMS["workers_per_10k"].default)
 SHISHI_RULE = str(PARAMS["escalation_rule"].default)
 
 # The experiment files the policy analyses run by default (a checkout's experiments/ folder).
-EXPERIMENTS_DIR = Path(__file__).resolve().parent.parent / "experiments"
+EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "experiments"
 POLICY_STAFFING_EXPERIMENT = EXPERIMENTS_DIR / "policy_staffing.toml"
 POLICY_DISCOVERY_EXPERIMENT = EXPERIMENTS_DIR / "policy_discovery.toml"

@@ -19,9 +19,9 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from types import MappingProxyType
 
-from sim.calendar import check_span, parse_date
-from sim.enums import CaseKind, Level, PlaceKind, Severity, SpecialisedField, VolunteerRole
-from sim.errors import ParamError
+from sim.config.calendar import check_span, parse_date
+from sim.config.enums import CaseKind, Level, PlaceKind, Severity, SpecialisedField, VolunteerRole
+from sim.config.errors import ParamError
 from sim.escalation import POLICY_RULES, VALIDATION_RULES
 
 

@@ -1,5 +1,5 @@
 """Every outcome a run reports, declared once: identifier-safe name, unit, description and
-which way is better. Next to the parameter registry (``sim.params``), and read by the tables,
+which way is better. Next to the parameter registry (``sim.config.params``), and read by the tables,
 the sweeps' Parquet metadata, the experiment engine and the EMA workbench client.
 
 A run's ``summary.json`` nests some measures (``days_to_close.mean``); the flat outcome row
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from sim.enums import Channel, Level, Outcome, WorkerActivity
+from sim.config.enums import Channel, Level, Outcome, WorkerActivity
 
 
 class Better(StrEnum):
@@ -186,5 +186,5 @@ def outcome_row(summary: Mapping) -> dict[str, float]:
     flat = flat_outcomes(summary)
     undeclared = [name for name in flat if name not in OUTCOMES and name not in RUN_FIELDS]
     if undeclared:
-        raise KeyError(f"outcomes not declared in sim/outcomes.py: {', '.join(undeclared)}")
+        raise KeyError(f"outcomes not declared in sim/config/outcomes.py: {', '.join(undeclared)}")
     return {name: float(flat[name]) if flat.get(name) is not None else float("nan") for name in OUTCOMES}

@@ -20,13 +20,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sim.errors import ParamError, ScenarioError
-from sim.params import PARAMS, Params, check_value
+from sim.config.errors import ParamError, ScenarioError
+from sim.config.params import PARAMS, Params, check_value
 
 META_KEYS = ("purpose", "extends", "name")
 # The scenario library ships inside the package (sim/scenarios links to the top-level folder), so
 # an installed copy finds it as well as a checkout does.
-SCENARIO_DIR = (Path(__file__).resolve().parent / "scenarios").resolve()
+SCENARIO_DIR = (Path(__file__).resolve().parents[1] / "scenarios").resolve()
 BASELINE = SCENARIO_DIR / "shishi_baseline.toml"
 VALIDATION_DIR = SCENARIO_DIR / "validation"  # only files here may choose a validation-only rule
 
