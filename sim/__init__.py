@@ -3,7 +3,7 @@
 from sim.config.lazy import lazy_exports
 
 _EXPORTS = {"run": "sim.api", "build_model": "sim.api", "RunResult": "sim.api",
-            "GridGovernanceModel": "sim.model", "PARAMS": "sim.config.params", "Params": "sim.config.params",
+            "GridGovernanceModel": "sim.model.model", "PARAMS": "sim.config.params", "Params": "sim.config.params",
             "Scenario": "sim.config.scenario", "ScenarioError": "sim.config.scenario",
             "load_scenario": "sim.config.scenario"}
 __all__ = sorted(_EXPORTS)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim.config.scenario import Scenario, load_scenario
 from sim.metrics import by_kind, by_town, summarise
-from sim.model import GridGovernanceModel
+from sim.model.model import GridGovernanceModel
 from sim.results import records
 from sim.results.provenance import provenance
 

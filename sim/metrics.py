@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.arrivals import DAYS_PER_YEAR
 from sim.config.enums import EXITS, MEDIATION_LEVELS, CaseKind, Channel, EndReason, Level, Outcome
+from sim.model.arrivals import DAYS_PER_YEAR
 
 WITHIN_DAYS = 30.0
 COMMITTEE_LEVELS = (Level.COMMUNITY, Level.TOWN)  # the two-level people's-mediation network (anchors: 2,527 in 2018)

@@ -15,8 +15,8 @@ from sim.config.calendar import SPRING_FESTIVAL
 from sim.config.enums import CaseKind, PlaceKind
 from sim.config.params import PARAMS, ParamKind, Params
 from sim.config.scenario import SCENARIO_DIR, load_scenario
-from sim.model import GridGovernanceModel
-from sim.seasons import Seasons
+from sim.model.model import GridGovernanceModel
+from sim.model.seasons import Seasons
 
 ARISING = ["case_id", "grid", "kind", "severity_arisen", "day_arisen", "party"]
 

@@ -10,7 +10,7 @@ from conftest import small
 
 from sim.api import run
 from sim.config.enums import EXITS, CaseKind, Level, Outcome, Severity, WorkerActivity
-from sim.model import GridGovernanceModel
+from sim.model.model import GridGovernanceModel
 
 
 # ---------------------------------------------------------------- grid workers' hours

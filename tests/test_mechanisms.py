@@ -15,8 +15,8 @@ from sim.api import run
 from sim.config.enums import AUTHORITY_RANK, RESIDENT_CHANNELS, ZONE_KINDS, CaseKind, Channel, Level
 from sim.config.params import PARAMS, ParamKind, Params
 from sim.config.scenario import SCENARIO_DIR, load_scenario
-from sim.network import build_city_map
-from sim.systems import disc_overlap_share, place_systems
+from sim.model.network import build_city_map
+from sim.model.systems import disc_overlap_share, place_systems
 
 REPO = Path(__file__).resolve().parent.parent
 SYSTEMS = {  # lever → the scenario that switches it off
@@ -127,7 +127,7 @@ def test_member_units_spare_a_level_of_authority_only_in_big_party_communities()
     assert not off.authority.member_unit_relief(book.column("kind"), book.column("authority_up_u"),
                                                 book.column("grid")).any()
     # Same disputes, same severities at arising: the relieved ones need exactly one rung less at arising.
-    from sim.authority import AuthorityTable
+    from sim.model.authority import AuthorityTable
     with_units = on.authority.needed(book.column("kind"), book.column("severity_arisen"), book.column("authority_u"),
                                      book.column("authority_up_u"), book.column("grid"))
     without_units = AuthorityTable(off.params, np.zeros(on.city.grids, bool)).needed(

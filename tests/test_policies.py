@@ -7,7 +7,7 @@ from conftest import small
 
 from sim.api import run
 from sim.config.enums import CaseKind, EndReason, Level, Severity
-from sim.escalation import RULES, CaseView, ladder, make_rule
+from sim.model.escalation import RULES, CaseView, ladder, make_rule
 
 
 def view(kind=CaseKind.NEIGHBOUR, severity=Severity.MINOR, authority=Level.GRID):

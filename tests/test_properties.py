@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from sim.config.enums import CaseKind, EndReason, Level, Severity
 from sim.config.params import Params
-from sim.escalation import RULES, ladder
-from sim.model import GridGovernanceModel
+from sim.model.escalation import RULES, ladder
+from sim.model.model import GridGovernanceModel
 from sim.results.records import visits_frame
 
 configs = st.fixed_dictionaries({

@@ -179,7 +179,7 @@ def _check_lever(lever: str) -> None:
 
 
 def _parse_rules(text: str | None, default) -> tuple:
-    from sim.escalation import POLICY_RULES as RULES
+    from sim.model.escalation import POLICY_RULES as RULES
 
     if text is None:
         return tuple(default)

@@ -23,8 +23,8 @@ from sim.config.errors import EXIT_BAD_INPUT, EXIT_IO_ERROR, CliError, Interrupt
 from sim.config.params import PARAMS, ParamKind
 from sim.config.presets import PRESETS
 from sim.config.scenario import BASELINE, load_scenario, parse_assignment
-from sim.escalation import POLICY_RULES
 from sim.experiments.limits import add_limit_options
+from sim.model.escalation import POLICY_RULES
 
 COMMANDS = ("run", "compare", "sweep", "sweep-report", "report", "staffing", "sensitivity", "discover",
             "policy-report", "report-policy", "policy-analysis", "viz", "validate", "calibrate", "list", "odd",

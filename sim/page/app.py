@@ -34,7 +34,7 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from sim.model import GridGovernanceModel
+from sim.model.model import GridGovernanceModel
 from sim.page.data import (
     CHARTS,
     DEFAULT_SCALE,

@@ -17,7 +17,7 @@ from sim.config.errors import ParamError, ScenarioError
 from sim.config.params import PARAMS, ParamKind
 from sim.config.presets import PRESETS
 from sim.config.scenario import SCENARIO_DIR, list_scenarios, load_scenario
-from sim.model import HOURS_FIELDS
+from sim.model.model import HOURS_FIELDS
 from sim.results.output import json_safe
 
 # ---------------------------------------------------------------- controls

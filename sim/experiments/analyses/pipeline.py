@@ -13,9 +13,9 @@ from pathlib import Path
 
 from sim.config.errors import StandardError
 from sim.config.presets import NORM_WORKERS_PER_10K, POLICY_DISCOVERY_EXPERIMENT, POLICY_STAFFING_EXPERIMENT, PRESETS
-from sim.escalation import POLICY_RULES
 from sim.experiments.analyses.staffing import SearchConfig, SearchResult, search, write_outputs
 from sim.experiments.analyses.standard import Standard
+from sim.model.escalation import POLICY_RULES
 
 DEFAULT_STAFFING, DEFAULT_DISCOVERY = POLICY_STAFFING_EXPERIMENT, POLICY_DISCOVERY_EXPERIMENT
 DEFAULT_GRID = (2.0, 4.0, 6.0, 9.0, 12.0, 15.0, 18.0, 24.0, 30.0)  # workers per 10,000 tried by default

@@ -10,7 +10,7 @@ assigns it by the escalation rule (订单分包). Misgrading has the costs it ha
   where it belongs (退单/交办, ``overgrade_return_share``): a screening and a hand-off lost.
 
 A handler below the authority a case needs rarely resolves it, unless a stationed cadre joins a
-community mediation and brings a department's authority (``sim.cadres``). A pilot zone's desk
+community mediation and brings a department's authority (``sim.model.cadres``). A pilot zone's desk
 is the specialised rung for its own labour and commercial disputes, faster on site. A
 public-service request walked in to an upgraded neighbourhood centre may be settled there and
 then. Cases referred by a court or the arbitration institute (诉前调解) are mediated at the
@@ -20,7 +20,7 @@ A failed attempt (or a time-out) costs: the party's trust falls, the dispute may
 party may leave for a court, an arbitration commission or a petition (more likely the less
 they trust), and if not, the case is handed to the next level, which takes ``handoff_days``.
 After a failure at the top the party always leaves. A resolved case is followed up by a grid
-worker before it is closed, and may be redone (``sim.closing``).
+worker before it is closed, and may be redone (``sim.model.closing``).
 
 Inside a day, time is continuous: reports arrive at their surfacing times and handling ends
 after continuous durations, processed in time order from one event heap. Mesa's own event list
@@ -39,10 +39,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents import GridWorker, Handler, Volunteer
-from sim.authority import AuthorityTable, authority_rungs
-from sim.cadres import CadreHours
-from sim.cases import (
+from sim.config.enums import (
+    AUTHORITY_RANK,
+    RESIDENT_CHANNELS,
+    CaseKind,
+    Channel,
+    EndReason,
+    Level,
+    Outcome,
+    Severity,
+)
+from sim.config.params import Params
+from sim.model.agents import GridWorker, Handler, Volunteer
+from sim.model.authority import AuthorityTable, authority_rungs
+from sim.model.cadres import CadreHours
+from sim.model.cases import (
     E_WITHDRAW,
     MAX_VISITS,
     U_CADRE,
@@ -58,26 +69,15 @@ from sim.cases import (
     CaseBook,
     Visit,
 )
-from sim.civility import Civility
-from sim.closing import Closing
-from sim.config.enums import (
-    AUTHORITY_RANK,
-    RESIDENT_CHANNELS,
-    CaseKind,
-    Channel,
-    EndReason,
-    Level,
-    Outcome,
-    Severity,
-)
-from sim.config.params import Params
-from sim.escalation import CaseView, ladder
-from sim.pools import FOLLOW_UP_PRIORITY, HandlerPool
-from sim.population import Population
-from sim.worktime import WorkTime
+from sim.model.civility import Civility
+from sim.model.closing import Closing
+from sim.model.escalation import CaseView, ladder
+from sim.model.pools import FOLLOW_UP_PRIORITY, HandlerPool
+from sim.model.population import Population
+from sim.model.worktime import WorkTime
 
 if TYPE_CHECKING:
-    from sim.dispatch import Dispatcher
+    from sim.model.dispatch import Dispatcher
 
 _REPORT, _END, _TIMEOUT, _WITHDRAW, _ARRIVE = range(5)
 _INVERSE_NORMAL = NormalDist().inv_cdf

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.arrivals import DAYS_PER_YEAR
 from sim.config.params import Params
-from sim.population import Population
+from sim.model.arrivals import DAYS_PER_YEAR
+from sim.model.population import Population
 
 
 class Civility:

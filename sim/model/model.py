@@ -4,26 +4,26 @@ One step is one day, in this order:
 
 0. at the start of each week (days 0, 7, …): residents join the civility points scheme and
    earn a week's points for taking part, volunteers' strength follows their points
-   (``sim.civility``), and stationed cadres get the week's hours, more during a surge
-   (``sim.cadres``);
+   (``sim.model.civility``), and stationed cadres get the week's hours, more during a surge
+   (``sim.model.cadres``);
 1. new disputes and requests arise, latent, in every grid, at the day's seasonal rates
-   (``sim.arrivals``, ``sim.seasons``; world stream), and courts refer disputes to the city
+   (``sim.model.arrivals``, ``sim.model.seasons``; world stream), and courts refer disputes to the city
    centre (reported at once);
 2. latent cases worsen with age (and need more authority as they do);
 3. each latent case's surfacing hazards are set for the day: patrol (from the visits grid
-   workers made yesterday, ``sim.worktime``), volunteers, resident reports (hotline, app,
-   walk-in; through effective trust, ``sim.trust``), police alerts, petitions
-   (``sim.surfacing``);
+   workers made yesterday, ``sim.model.worktime``), volunteers, resident reports (hotline, app,
+   walk-in; through effective trust, ``sim.model.trust``), police alerts, petitions
+   (``sim.model.surfacing``);
 4. the cases that surface are reported at their times within the day (a patrol find costs
    its worker registration hours);
 5. reported cases flow in continuous time to the end of the day: on-the-spot settlement at a
    neighbourhood centre, dispatch centre, levels (with stationed cadres and pilot-zone desks),
-   failures, hand-offs, exits, follow-up visits, redos and closing (``sim.handling``,
-   ``sim.closing``);
+   failures, hand-offs, exits, follow-up visits, redos and closing (``sim.model.handling``,
+   ``sim.model.closing``);
 6. grid workers' hours for the day are accounted: orders, department tasks, patrol up to the
    norm, idle; this sets tomorrow's patrol;
 7. each community's recent experience of the system moves its residents' trust
-   (``sim.trust``), and the day's counts are recorded.
+   (``sim.model.trust``), and the day's counts are recorded.
 
 The model is built warmed up: ``warm_up_days`` are simulated before day 0 (the same steps, on
 the calendar days before ``start_date``) and left out of every output (cases that arose before
@@ -37,9 +37,9 @@ keywords (``__`` for the dot), ``running`` turns False when ``days`` is reached,
 set), so ``mesa.batch_run`` can vary any parameter, and ``model.workers``, ``model.volunteers``,
 ``model.mediators`` … are Mesa ``AgentSet``s.
 
-Residents are not stepped: their state lives in arrays (``sim.population``). Where the
+Residents are not stepped: their state lives in arrays (``sim.model.population``). Where the
 further systems sit (cadres, big Party committees, pilot zones, centres) is fixed before day 0
-(``sim.systems``).
+(``sim.model.systems``).
 """
 
 from __future__ import annotations
@@ -51,27 +51,27 @@ import numpy as np
 from mesa.agentset import AgentSet
 from mesa.discrete_space import Network
 
-from sim.agents import GridWorker, Mediator, Resident, Volunteer
-from sim.arrivals import Arrivals
-from sim.authority import AuthorityTable
-from sim.cadres import CadreHours
-from sim.cases import CaseBook
-from sim.civility import Civility
-from sim.closing import Closing
 from sim.config.enums import Channel, Level, WorkerActivity
 from sim.config.errors import ParamError
 from sim.config.params import Params
 from sim.config.presets import FIRST_SEED
-from sim.dispatch import Dispatcher
-from sim.escalation import make_rule
-from sim.handling import CaseFlow
-from sim.network import build_city_map
-from sim.organisation import build_organisation
-from sim.population import Population
-from sim.rng import streams_for
-from sim.surfacing import LatentPool
-from sim.systems import place_systems
-from sim.trust import Reputation
+from sim.model.agents import GridWorker, Mediator, Resident, Volunteer
+from sim.model.arrivals import Arrivals
+from sim.model.authority import AuthorityTable
+from sim.model.cadres import CadreHours
+from sim.model.cases import CaseBook
+from sim.model.civility import Civility
+from sim.model.closing import Closing
+from sim.model.dispatch import Dispatcher
+from sim.model.escalation import make_rule
+from sim.model.handling import CaseFlow
+from sim.model.network import build_city_map
+from sim.model.organisation import build_organisation
+from sim.model.population import Population
+from sim.model.rng import streams_for
+from sim.model.surfacing import LatentPool
+from sim.model.systems import place_systems
+from sim.model.trust import Reputation
 
 HOURS_FIELDS = tuple(f"hours_{activity.label}" for activity in WorkerActivity)  # grid workers' hours that day
 DAILY_FIELDS = ("day", "arisen", "referred", "reported", "closed", "resolved", "satisfied", "exits", "open", "latent",

@@ -1,5 +1,5 @@
 """Cases arise latent in grids: Poisson counts per grid and kind, drawn for a whole day at once,
-at the annual rates moved through the year by the seasons (``sim.seasons``). Courts refer
+at the annual rates moved through the year by the seasons (``sim.model.seasons``). Courts refer
 disputes to the city centre as well (诉前调解): those arrive reported, not latent.
 
 The disputes themselves (counts, times, severities, parties, needed authority, surfacing
@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.authority import AuthorityTable
-from sim.cases import N_CASE_UNIFORMS, CaseBook
 from sim.config.enums import SURFACING_CHANNELS, CaseKind, PlaceKind, Severity
 from sim.config.params import Params
-from sim.network import CityMap
-from sim.population import Population
-from sim.rng import Streams
-from sim.seasons import Seasons
+from sim.model.authority import AuthorityTable
+from sim.model.cases import N_CASE_UNIFORMS, CaseBook
+from sim.model.network import CityMap
+from sim.model.population import Population
+from sim.model.rng import Streams
+from sim.model.seasons import Seasons
 
 DAYS_PER_YEAR = 365.0
 

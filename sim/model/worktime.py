@@ -9,7 +9,7 @@ A day's hours go:
    of h hours keeps the worker busy for h / (hours a day) days, and orders queue only when every
    worker of a community is on one (Hubin's norm: sign within 30 minutes, first visit within 8
    hours). Orders are grid-level cases (on-the-spot handling), the follow-up visit (回访) before a
-   case is closed (both queue at the community's workers, ``sim.handling``), registering a case
+   case is closed (both queue at the community's workers, ``sim.model.handling``), registering a case
    found on patrol, and the minor events patrol finds (hazards, broken facilities, records to
    change: ``events_per_patrol_hour`` × ``event_hours``, owed the next day);
 2. to **department tasks** next: information upkeep on people, houses and businesses, safety

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.agents import (
+from sim.config.enums import Level, SpecialisedField, VolunteerRole
+from sim.model.agents import (
     CentreOfficer,
     Clerk,
     DepartmentOfficer,
@@ -33,12 +34,11 @@ from sim.agents import (
     Volunteer,
     ZoneOfficer,
 )
-from sim.config.enums import Level, SpecialisedField, VolunteerRole
-from sim.network import CityMap, largest_remainder
-from sim.pools import HandlerPool
-from sim.population import Population
-from sim.systems import Systems, scaled_count
-from sim.worktime import WorkTime
+from sim.model.network import CityMap, largest_remainder
+from sim.model.pools import HandlerPool
+from sim.model.population import Population
+from sim.model.systems import Systems, scaled_count
+from sim.model.worktime import WorkTime
 
 
 @dataclass

@@ -7,15 +7,15 @@ import math
 from collections import deque
 from collections.abc import Sequence
 
-from sim.agents import Handler
 from sim.config.enums import Level, Severity, SpecialisedField
+from sim.model.agents import Handler
 
 FOLLOW_UP_PRIORITY = len(Severity) - 1  # follow-up visits queue with minor cases
 
 
 class HandlerPool:
     """Handlers who share one queue. ``capacity`` is the cases they can have in hand at once
-    (for mediation committees it follows from their hours, ``sim.organisation``)."""
+    (for mediation committees it follows from their hours, ``sim.model.organisation``)."""
 
     def __init__(self, index: int, level: Level, name: str, node: int, servers: Sequence[Handler],
                  town: int | None = None, community: int | None = None, field: SpecialisedField | None = None,

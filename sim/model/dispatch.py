@@ -7,11 +7,11 @@ dispute when one is free).
 from __future__ import annotations
 
 from sim.config.enums import SPECIALISED_FIELD_OF_KIND, ZONE_KINDS, CaseKind, EndReason, Level, Severity
-from sim.escalation import CaseView, EscalationRule
-from sim.network import CityMap
-from sim.organisation import Organisation
-from sim.pools import HandlerPool
-from sim.systems import Systems
+from sim.model.escalation import CaseView, EscalationRule
+from sim.model.network import CityMap
+from sim.model.organisation import Organisation
+from sim.model.pools import HandlerPool
+from sim.model.systems import Systems
 
 
 class Dispatcher:

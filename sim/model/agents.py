@@ -4,7 +4,7 @@ cadres, pilot-zone desk staff).
 
 All but residents are few (thousands at full scale) and are real Mesa agents fixed to a cell
 of the grid network. Residents are many (700,000): their state lives
-in arrays (``sim.population``) and is driven by events, never stepped; a ``Resident`` agent
+in arrays (``sim.model.population``) and is driven by events, never stepped; a ``Resident`` agent
 is the face of one row of those arrays, made on demand by ``model.resident(index)``.
 """
 
@@ -17,7 +17,7 @@ from mesa.discrete_space import FixedAgent
 from sim.config.enums import Level, SpecialisedField, VolunteerRole
 
 if TYPE_CHECKING:
-    from sim.model import GridGovernanceModel
+    from sim.model.model import GridGovernanceModel
 
 
 class Handler(FixedAgent):
@@ -37,7 +37,7 @@ class Handler(FixedAgent):
 class GridWorker(Handler):
     """A community (grid) worker: handles orders on the spot and follows cases up, does the
     departments' tasks, patrols and visits the households of assigned grids. Works one order at a
-    time, with all of a day's hours (``sim.worktime``): ``hours_per_day``."""
+    time, with all of a day's hours (``sim.model.worktime``): ``hours_per_day``."""
 
     level = Level.GRID
 
@@ -88,7 +88,7 @@ class Volunteer(Handler):
 
 class Mediator(Handler):
     """A people's mediator on a community, town, city or specialised committee, full- or part-time
-    (most are part-time); ``capacity`` is their share of the committee's (``sim.organisation``)."""
+    (most are part-time); ``capacity`` is their share of the committee's (``sim.model.organisation``)."""
 
     def __init__(self, model, cell, capacity: int, level: Level, committee: int,
                  field: SpecialisedField | None = None, full_time: bool = False):
@@ -147,7 +147,7 @@ class Resident(FixedAgent):
 class StationedCadre(FixedAgent):
     """A section-level cadre of a city department stationed in a community (挂居蹲点): gives a
     few hours a week (more in an emergency) to bring the department's authority to the
-    community's mediations (``sim.cadres``)."""
+    community's mediations (``sim.model.cadres``)."""
 
     def __init__(self, model: GridGovernanceModel, cell, community: int):
         super().__init__(model)

@@ -2,7 +2,7 @@
 closing does to the party's trust and to the community's recent experience.
 
 A resolved case is not closed when its handler is done: a grid worker of its grid visits the
-party first (the follow-up visit, an order, ``sim.worktime``). A satisfied party's case is
+party first (the follow-up visit, an order, ``sim.model.worktime``). A satisfied party's case is
 closed. A dissatisfied party may ask for it to be redone (重办; ``redo_request_share``, at most
 ``redo_limit`` times): it goes back to the level that resolved it, costs that level's time, the
 hand-off's days and another follow-up. Satisfaction is drawn from the case's own uniforms, so
@@ -17,11 +17,11 @@ resolved (parties travel farther and deal with strangers).
 
 from __future__ import annotations
 
-from sim.cases import U_REDO, U_SATISFACTION, CaseBook
 from sim.config.enums import AUTHORITY_RANK, Level, Outcome
 from sim.config.params import Params
-from sim.population import Population
-from sim.trust import Reputation
+from sim.model.cases import U_REDO, U_SATISFACTION, CaseBook
+from sim.model.population import Population
+from sim.model.trust import Reputation
 
 _COMMUNITY_RANK = AUTHORITY_RANK[Level.COMMUNITY]
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.config.enums import PlaceKind
 from sim.config.params import Params
-from sim.network import CityMap, town_value
+from sim.model.network import CityMap, town_value
 
 
 class Population:
@@ -30,15 +30,15 @@ class Population:
         self.trust = rng.beta(alpha, beta)
         self.certified = rng.random(self.size) < params["civility_certified_share"]
         self.points = np.where(self.certified, params["civility_initial_points"], 0).astype(np.int64)
-        self.certify_clock = rng.standard_exponential(self.size)  # when a resident joins the scheme (sim.civility)
+        self.certify_clock = rng.standard_exponential(self.size)  # when a resident joins the scheme (civility.py)
         self.reports = np.zeros(self.size, dtype=np.int32)
         self._migrant_factor = params["migrant_report_factor"]
-        self.report_factor: Callable[[np.ndarray], np.ndarray] = _no_uplift  # civility points (sim.civility)
-        self.grid_trust_factor = np.ones(city.grids)  # word of mouth: the community's recent experience (sim.trust)
+        self.report_factor: Callable[[np.ndarray], np.ndarray] = _no_uplift  # civility points (sim.model.civility)
+        self.grid_trust_factor = np.ones(city.grids)  # word of mouth: the community's recent experience (trust.py)
 
     def effective_trust(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         """Trust as it acts: the resident's own, read through what their community has recently
-        seen of the system (``sim.trust``), at most 1."""
+        seen of the system (``sim.model.trust``), at most 1."""
         rows = np.asarray(rows)
         return np.minimum(self.trust[rows] * self.grid_trust_factor[self.grid[rows]], 1.0)
 

@@ -10,9 +10,9 @@ policy change *when* a case surfaces without changing its luck.
 
 A resident reports a public-service request soon (``request_report_per_day``: it is something
 they want done) and a dispute later and less often (``report_per_day``), both through their
-effective trust (``sim.trust``). The report goes by walking in (``walk_in_report_share``) or
+effective trust (``sim.model.trust``). The report goes by walking in (``walk_in_report_share``) or
 remotely, by the 12345 hotline or the app (``app_share_of_remote_reports``).
-Walking in depends on the grid's access to a centre (``sim.systems``: the 15-minute circle
+Walking in depends on the grid's access to a centre (``sim.model.systems``: the 15-minute circle
 and opening hours; a pilot zone's shared sites for its labour and commercial disputes); the
 app needs the digital platform (without it some would-be app reporters call instead). In a
 big-Party-committee community the member-household chain passes reports on
@@ -26,13 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.authority import AuthorityTable
-from sim.cases import CaseBook
 from sim.config.enums import SURFACING_CHANNELS, ZONE_KINDS, CaseKind, Channel, Severity
 from sim.config.params import Params
-from sim.network import CityMap
-from sim.population import Population
-from sim.systems import Systems
+from sim.model.authority import AuthorityTable
+from sim.model.cases import CaseBook
+from sim.model.network import CityMap
+from sim.model.population import Population
+from sim.model.systems import Systems
 
 
 @dataclass

@@ -24,7 +24,7 @@ import numpy as np
 
 from sim.config.enums import ZONE_KINDS, ZONE_PLACE, CaseKind, PlaceKind, ZoneType
 from sim.config.params import Params
-from sim.network import CityMap, largest_remainder
+from sim.model.network import CityMap, largest_remainder
 
 
 @dataclass(frozen=True)
