@@ -66,9 +66,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("docs/mechanisms.md"))
     args = parser.parse_args()
 
-    from sim.api import run
     from sim.config.scenario import SCENARIO_DIR, load_scenario
     from sim.experiments.compare import run_comparison
+    from sim.results.api import run
 
     started = time.perf_counter()
     config = {"scale": args.scale, "days": args.days}

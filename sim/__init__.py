@@ -2,7 +2,7 @@
 
 from sim.config.lazy import lazy_exports
 
-_EXPORTS = {"run": "sim.api", "build_model": "sim.api", "RunResult": "sim.api",
+_EXPORTS = {"run": "sim.results.api", "build_model": "sim.results.api", "RunResult": "sim.results.api",
             "GridGovernanceModel": "sim.model.model", "PARAMS": "sim.config.params", "Params": "sim.config.params",
             "Scenario": "sim.config.scenario", "ScenarioError": "sim.config.scenario",
             "load_scenario": "sim.config.scenario"}

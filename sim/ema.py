@@ -92,9 +92,9 @@ def registry_parameters(kind: ParamKind, names: Iterable[str] | None = None) -> 
 
 def run_experiment(**experiment) -> dict[str, float]:
     """One run for EMA: registry parameters by their dotted names, ``seed``, ``scale`` and ``days``."""
-    from sim.api import run
     from sim.config.outcomes import outcome_row
     from sim.config.scenario import load_scenario
+    from sim.results.api import run
 
     seed = int(experiment.pop("seed"))
     overrides = {name: (value.item() if isinstance(value, np.generic) else value)

@@ -14,7 +14,7 @@ import os, sys
 from sim.results.figure_process import FigureProcess
 helper = FigureProcess()                       # forked now: single-threaded so far
 assert helper.forked, "the helper did not fork"
-from sim.api import run
+from sim.results.api import run
 from sim.results.output import figure_data
 from sim.config.scenario import load_scenario
 data = figure_data(run(load_scenario(None, {"scale": 0.01, "days": 40}), seed=3))

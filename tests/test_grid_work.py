@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from conftest import small
 
-from sim.api import run
 from sim.config.calendar import SPRING_FESTIVAL
 from sim.config.enums import CaseKind, PlaceKind
 from sim.config.params import PARAMS, ParamKind, Params
 from sim.config.scenario import SCENARIO_DIR, load_scenario
 from sim.model.model import GridGovernanceModel
 from sim.model.seasons import Seasons
+from sim.results.api import run
 
 ARISING = ["case_id", "grid", "kind", "severity_arisen", "day_arisen", "party"]
 

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from conftest import small
 
-from sim.api import run
 from sim.config.enums import AUTHORITY_RANK, RESIDENT_CHANNELS, ZONE_KINDS, CaseKind, Channel, Level
 from sim.config.params import PARAMS, ParamKind, Params
 from sim.config.scenario import SCENARIO_DIR, load_scenario
 from sim.model.network import build_city_map
 from sim.model.systems import disc_overlap_share, place_systems
+from sim.results.api import run
 
 REPO = Path(__file__).resolve().parent.parent
 SYSTEMS = {  # lever → the scenario that switches it off

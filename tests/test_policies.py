@@ -5,9 +5,9 @@ import itertools
 import pytest
 from conftest import small
 
-from sim.api import run
 from sim.config.enums import CaseKind, EndReason, Level, Severity
 from sim.model.escalation import RULES, CaseView, ladder, make_rule
+from sim.results.api import run
 
 
 def view(kind=CaseKind.NEIGHBOUR, severity=Severity.MINOR, authority=Level.GRID):

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.api import run
 from sim.config.enums import CaseKind, PlaceKind
 from sim.config.scenario import SCENARIO_DIR, list_scenarios, load_scenario
 from sim.experiments.compare import COMPARED, comparison_table, run_comparison
+from sim.results.api import run
 
 REPO = Path(__file__).resolve().parent.parent
 EXPECTED_CHANGES = {

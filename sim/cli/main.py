@@ -211,7 +211,7 @@ def _run(args) -> int:
     try:
         from rich.console import Console
 
-        from sim.api import run
+        from sim.results.api import run
         from sim.results.output import write_results
 
         console = Console(stderr=True, quiet=args.quiet)

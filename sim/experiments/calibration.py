@@ -34,8 +34,8 @@ from sim.config.params import PARAMS
 from sim.config.presets import PRESETS
 from sim.experiments.engine import Job, OnDone, RunSpec, default_processes, run_id, run_many
 from sim.experiments.queueing import mean_ci
-from sim.metrics import mediated_cases
 from sim.results.folders import Marker
+from sim.results.summary import mediated_cases
 
 FULL_POPULATION = PARAMS["population"].default  # residents at scale 1.0
 DOCS = Path(__file__).resolve().parents[2] / "docs"

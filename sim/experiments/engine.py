@@ -130,8 +130,8 @@ def _measure_function(name: str) -> Callable:
 
 def execute(spec: RunSpec, job: Job) -> tuple[dict, pd.DataFrame | None]:
     """Run one spec; never raises for a model error: the row's ``status`` says what happened."""
-    from sim.api import run
     from sim.config.outcomes import outcome_row
+    from sim.results.api import run
 
     started = time.perf_counter()
     status, error, values, daily = "ok", "", {}, None
@@ -285,7 +285,7 @@ class LocalPool:
         self.processes, self.timeout, self.retries, self.execute_run = processes, timeout, retries, execute_run
         self.ctx = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
-            self.ctx.set_forkserver_preload(["sim.experiments.engine", "sim.api"])
+            self.ctx.set_forkserver_preload(["sim.experiments.engine", "sim.results.api"])
         self.restarts = 0
 
     def run(self, tasks: list[Task], on_done: OnDone) -> None:

@@ -269,8 +269,8 @@ CHARTS = {
 
 # ---------------------------------------------------------------- the run's summary
 def run_summary(model) -> dict:
-    """The current run's summary, as ``run.py`` writes it (sim.api.RunResult.summary), so far."""
-    from sim.api import RunResult
+    """The current run's summary, as ``run.py`` writes it (sim.results.api.RunResult.summary), so far."""
+    from sim.results.api import RunResult
 
     scenario = getattr(model, "viz_scenario", None)
     if scenario is None:

@@ -436,8 +436,8 @@ def _outcomes(value, source: str) -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def known_outcomes() -> tuple[str, ...]:
     """Every numeric outcome ``flat_outcomes`` gives, found from a one-day run of a tiny city."""
-    from sim.api import run
     from sim.config.outcomes import flat_outcomes
+    from sim.results.api import run
 
     summary = run(load_scenario(None, {"scale": 0.0005, "days": 1}), seed=1).summary
     flat = flat_outcomes({k: v for k, v in summary.items() if k != "provenance"})

@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 
 from sim.config.scenario import Scenario, load_scenario
-from sim.metrics import by_kind, by_town, summarise
 from sim.model.model import GridGovernanceModel
 from sim.results import records
 from sim.results.provenance import provenance
+from sim.results.summary import by_kind, by_town, summarise
 
 
 @dataclass
