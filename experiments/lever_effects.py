@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.experiments.engine import Job, default_processes, plan, run_many, seeds
-from sim.experiments.measures import SEVERITIES
-from sim.experiments.queueing import mean_ci
+from sim.analyses.measures import SEVERITIES
+from sim.analyses.queueing import mean_ci
+from sim.batch.engine import Job, default_processes, plan, run_many, seeds
 
 RULES = ("three_level", "direct_dispatch", "bottom_up")
 STAFFING = (4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 18.0, 24.0, 30.0)
@@ -38,7 +38,7 @@ def main() -> int:
     args = parser.parse_args()
     started = time.perf_counter()
     job = Job("", {"scale": args.scale, "days": 365}, factor_names=("escalation_rule", "workers_per_10k"),
-              measure="sim.experiments.measures:by_severity")
+              measure="sim.analyses.measures:by_severity")
     points = [{"escalation_rule": rule, "workers_per_10k": w} for rule in RULES for w in STAFFING]
     rows = run_many(plan(job, points, seeds(first_seed=1, count=args.seeds)), job, processes=default_processes())
     by_point: dict[tuple[str, float], list[dict]] = {}

@@ -19,7 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.experiments.queueing import mean_ci
+from sim.analyses.queueing import mean_ci
 
 # (lever, scenario that switches it off, what the system is)
 SYSTEMS = (
@@ -66,8 +66,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("docs/mechanisms.md"))
     args = parser.parse_args()
 
+    from sim.analyses.compare import run_comparison
     from sim.config.scenario import SCENARIO_DIR, load_scenario
-    from sim.experiments.compare import run_comparison
     from sim.results.api import run
 
     started = time.perf_counter()

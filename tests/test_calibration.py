@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from sim.analyses.calibration import FITTED_TARGETS, KNOWN_MISSES, TARGETS, evaluate, fitted_overrides
 from sim.config.params import PARAMS
-from sim.experiments.calibration import FITTED_TARGETS, KNOWN_MISSES, TARGETS, evaluate, fitted_overrides
 
 
 @pytest.mark.slow

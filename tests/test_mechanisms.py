@@ -248,9 +248,9 @@ def test_without_the_platform_grading_is_slower_and_worse_and_there_is_no_app():
 
 
 def test_sweeps_and_sensitivity_pick_the_systems_up_from_the_registry(tmp_path):
-    from sim.experiments.analyses.sensitivity import plausible_uncertainties
-    from sim.experiments.sweep.design import build_design
-    from sim.experiments.sweep.experiment import load_experiment
+    from sim.analyses.sensitivity import plausible_uncertainties
+    from sim.batch.design import build_design
+    from sim.batch.experiment import load_experiment
 
     levers = "\n".join(f"{lever} = [{'true, false' if PARAMS[lever].type is bool else f'0, {PARAMS[lever].default}'}]"
                        for lever in SYSTEMS)

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analyses.queueing import servers_for_wait
+from sim.analyses.staffing import SearchConfig, decide, search
+from sim.analyses.standard import parse_standard
 from sim.config.errors import ScenarioError
 from sim.config.scenario import SCENARIO_DIR
-from sim.experiments.analyses.staffing import SearchConfig, decide, search
-from sim.experiments.analyses.standard import parse_standard
-from sim.experiments.queueing import servers_for_wait
 
 MMC = SCENARIO_DIR / "validation" / "mmc.toml"
 
@@ -98,9 +98,9 @@ def test_adaptive_replication_stops_early_when_clearly_met_or_missed():
 def test_adaptive_replication_stops_at_the_cap_when_undecided():
     # a threshold at the simulated mean itself cannot be decided: replications go to the cap
     config = _mmc_config(1.0, max_reps=9)
-    from sim.experiments.engine import Job, RunSpec, run_many
+    from sim.batch.engine import Job, RunSpec, run_many
 
-    job = Job(str(MMC), {"days": 60}, ("mean_wait_days",), measure="sim.experiments.analyses.standard:run_outcomes")
+    job = Job(str(MMC), {"days": 60}, ("mean_wait_days",), measure="sim.analyses.standard:run_outcomes")
     specs = [RunSpec(f"r{i}", 0, i, seed, {"mediators_per_10k": 4 / 0.7}) for i, seed in enumerate(config.seeds())]
     values = [row["mean_wait_days"] for row in run_many(specs, job)]
     target = float(np.mean(values))
@@ -122,7 +122,7 @@ def test_common_random_numbers_same_seeds_across_levels_and_rules():
 
 
 def test_morris_ranks_an_inert_parameter_last(tmp_path):
-    from sim.experiments.analyses.sensitivity import DUMMY, morris_stage
+    from sim.analyses.sensitivity import DUMMY, morris_stage
 
     ranking = morris_stage(tmp_path, factors={"dispute_rate_per_10k.public_service": None, "report_per_day": None,
                                               "handoff_days": None, DUMMY: (30, 300)},
@@ -138,7 +138,7 @@ def test_morris_ranks_an_inert_parameter_last(tmp_path):
 
 def test_prim_recovers_a_planted_box_with_a_categorical_dimension_and_says_how_stable_it_is():
     pytest.importorskip("ema_workbench", reason="the optional extra 'ema'")
-    from sim.experiments.analyses.prim import prim_boxes
+    from sim.analyses.prim import prim_boxes
 
     rng = np.random.default_rng(3)
     X = pd.DataFrame(rng.uniform(size=(500, 5)), columns=[f"x{i}" for i in range(5)])
@@ -164,7 +164,7 @@ def test_prim_recovers_a_planted_box_with_a_categorical_dimension_and_says_how_s
 
 def test_the_workbenchs_inspect_works_on_a_box_that_restricts_a_categorical_dimension(capsys):
     """ema_workbench 3.0.0's PrimBox.inspect() raised TypeError under pandas 3 whenever a box restricted a
-    categorical dimension; sim.experiments.analyses.prim mends it (and Box.inspect() calls it)."""
+    categorical dimension; sim.analyses.prim mends it (and Box.inspect() calls it)."""
     pytest.importorskip("ema_workbench", reason="the optional extra 'ema'")
     import matplotlib
     import matplotlib.pyplot
@@ -172,7 +172,7 @@ def test_the_workbenchs_inspect_works_on_a_box_that_restricts_a_categorical_dime
     matplotlib.use("Agg")
     from ema_workbench.analysis import prim as ema_prim
 
-    from sim.experiments.analyses.prim import prim_boxes
+    from sim.analyses.prim import prim_boxes
 
     rng = np.random.default_rng(5)
     X = pd.DataFrame({"x0": rng.uniform(size=400), "x1": rng.uniform(size=400),
@@ -226,10 +226,10 @@ def test_discovery_end_to_end_on_a_small_sweep_writes_boxes_with_stability(tmp_p
     pytest.importorskip("ema_workbench", reason="the optional extra 'ema'")
     import json
 
-    from sim.experiments.analyses.discovery import discover
-    from sim.experiments.analyses.standard import parse_standard
-    from sim.experiments.sweep.experiment import load_experiment
-    from sim.experiments.sweep.runner import run_sweep
+    from sim.analyses.discovery import discover
+    from sim.analyses.standard import parse_standard
+    from sim.batch.experiment import load_experiment
+    from sim.batch.sweep import run_sweep
 
     experiment_file = tmp_path / "discovery.toml"
     experiment_file.write_text(
@@ -258,8 +258,8 @@ def test_discovery_end_to_end_on_a_small_sweep_writes_boxes_with_stability(tmp_p
 @pytest.mark.slow
 def test_policy_analysis_end_to_end_through_the_library_functions(tmp_path):
     pytest.importorskip("ema_workbench", reason="the optional extra 'ema'")
-    from sim.experiments.analyses.pipeline import policy_analysis
-    from sim.experiments.analyses.standard import DEFAULT_STANDARD, parse_standard
+    from sim.analyses.pipeline import policy_analysis
+    from sim.analyses.standard import DEFAULT_STANDARD, parse_standard
 
     report = policy_analysis(tmp_path, parse_standard(DEFAULT_STANDARD), scale=0.005, days=60, processes=2,
                              min_replications=2, step=2, max_replications=2, trajectories=2, top=2, sobol_samples=4,

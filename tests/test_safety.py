@@ -18,10 +18,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.batch import load_experiment
+from sim.batch import sweep as sweep_runner
+from sim.batch.sweep import run_sweep
 from sim.config.errors import SweepError
-from sim.experiments.sweep import load_experiment
-from sim.experiments.sweep import runner as sweep_runner
-from sim.experiments.sweep.runner import run_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -202,7 +202,7 @@ def test_a_killed_session_is_recorded_as_died_and_its_lock_released(tmp_path):
 
 
 def test_a_full_disk_is_one_line_and_leaves_the_folder_consistent(tmp_path, monkeypatch, capsys):
-    from sim.experiments import store as store_module
+    from sim.batch import store as store_module
 
     monkeypatch.setattr(sweep_runner, "FLUSH_ROWS", 2)
     path = tiny(tmp_path)
@@ -313,7 +313,7 @@ def test_process_counts_below_one_are_refused(tmp_path, capsys):
         err = capsys.readouterr().err
         assert "expected a whole number ≥ 1" in err and "Traceback" not in err, argv
     assert not (tmp_path / "o").exists()
-    from sim.experiments.engine import run_tasks
+    from sim.batch.engine import run_tasks
 
     with pytest.raises(ValueError, match="processes"):
         run_tasks([], processes=-1)
@@ -347,8 +347,8 @@ def test_designs_over_the_run_limit_are_refused_before_they_are_built(tmp_path, 
 @pytest.mark.parametrize("method,extra", [("latin_hypercube", "samples = 5"), ("morris", "samples = 3\nlevels = 4"),
                                           ("sobol", "samples = 4"), ("sobol", "samples = 4\nsecond_order = true")])
 def test_the_counted_design_size_is_the_built_one(method, extra, tmp_path):
-    from sim.experiments.sweep.design import build_design
-    from sim.experiments.sweep.experiment import design_size
+    from sim.batch.design import build_design
+    from sim.batch.experiment import design_size
 
     path = tmp_path / "s.toml"
     path.write_text(f'[design]\nmethod = "{method}"\n{extra}\n[levers]\nescalation_rule = ["three_level", '
@@ -452,7 +452,7 @@ def test_the_progress_bar_shows_runs_and_time_left_on_a_terminal():
 
     from rich.console import Console
 
-    from sim.experiments.progress import ProgressBar
+    from sim.batch.progress import ProgressBar
 
     screen = io.StringIO()
     with ProgressBar("compare", 4, console=Console(file=screen, force_terminal=True, width=120)) as bar:

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analyses.compare import COMPARED, comparison_table, run_comparison
 from sim.config.enums import CaseKind, PlaceKind
 from sim.config.scenario import SCENARIO_DIR, list_scenarios, load_scenario
-from sim.experiments.compare import COMPARED, comparison_table, run_comparison
 from sim.results.api import run
 
 REPO = Path(__file__).resolve().parent.parent

@@ -60,8 +60,8 @@ def test_an_installed_copy_finds_the_scenario_library(tmp_path):
 
 
 def test_module_paths_point_into_the_repository():
-    from sim.experiments import calibration
-    from sim.experiments.sweep import experiment
+    from sim.analyses import calibration
+    from sim.batch import experiment
     from sim.results import provenance
 
     assert calibration.DOCS == REPO / "docs" and (calibration.DOCS / "calibration.md").is_file()

@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 from faults import Faults
 
+from sim.batch import engine as sweep_runner
+from sim.batch import load_experiment
+from sim.batch.design import build_design
+from sim.batch.store import Store
+from sim.batch.sweep import plan_runs, run_sweep
 from sim.cli.sweep import add_parsers
 from sim.config.errors import SweepError
-from sim.experiments import engine as sweep_runner
-from sim.experiments.store import Store
-from sim.experiments.sweep import load_experiment
-from sim.experiments.sweep.design import build_design
-from sim.experiments.sweep.runner import plan_runs, run_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 VOLATILE = ["wall_seconds", "worker", "finished_at", "_part", "attempts"]

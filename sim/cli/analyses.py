@@ -7,7 +7,7 @@
     python run.py policy-report OUTDIR
     python run.py policy-analysis [--scale 0.05] [--out DIR]      # 1–3 end to end, then the report
 
-Handlers check their options and call the typed functions of ``sim.experiments.analyses.pipeline``;
+Handlers check their options and call the typed functions of ``sim.analyses.pipeline``;
 bad input raises ``sim.config.errors.CliError`` or a ``ScenarioError``
 (``StandardError``, ``SweepError``), which ``sim.cli.main.main`` prints in one line with exit code 2.
 """
@@ -18,10 +18,10 @@ import math
 import time
 from pathlib import Path
 
+from sim.batch.limits import MAX_GRID_POINTS, MIN_GRID_POINTS, add_limit_options
 from sim.config.presets import NORM_WORKERS_PER_10K, PRESETS
 from sim.config.presets import POLICY_DISCOVERY_EXPERIMENT as DEFAULT_DISCOVERY
 from sim.config.presets import POLICY_STAFFING_EXPERIMENT as DEFAULT_STAFFING
-from sim.experiments.limits import MAX_GRID_POINTS, MIN_GRID_POINTS, add_limit_options
 
 DEFAULT_OUT = Path("results") / "policy"
 
@@ -200,16 +200,16 @@ def _check_positive(name: str, value, minimum: int = 1) -> None:
 
 
 def _processes(value) -> int:
-    from sim.experiments.engine import default_processes
+    from sim.batch.engine import default_processes
 
     return default_processes() if value is None else value
 
 
 def staffing_config(args):
     """The search the options describe (checked here; built by the library)."""
+    from sim.analyses.pipeline import search_config
+    from sim.analyses.standard import parse_standard
     from sim.config.scenario import parse_assignment
-    from sim.experiments.analyses.pipeline import search_config
-    from sim.experiments.analyses.standard import parse_standard
 
     standard = parse_standard(args.target)
     _check_lever(args.lever)
@@ -231,7 +231,7 @@ def staffing_config(args):
 def _out(args, name: str, what: dict) -> Path:
     """The output folder, claimed before any work (``sim.results.folders.claim``): new, empty, or
     this analysis's with the same settings (another's only with --force); writable."""
-    from sim.experiments.analyses.pipeline import analysis_marker
+    from sim.analyses.pipeline import analysis_marker
     from sim.results.folders import claim, write_marker
 
     out = args.out if args.out is not None else DEFAULT_OUT / name
@@ -243,7 +243,7 @@ def _out(args, name: str, what: dict) -> Path:
 
 
 def _bar(args, description: str, total: int = 0):
-    from sim.experiments.progress import ProgressBar
+    from sim.batch.progress import ProgressBar
 
     return ProgressBar(description, total, quiet=args.quiet)
 
@@ -265,9 +265,9 @@ def _say(args, bar=None):
 
 
 def staffing_command(args) -> int:
-    from sim.experiments.analyses.pipeline import staffing
-    from sim.experiments.analyses.staffing import print_result
-    from sim.experiments.limits import check_runs
+    from sim.analyses.pipeline import staffing
+    from sim.analyses.staffing import print_result
+    from sim.batch.limits import check_runs
 
     config = staffing_config(args)
     points = len(config.rules) * len(config.grid)
@@ -282,7 +282,7 @@ def staffing_command(args) -> int:
 
 
 def sensitivity_command(args) -> int:
-    from sim.experiments.analyses.sensitivity import analyse, print_sensitivity
+    from sim.analyses.sensitivity import analyse, print_sensitivity
 
     outcomes = _outcomes(args.outcomes)
     for name in ("trajectories", "top", "sobol_samples", "replications"):
@@ -292,8 +292,8 @@ def sensitivity_command(args) -> int:
 
         load_scenario(args.scenario)
     _check_size(args)
-    from sim.experiments.analyses.sensitivity import plausible_uncertainties
-    from sim.experiments.limits import check_runs
+    from sim.analyses.sensitivity import plausible_uncertainties
+    from sim.batch.limits import check_runs
 
     factors = len(plausible_uncertainties()) + 1  # and the dummy
     runs = (args.trajectories * (factors + 1) + args.sobol_samples * (min(args.top, factors) + 1 + 2)) \
@@ -312,7 +312,7 @@ def sensitivity_command(args) -> int:
 
 
 def _outcomes(text: str) -> list[str]:
-    from sim.experiments.sweep.experiment import known_outcomes
+    from sim.batch.experiment import known_outcomes
 
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
@@ -336,9 +336,9 @@ def _check_size(args) -> None:
 
 
 def discover_command(args) -> int:
-    from sim.experiments.analyses.discovery import print_discovery
-    from sim.experiments.analyses.pipeline import discovery
-    from sim.experiments.analyses.standard import parse_standard
+    from sim.analyses.discovery import print_discovery
+    from sim.analyses.pipeline import discovery
+    from sim.analyses.standard import parse_standard
 
     standard = parse_standard(args.target)
     _check_size(args)
@@ -346,13 +346,13 @@ def discover_command(args) -> int:
         raise _cli_error(f"--threshold: expected a density in (0, 1], got {args.threshold}")
     if not 0 < args.peel_alpha < 0.5:
         raise _cli_error(f"--peel-alpha: expected a share in (0, 0.5), got {args.peel_alpha}")
-    from sim.experiments.limits import require
+    from sim.batch.limits import require
 
     require("ema_workbench")
     _check_positive("--replications", args.replications)
     source = Path(args.source)
     if not source.is_dir():  # an experiment file: checked (and its size) before any folder is made
-        from sim.experiments.sweep.experiment import load_experiment
+        from sim.batch.experiment import load_experiment
 
         load_experiment(source, scale=args.scale, days=args.days, replications=args.replications,
                         max_runs=args.max_runs)
@@ -370,7 +370,7 @@ def discover_command(args) -> int:
 
 
 def report_command(args) -> int:
-    from sim.experiments.analyses.report import write_report
+    from sim.docgen.policy_report import write_report
 
     if not args.outdir.is_dir():
         raise _cli_error(f"{args.outdir}: no such folder")
@@ -381,8 +381,8 @@ def report_command(args) -> int:
 
 def policy_analysis_command(args) -> int:
     """Staffing search, sensitivity and discovery at reduced scale, then the report."""
-    from sim.experiments.analyses.pipeline import policy_analysis
-    from sim.experiments.analyses.standard import parse_standard
+    from sim.analyses.pipeline import policy_analysis
+    from sim.analyses.standard import parse_standard
 
     standard = parse_standard(args.target)  # fail fast
     derived = [c.outcome for c in standard.criteria if not _flat(c.outcome)]
@@ -394,7 +394,7 @@ def policy_analysis_command(args) -> int:
     for name in ("min_replications", "step", "max_replications", "trajectories", "top", "sobol_samples",
                  "replications"):
         _check_positive("--" + name.replace("_", "-"), getattr(args, name))
-    from sim.experiments.limits import require
+    from sim.batch.limits import require
 
     require("ema_workbench")  # discovery's PRIM: before any folder is made
     settings = {name: getattr(args, name) for name in ("scale", "days", "min_replications", "step", "max_replications",
@@ -410,6 +410,6 @@ def policy_analysis_command(args) -> int:
 
 
 def _flat(name: str) -> bool:
-    from sim.experiments.sweep.experiment import known_outcomes
+    from sim.batch.experiment import known_outcomes
 
     return name in known_outcomes()

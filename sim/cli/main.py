@@ -18,12 +18,12 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from sim.batch.limits import add_limit_options
 from sim.cli.terminal import console as make_console
 from sim.config.errors import EXIT_BAD_INPUT, EXIT_IO_ERROR, CliError, Interrupted, ScenarioError
 from sim.config.params import PARAMS, ParamKind
 from sim.config.presets import PRESETS
 from sim.config.scenario import BASELINE, load_scenario, parse_assignment
-from sim.experiments.limits import add_limit_options
 from sim.model.escalation import POLICY_RULES
 
 COMMANDS = ("run", "compare", "sweep", "sweep-report", "report", "staffing", "sensitivity", "discover",
@@ -337,9 +337,9 @@ def _compare(args) -> int:
 
     from rich.table import Table
 
-    from sim.experiments.compare import COMPARED, compare_marker, comparison_figure, comparison_table, run_comparison
-    from sim.experiments.limits import check_runs
-    from sim.experiments.progress import ProgressBar
+    from sim.analyses.compare import COMPARED, compare_marker, comparison_figure, comparison_table, run_comparison
+    from sim.batch.limits import check_runs
+    from sim.batch.progress import ProgressBar
     from sim.results.folders import claim, write_marker
     from sim.results.output import replace_folder
 
@@ -417,9 +417,9 @@ def _half(low: float, high: float) -> str:
 def _calibrate(args) -> int:
     import json
 
-    from sim.experiments import calibration
-    from sim.experiments.limits import check_runs
-    from sim.experiments.progress import ProgressBar
+    from sim.analyses import calibration
+    from sim.batch.limits import check_runs
+    from sim.batch.progress import ProgressBar
     from sim.results.folders import check_writable, claim, write_marker
 
     def say(message: str) -> None:
@@ -461,7 +461,7 @@ def _calibrate(args) -> int:
 def _validate(args) -> int:
     from rich.table import Table
 
-    from sim.experiments.validation import all_checks
+    from sim.analyses.validation import all_checks
 
     console = make_console()
     started = time.perf_counter()

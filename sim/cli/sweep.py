@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.experiments.limits import add_limit_options
+from sim.batch.limits import add_limit_options
 from sim.results.folders import safe_name
 
 DEFAULT_OUT = Path("results") / "sweeps"
@@ -46,8 +46,8 @@ def add_parsers(subparsers) -> None:
 
 
 def sweep_command(args) -> int:
-    from sim.experiments.sweep.experiment import load_experiment
-    from sim.experiments.sweep.runner import run_sweep
+    from sim.batch.experiment import load_experiment
+    from sim.batch.sweep import run_sweep
 
     experiment = load_experiment(args.experiment, scale=args.scale, days=args.days,
                                  replications=args.replications, timeout=args.timeout, max_runs=args.max_runs)
@@ -64,8 +64,8 @@ def sweep_command(args) -> int:
 
 
 def report_command(args) -> int:
-    from sim.experiments.store import Store
-    from sim.experiments.sweep.report import report
+    from sim.analyses.sweep_report import report
+    from sim.batch.store import Store
 
     report(args.outdir, csv=args.csv)
     if args.csv:

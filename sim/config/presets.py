@@ -38,7 +38,7 @@ PRESETS: Mapping[str, RunPreset] = MappingProxyType({preset.name: preset for pre
     RunPreset("analysis", 0.05, 365, 20240612, 2, "sensitivity and discovery (policy-analysis): run size, seed"),
     RunPreset("staffing", 0.05, 365, 20240610, 20, "the staffing search from a scenario file: seed, replication cap"),
     RunPreset("validation", 0.1, 365, 1, 10, "python run.py validate: queueing-theory checks"),
-    RunPreset("ema", 0.05, 365, 1, 1, "sim.ema.shishi_model: the EMA workbench client"),
+    RunPreset("ema", 0.05, 365, 1, 1, "sim.analyses.ema.shishi_model: the EMA workbench client"),
 )})
 FIRST_SEED = PRESETS["full"].first_seed  # a model built without a seed runs on this one
 # The staffing norm the analyses examine (国办发〔2021〕56号) and Shishi's rule: the registry's defaults.

@@ -119,7 +119,7 @@ def read_toml(path: Path) -> dict[str, object]:
 def parse_toml(raw: bytes, source: str, error_class: type[ScenarioError] = ScenarioError) -> dict[str, object]:
     """Parse TOML bytes; malformed, non-UTF-8 or too deeply nested input raises ``error_class``
     naming ``source`` (tomllib recurses, so very deep nesting would otherwise be a RecursionError)."""
-    from sim.experiments.limits import MAX_TOML_DEPTH, toml_depth
+    from sim.batch.limits import MAX_TOML_DEPTH, toml_depth
 
     try:
         document = tomllib.loads(raw.decode("utf-8"))

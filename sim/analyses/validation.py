@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.analyses.measures import handling_waits
+from sim.analyses.queueing import erlang_c, mean_ci, mmc_mean_wait
+from sim.batch.engine import Job, RunSpec, default_processes, run_many
 from sim.config.presets import PRESETS
 from sim.config.scenario import SCENARIO_DIR, load_scenario
-from sim.experiments.engine import Job, RunSpec, default_processes, run_many
-from sim.experiments.measures import handling_waits
-from sim.experiments.queueing import erlang_c, mean_ci, mmc_mean_wait
 
 MMC_SCENARIO = SCENARIO_DIR / "validation" / "mmc.toml"
 FIRST_SEED = PRESETS["validation"].first_seed
@@ -82,7 +82,7 @@ def littles_ratio(result, outcomes=()) -> dict[str, float]:
 def _rows(scenario_path: Path | None, overrides: dict, seeds: int, measure: str,
           processes: int | None) -> list[dict]:
     """The engine's rows for one configuration on seeds FIRST_SEED, FIRST_SEED + 1, …"""
-    job = Job(str(scenario_path or ""), overrides, ("cases_reported",), measure=f"sim.experiments.validation:{measure}")
+    job = Job(str(scenario_path or ""), overrides, ("cases_reported",), measure=f"sim.analyses.validation:{measure}")
     specs = [RunSpec(f"{measure}-{seed}", 0, replication, seed, {})
              for replication, seed in enumerate(range(FIRST_SEED, FIRST_SEED + seeds))]
     rows = run_many(specs, job, processes=min(processes or default_processes(), len(specs)))

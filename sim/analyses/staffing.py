@@ -5,14 +5,14 @@ Search: a **grid** (every grid value is evaluated, no bisection), so the result 
 an assumption of monotonicity; monotonicity is *checked* afterwards (see ``monotonicity``).
 
 Common random numbers: replication r uses the same seed at every grid value and under every
-rule: ``SeedSequence(seed).spawn(max_replications)[r].generate_state(1)`` (as sim.experiments.sweep does).
+rule: ``SeedSequence(seed).spawn(max_replications)[r].generate_state(1)`` (as sim.batch does).
 
 Stopping rule (per design point = one rule × one grid value), exactly:
 
 1. Run ``min_replications`` replications (default 4).
 2. For each criterion ``OUTCOME >= X`` (or ``<= X``) compute the two-sided Student-t
    ``confidence`` (default 95 %) interval [L, H] of the mean of OUTCOME over the replications
-   (``sim.experiments.queueing.mean_ci``; failed runs are left out).
+   (``sim.analyses.queueing.mean_ci``; failed runs are left out).
    A criterion is *met* if L >= X (for <=: H <= X), *missed* if H < X (for <=: L > X), else open.
 3. The point is **met** when every criterion is met, **missed** when at least one criterion is
    missed, otherwise it stays open: add ``step`` replications (default 4) and go to 2.
@@ -41,9 +41,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analyses.queueing import mean_ci
+from sim.analyses.standard import Standard
 from sim.config.presets import PRESETS
-from sim.experiments.analyses.standard import Standard
-from sim.experiments.queueing import mean_ci
 
 RULE_COLUMN = "escalation_rule"
 
@@ -126,9 +126,9 @@ class SearchResult:
 def search(config: SearchConfig, *, processes: int = 1, out: str | Path | None = None,
            progress: Callable[[str], None] | None = None, bar=None) -> SearchResult:
     """Evaluate every (rule, grid value) point with adaptive replications; return tables.
-    With ``out``, runs are stored in ``out/runs/part-*.parquet`` (sim.experiments.store) as batches
+    With ``out``, runs are stored in ``out/runs/part-*.parquet`` (sim.batch.store) as batches
     finish, and stored runs are reused on a rerun (same run id = same parameters and seed).
-    ``bar`` (a ``sim.experiments.progress.ProgressBar``) counts runs against the most the search
+    ``bar`` (a ``sim.batch.progress.ProgressBar``) counts runs against the most the search
     can still need: decided points need no more. The folder is locked while the search writes it
     (a second search into it is refused), and parts a stopped search left torn are set aside."""
     if out is None:
@@ -141,10 +141,10 @@ def search(config: SearchConfig, *, processes: int = 1, out: str | Path | None =
 
 
 def _search(config: SearchConfig, *, processes: int, out: str | Path | None, progress, bar) -> SearchResult:
+    from sim.batch.engine import Job, RunSpec, run_id, run_tasks
+    from sim.batch.store import Store
     from sim.config.outcomes import column_name
     from sim.config.scenario import load_scenario
-    from sim.experiments.engine import Job, RunSpec, run_id, run_tasks
-    from sim.experiments.store import Store
 
     started = time.perf_counter()
     seeds = config.seeds()
@@ -163,7 +163,7 @@ def _search(config: SearchConfig, *, processes: int, out: str | Path | None, pro
     count = {p: 0 for p in points}
     status = {p: "open" for p in points}
     job = Job(str(config.scenario_path or ""), dict(config.base_overrides), tuple(names),
-              measure="sim.experiments.analyses.standard:run_outcomes")
+              measure="sim.analyses.standard:run_outcomes")
     base = load_scenario(config.scenario_path, config.base_overrides).params.changed()
     columns = [column_name(n) for n in names]
     target = min(config.min_replications, config.max_replications)
@@ -339,7 +339,7 @@ def monotonicity_summary(mono: pd.DataFrame) -> list[str]:
 
 
 def write_outputs(result: SearchResult, out: Path) -> list[Path]:
-    from sim.experiments.store import atomic_write_csv, atomic_write_json
+    from sim.batch.store import atomic_write_csv, atomic_write_json
     from sim.results.provenance import provenance
 
     out.mkdir(parents=True, exist_ok=True)

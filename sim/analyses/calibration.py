@@ -29,11 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.analyses.queueing import mean_ci
+from sim.batch.engine import Job, OnDone, RunSpec, default_processes, run_id, run_many
 from sim.config.enums import MEDIATION_LEVELS, CaseKind, Severity
 from sim.config.params import PARAMS
 from sim.config.presets import PRESETS
-from sim.experiments.engine import Job, OnDone, RunSpec, default_processes, run_id, run_many
-from sim.experiments.queueing import mean_ci
 from sim.results.folders import Marker
 from sim.results.summary import mediated_cases
 
@@ -119,7 +119,7 @@ def measure_seeds(overrides: Mapping[str, object], seeds: range, processes: int 
                   on_run: OnDone | None = None) -> list[dict]:
     """The calibration measures of the baseline (with ``overrides``) on each seed (the engine's rows);
     ``on_run`` sees each run as it finishes (a progress bar)."""
-    job = Job("", dict(overrides), ("cases_reported",), measure="sim.experiments.calibration:calibration_measures")
+    job = Job("", dict(overrides), ("cases_reported",), measure="sim.analyses.calibration:calibration_measures")
     specs = [RunSpec(run_id(dict(overrides), 0, seed), 0, replication, seed, {})
              for replication, seed in enumerate(seeds)]
     rows = run_many(specs, job, processes=min(processes or default_processes(), len(specs)), on_done=on_run)

@@ -47,15 +47,15 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.batch.engine import spawned_seeds
+from sim.batch.limits import MAX_RUNS, run_count_error, timeout_error
 from sim.config.errors import ScenarioError, SweepError
 from sim.config.outcomes import MAIN_OUTCOMES
 from sim.config.params import PARAMS, Param, ParamKind
 from sim.config.presets import PRESETS
 from sim.config.scenario import BASELINE, SCENARIO_DIR, Scenario, load_scenario, parse_toml
-from sim.experiments.engine import spawned_seeds
-from sim.experiments.limits import MAX_RUNS, run_count_error, timeout_error
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 METHODS = ("full_factorial", "latin_hypercube", "morris", "sobol")
 TOP_KEYS = ("name", "purpose", "scenario", "seed", "replications", "days", "scale", "outcomes", "daily",
             "timeout", "retries", "design", "levers", "uncertainties", "fixed")
@@ -248,7 +248,7 @@ def load_experiment(path: str | Path, *, scale=None, days=None, replications=Non
                             sha256=hashlib.sha256(raw).hexdigest(), text=text)
     _check_scenario(experiment)
     # The design itself (sampler arguments, every value against the parameter's range).
-    from sim.experiments.sweep.design import build_design
+    from sim.batch.design import build_design
 
     try:
         design = build_design(experiment)

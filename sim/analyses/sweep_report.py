@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analyses.queueing import mean_ci
+from sim.batch.store import Store, atomic_write_csv, atomic_write_parquet
 from sim.config.errors import SweepError
 from sim.config.outcomes import MAIN_OUTCOMES, column_name
-from sim.experiments.queueing import mean_ci
-from sim.experiments.store import Store, atomic_write_csv, atomic_write_parquet
 
 TABLE_OUTCOMES = 4  # outcomes shown in the terminal table (all are in summary.parquet)
 

@@ -1,5 +1,5 @@
 """Running a sweep: every (design point, replication) once, through the experiment engine
-(``sim.experiments.engine``) on local processes or on Dask, stored as runs finish.
+(``sim.batch.engine``) on local processes or on Dask, stored as runs finish.
 
 Guarantees:
 
@@ -13,7 +13,7 @@ Guarantees:
 - Time limit: a run checks its own wall time every simulated day and stops as ``timed_out``;
   locally, a worker still busy ``TIMEOUT_GRACE`` seconds after the limit (stuck inside one day)
   is killed and the run stored as ``timed_out``.
-- Results are stored in Parquet parts as runs finish (sim.experiments.store); rerunning the same
+- Results are stored in Parquet parts as runs finish (sim.batch.store); rerunning the same
   command skips every run already stored (by run id) and does the rest.
 
 Dask: ``dask="local"`` starts a ``LocalCluster``; any other string is a scheduler address
@@ -34,12 +34,12 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 
+from sim.batch.design import Design, build_design
+from sim.batch.engine import Execute, Job, LocalPool, RunSpec, execute, plan, run_dask
+from sim.batch.experiment import Experiment
+from sim.batch.store import Store, atomic_write_bytes, atomic_write_json, atomic_write_parquet
 from sim.config.errors import SweepError
 from sim.config.outcomes import column_name
-from sim.experiments.engine import Execute, Job, LocalPool, RunSpec, execute, plan, run_dask
-from sim.experiments.store import Store, atomic_write_bytes, atomic_write_json, atomic_write_parquet
-from sim.experiments.sweep.design import Design, build_design
-from sim.experiments.sweep.experiment import Experiment
 
 FLUSH_ROWS, FLUSH_SECONDS = 50, 2.0
 
@@ -85,14 +85,14 @@ def run_sweep(experiment: Experiment, out: str | Path, *, processes: int | None 
     end is marked "died", whatever is not a whole part of this sweep is set aside
     (``Store.recover``), and with ``retry_failed`` the rows to be replaced are moved aside
     (``Store.supersede``)."""
-    from sim.experiments.engine import default_processes
+    from sim.batch.engine import default_processes
     from sim.results.folders import FolderLock, check_writable
 
     processes = default_processes() if processes is None else processes
     if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
         raise SweepError("--processes", None, f"expected a whole number ≥ 1, got {processes!r}")
     if dask:
-        from sim.experiments.limits import require
+        from sim.batch.limits import require
 
         require("dask.distributed")
     out = Path(out)
@@ -113,7 +113,7 @@ def run_sweep(experiment: Experiment, out: str | Path, *, processes: int | None 
 def _run_locked(experiment: Experiment, out: Path, store: Store, manifest: dict, design: Design,
                 specs: list[RunSpec], *, processes: int, dask: str | None, retry_failed: bool, csv: bool, quiet: bool,
                 execute_run: Execute, on_result, dask_processes: bool, report: bool, console) -> SweepResult:
-    from sim.experiments.progress import ProgressBar
+    from sim.batch.progress import ProgressBar
     from sim.results.folders import read_marker, write_marker
     from sim.results.provenance import provenance
 
@@ -201,7 +201,7 @@ def _run_locked(experiment: Experiment, out: Path, store: Store, manifest: dict,
     if csv:
         store.export_csv()
     if report:
-        from sim.experiments.sweep.report import report as make_report
+        from sim.analyses.sweep_report import report as make_report
 
         result.summary = make_report(out, csv=csv, quiet=quiet, console=console)
     return result

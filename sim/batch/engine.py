@@ -17,7 +17,7 @@ sensitivity, discover, sweep, validate):
   never raises for a model error: the row says ``failed`` (or ``timed_out``) with the error text.
 - **One pool.** ``run_many`` runs specs in this process (``processes=1``), on local worker
   processes that survive a dying worker and stop a runaway run (``LocalPool``), or on Dask.
-- **One store.** Callers that keep their runs use ``sim.experiments.store.Store`` (Parquet parts
+- **One store.** Callers that keep their runs use ``sim.batch.store.Store`` (Parquet parts
   written atomically, a manifest, resumable); its Parquet files carry each column's unit and
   description.
 """
@@ -285,7 +285,7 @@ class LocalPool:
         self.processes, self.timeout, self.retries, self.execute_run = processes, timeout, retries, execute_run
         self.ctx = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
-            self.ctx.set_forkserver_preload(["sim.experiments.engine", "sim.results.api"])
+            self.ctx.set_forkserver_preload(["sim.batch.engine", "sim.results.api"])
         self.restarts = 0
 
     def run(self, tasks: list[Task], on_done: OnDone) -> None:

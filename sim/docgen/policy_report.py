@@ -40,7 +40,7 @@ def _ci(row, name: str) -> str:
 
 
 def staffing_section(folder: Path) -> list[str]:
-    from sim.experiments.analyses.staffing import RULE_COLUMN
+    from sim.analyses.staffing import RULE_COLUMN
 
     manifest = _read_json(folder / "manifest.json")
     if not manifest:
@@ -68,7 +68,7 @@ def staffing_section(folder: Path) -> list[str]:
     lines += [_md_table(view), "", "### Monotonicity check", "",
               "Paired differences (same seeds) between neighbouring grid values; a *reversal* is a difference "
               "significantly in the worse direction as staffing grows.", ""]
-    from sim.experiments.analyses.staffing import monotonicity_summary
+    from sim.analyses.staffing import monotonicity_summary
 
     lines += [f"- {line}" for line in monotonicity_summary(mono)]
     reversals = mono[mono["reversal"]] if len(mono) else mono
@@ -83,7 +83,7 @@ def sensitivity_section(folder: Path) -> list[str]:
     manifest = _read_json(folder / "manifest.json")
     if not manifest:
         return ["## 2. Sensitivity", "", f"_Not run: no {folder}/manifest.json._", ""]
-    from sim.experiments.analyses.sensitivity import DUMMY
+    from sim.analyses.sensitivity import DUMMY
 
     ranking = pd.read_csv(folder / "morris_ranking.csv")
     sobol = pd.read_csv(folder / "sobol_indices.csv")

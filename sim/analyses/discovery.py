@@ -1,13 +1,13 @@
 """Scenario discovery: the futures in which a staffing norm (18 per 10,000) misses the standard.
 
-Input: a sweep (sim.experiments.sweep) that crosses staffing and escalation rules with a Latin hypercube over
+Input: a sweep (sim.batch) that crosses staffing and escalation rules with a Latin hypercube over
 uncertainties (``design.levers = "factorial"``, so every policy meets the same sampled futures),
 e.g. experiments/policy_discovery.toml. For each future (one LHS sample) and policy, outcomes are
 averaged over replications; the future *misses* when that mean fails any criterion of the
 standard (a point estimate: with few replications, futures near the threshold can be
 misclassified by run noise — PRIM tolerates some label noise, and density says how pure a box is).
 
-PRIM (the EMA workbench's, through sim.experiments.analyses.prim) is run per escalation rule on the futures at
+PRIM (the EMA workbench's, through sim.analyses.prim) is run per escalation rule on the futures at
 the norm, with the sampled uncertainties as the dimensions (numeric or categorical). Output:
 boxes.csv (readable description, coverage, density, mass, limits, quasi-p-values and each
 restriction's resampled stability), miss_rates.csv (share of futures missed per staffing × rule,
@@ -22,18 +22,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analyses.prim import prim_boxes
+from sim.analyses.standard import Standard
 from sim.config.errors import StandardError
 from sim.config.presets import NORM_WORKERS_PER_10K
-from sim.experiments.analyses.prim import prim_boxes
-from sim.experiments.analyses.standard import Standard
 
 LEVER, RULE = "workers_per_10k", "escalation_rule"
 
 
 def load_futures(sweep: Path) -> tuple[pd.DataFrame, list[str], dict]:
     """Per design point: lever values, sample index, uncertainty values, replication-mean outcomes."""
+    from sim.batch.store import Store
     from sim.config.outcomes import column_name
-    from sim.experiments.store import Store
 
     store = Store(sweep)
     manifest = store.read_manifest()
@@ -56,7 +56,7 @@ def load_futures(sweep: Path) -> tuple[pd.DataFrame, list[str], dict]:
 
 def discover(sweep: Path, out: Path, standard: Standard, *, norm: float = NORM_WORKERS_PER_10K, threshold: float = 0.8,
              peel_alpha: float = 0.05, max_boxes: int = 2, mass_min: float = 0.05) -> dict:
-    from sim.experiments.store import atomic_write_csv
+    from sim.batch.store import atomic_write_csv
 
     futures, uncertainties, manifest = load_futures(sweep)
     missing = [o for o in standard.outcomes if o not in futures.columns]
@@ -127,7 +127,7 @@ def discover(sweep: Path, out: Path, standard: Standard, *, norm: float = NORM_W
     boxes = pd.DataFrame(boxes)
     atomic_write_csv(boxes, out / "boxes.csv")
     figures(box_objects, out)
-    from sim.experiments.store import atomic_write_json
+    from sim.batch.store import atomic_write_json
     from sim.results.provenance import provenance
 
     atomic_write_json({"analysis": "discovery", "sweep": str(sweep), "standard": standard.to_json(),

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.analyses.queueing import mean_ci
+from sim.batch.engine import Job, OnDone, RunSpec, default_processes, run_id, run_tasks
 from sim.config.outcomes import MAIN_OUTCOMES
 from sim.config.presets import PRESETS
 from sim.config.scenario import Scenario
-from sim.experiments.engine import Job, OnDone, RunSpec, default_processes, run_id, run_tasks
-from sim.experiments.queueing import mean_ci
 from sim.results.folders import Marker, identity
 
 COMPARED = ("cases_reported", "closure_rate", "resolution_rate", "closed_within_30_days_of_arising",

@@ -1,7 +1,7 @@
 """The EMA workbench as a client of the model (optional extra ``ema``: ``pip install '.[ema]'``).
 
     from ema_workbench import perform_experiments
-    from sim.ema import shishi_model
+    from sim.analyses.ema import shishi_model
 
     model = shishi_model(scale=0.05, days=365, replications=3)
     experiments, outcomes = perform_experiments(model, scenarios=64, policies=4)
@@ -47,7 +47,8 @@ with warnings.catch_warnings():  # the workbench warns that an optional parallel
             ScalarOutcome,
         )
     except ImportError as error:  # pragma: no cover - the message is the point
-        raise ImportError("sim.ema needs the EMA workbench: pip install '.[ema]' (./dev test installs it)") from error
+        raise ImportError("sim.analyses.ema needs the EMA workbench: pip install '.[ema]' (./dev test installs "
+                          "it)") from error
 
 def _choices(param: Param) -> list[str] | None:
     if param.name == "escalation_rule":

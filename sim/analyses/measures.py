@@ -1,5 +1,5 @@
 """Per-run measures beyond the declared outcomes, computed from a run's records in the worker
-(the engine's ``Job.measure`` hook: ``"sim.experiments.measures:by_severity"``)."""
+(the engine's ``Job.measure`` hook: ``"sim.analyses.measures:by_severity"``)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.experiments.sweep.experiment import Experiment, Factor
+from sim.batch.experiment import Experiment, Factor
 
 
 @dataclass

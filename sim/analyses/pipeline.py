@@ -1,7 +1,7 @@
 """The policy analyses as typed library functions: what the command line's ``staffing``,
 ``sensitivity``, ``discover`` and ``policy-analysis`` call, and what a script can call directly.
 
-    from sim.experiments.analyses.pipeline import policy_analysis
+    from sim.analyses.pipeline import policy_analysis
     report = policy_analysis(Path("results/policy"), parse_standard(DEFAULT_STANDARD), scale=0.05, processes=2)
 """
 
@@ -11,10 +11,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from sim.analyses.staffing import SearchConfig, SearchResult, search, write_outputs
+from sim.analyses.standard import Standard
 from sim.config.errors import StandardError
 from sim.config.presets import NORM_WORKERS_PER_10K, POLICY_DISCOVERY_EXPERIMENT, POLICY_STAFFING_EXPERIMENT, PRESETS
-from sim.experiments.analyses.staffing import SearchConfig, SearchResult, search, write_outputs
-from sim.experiments.analyses.standard import Standard
 from sim.model.escalation import POLICY_RULES
 
 DEFAULT_STAFFING, DEFAULT_DISCOVERY = POLICY_STAFFING_EXPERIMENT, POLICY_DISCOVERY_EXPERIMENT
@@ -34,8 +34,8 @@ def search_config(source: Path, standard: Standard, *, lever: str = "workers_per
                   max_replications: int = 20) -> SearchConfig:
     """A staffing search from an experiment file (its grid, rules, seed, scale, days) or a
     scenario file (the default grid and all rules). ``rules=(None,)``: the scenario's own rule."""
+    from sim.batch.experiment import load_experiment
     from sim.config.scenario import load_scenario
-    from sim.experiments.sweep.experiment import load_experiment
 
     overrides = dict(overrides or {})
     if _is_experiment(source):
@@ -93,7 +93,7 @@ def analysis_marker(name: str, settings: dict):
 def staffing(config: SearchConfig, out: Path, *, processes: int = 1, progress: Progress = _quiet,
              bar=None) -> SearchResult:
     """The staffing search, its runs stored in ``out`` (resumable) and its tables written there;
-    ``bar``: a ``sim.experiments.progress.ProgressBar``."""
+    ``bar``: a ``sim.batch.progress.ProgressBar``."""
     progress(f"staffing search: {len(config.rules)} rule(s) × {len(config.grid)} values of {config.lever}; "
              f"standard {config.standard}")
     result = search(config, processes=processes, out=out, progress=progress, bar=bar)
@@ -107,12 +107,12 @@ def discovery(source: Path, out: Path, standard: Standard, *, norm: float = NORM
               max_runs: int | None = None) -> dict:
     """Scenario discovery on a stored sweep folder, or on the sweep an experiment file describes
     (run into ``out/sweep`` first, resumably; with a progress bar unless ``quiet``)."""
-    from sim.experiments.limits import MAX_RUNS, require
+    from sim.batch.limits import MAX_RUNS, require
 
     require("ema_workbench")
-    from sim.experiments.analyses.discovery import discover
-    from sim.experiments.sweep.experiment import load_experiment
-    from sim.experiments.sweep.runner import run_sweep
+    from sim.analyses.discovery import discover
+    from sim.batch.experiment import load_experiment
+    from sim.batch.sweep import run_sweep
 
     if source.is_dir():
         if not (source / "manifest.json").is_file():
@@ -139,10 +139,10 @@ def policy_analysis(out: Path, standard: Standard, *, scale: float = PRESETS["an
     then the report; returns the report's path. ``sweep_outcomes``: the outcomes sensitivity
     analyses (default: the standard's). Each analysis's folder is marked as its own command
     marks it (``sim.results.folders``); progress bars on a terminal unless ``quiet``."""
-    from sim.experiments.analyses.report import write_report
-    from sim.experiments.analyses.sensitivity import analyse
-    from sim.experiments.progress import ProgressBar
-    from sim.experiments.store import atomic_write_json
+    from sim.analyses.sensitivity import analyse
+    from sim.batch.progress import ProgressBar
+    from sim.batch.store import atomic_write_json
+    from sim.docgen.policy_report import write_report
     from sim.results.folders import mark
 
     started = time.perf_counter()

@@ -6,9 +6,9 @@ Outcomes are the model's flat outcomes (``sim.config.outcomes.flat_outcomes``: `
 - ``closed_within_N_days`` for any whole N (share of reported cases closed within N days of
   report; N = 30 equals the model's own outcome);
 - ``mean_wait_days``: mean time a case waited for a handler (from ``visits``: day_started −
-  day_entered over visits that started, entered after a 20-day warm-up), as in sim.experiments.validation.
+  day_entered over visits that started, entered after a 20-day warm-up), as in sim.analyses.validation.
 
-A standard is met at a design point when every criterion is met (see sim.experiments.analyses.staffing for
+A standard is met at a design point when every criterion is met (see sim.analyses.staffing for
 the statistical decision).
 """
 
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.analyses.measures import handling_waits
 from sim.config.errors import StandardError
-from sim.experiments.measures import handling_waits
 
 DEFAULT_STANDARD = "closed_within_30_days_of_arising>=0.95,petitions_per_10k<=1"
 _DERIVED = re.compile(r"^closed_within_(\d+)_days$")
@@ -65,7 +65,7 @@ class Standard:
 
 
 def known_outcome(name: str) -> bool:
-    from sim.experiments.sweep.experiment import known_outcomes
+    from sim.batch.experiment import known_outcomes
 
     return name in known_outcomes() or name == "mean_wait_days" or bool(_DERIVED.match(name))
 
@@ -106,7 +106,7 @@ def parse_standard(texts: str | list[str] | None) -> Standard:
 def _did_you_mean(name: str) -> str:
     import difflib
 
-    from sim.experiments.sweep.experiment import known_outcomes
+    from sim.batch.experiment import known_outcomes
 
     close = difflib.get_close_matches(name, [*known_outcomes(), "mean_wait_days"], n=1)
     return f" (did you mean {close[0]}?)" if close else ""
