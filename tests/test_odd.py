@@ -3,8 +3,8 @@
 import re
 
 from sim.config.params import PARAMS
+from sim.docgen.odd import BEGIN, END, ODD_PATH, parameter_tables, render
 from sim.model import model as model_module
-from sim.odd import BEGIN, END, ODD_PATH, parameter_tables, render
 
 HEADINGS = ("Purpose and patterns", "Entities, state variables and scales", "Process overview and scheduling",
             "Design concepts", "Initialization", "Input data", "Submodels")

@@ -487,7 +487,7 @@ def _list(args) -> int:
 
 
 def _odd(args) -> int:
-    from sim.odd import ODD_PATH, write
+    from sim.docgen.odd import ODD_PATH, write
 
     print(f"{ODD_PATH}: {'parameter tables regenerated' if write() else 'already current'}")
     return 0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sim.config.params import PARAMS, Param, ParamKind
 
-ODD_PATH = Path(__file__).resolve().parent.parent / "docs" / "odd.md"
+ODD_PATH = Path(__file__).resolve().parents[2] / "docs" / "odd.md"
 BEGIN, END = "<!-- parameter tables: begin -->", "<!-- parameter tables: end -->"
 _TITLES = {ParamKind.LEVER: "Levers (policy choices)", ParamKind.UNCERTAINTY: "Uncertainties (what the world does)",
            ParamKind.SETTING: "Settings (the city's facts and the run's size)"}
