@@ -13,7 +13,8 @@ from conftest import small
 from sim.config.calendar import SPRING_FESTIVAL
 from sim.config.enums import CaseKind, PlaceKind
 from sim.config.params import PARAMS, ParamKind, Params
-from sim.config.scenario import SCENARIO_DIR, load_scenario
+from sim.config.paths import SCENARIO_DIR
+from sim.config.scenario import load_scenario
 from sim.model.model import GridGovernanceModel
 from sim.model.seasons import Seasons
 from sim.results.api import run

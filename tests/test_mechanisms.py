@@ -13,7 +13,8 @@ from conftest import small
 
 from sim.config.enums import AUTHORITY_RANK, RESIDENT_CHANNELS, ZONE_KINDS, CaseKind, Channel, Level
 from sim.config.params import PARAMS, ParamKind, Params
-from sim.config.scenario import SCENARIO_DIR, load_scenario
+from sim.config.paths import SCENARIO_DIR
+from sim.config.scenario import load_scenario
 from sim.model.network import build_city_map
 from sim.model.systems import disc_overlap_share, place_systems
 from sim.results.api import run

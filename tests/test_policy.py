@@ -12,7 +12,7 @@ from sim.analyses.queueing import servers_for_wait
 from sim.analyses.staffing import SearchConfig, decide, search
 from sim.analyses.standard import parse_standard
 from sim.config.errors import ScenarioError
-from sim.config.scenario import SCENARIO_DIR
+from sim.config.paths import SCENARIO_DIR
 
 MMC = SCENARIO_DIR / "validation" / "mmc.toml"
 

@@ -4,7 +4,8 @@ import pytest
 
 from sim.config.errors import ParamError, ScenarioError
 from sim.config.params import PARAMS, Params
-from sim.config.scenario import BASELINE, SCENARIO_DIR, list_scenarios, load_scenario, parse_assignment
+from sim.config.paths import BASELINE, SCENARIO_DIR
+from sim.config.scenario import list_scenarios, load_scenario, parse_assignment
 
 
 def write(path, text):

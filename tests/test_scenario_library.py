@@ -10,7 +10,8 @@ import pytest
 
 from sim.analyses.compare import COMPARED, comparison_table, run_comparison
 from sim.config.enums import CaseKind, PlaceKind
-from sim.config.scenario import SCENARIO_DIR, list_scenarios, load_scenario
+from sim.config.paths import SCENARIO_DIR
+from sim.config.scenario import list_scenarios, load_scenario
 from sim.results.api import run
 
 REPO = Path(__file__).resolve().parent.parent

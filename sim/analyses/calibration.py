@@ -33,12 +33,12 @@ from sim.analyses.queueing import mean_ci
 from sim.batch.engine import Job, OnDone, RunSpec, default_processes, run_id, run_many
 from sim.config.enums import MEDIATION_LEVELS, CaseKind, Severity
 from sim.config.params import PARAMS
+from sim.config.paths import DOCS, RESULTS
 from sim.config.presets import PRESETS
 from sim.results.folders import Marker
 from sim.results.summary import mediated_cases
 
 FULL_POPULATION = PARAMS["population"].default  # residents at scale 1.0
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 # ---------------------------------------------------------------------- what a run is measured by
@@ -212,7 +212,7 @@ def fit(scale: float = PRESETS["fit"].scale, seeds: range = PRESETS["fit"].seed_
 
 
 # ---------------------------------------------------------------------- the report
-RESULTS = Path("results") / "calibration"  # reports at other than the full default settings
+REPORTS = RESULTS / "calibration"  # reports at other than the full default settings
 
 
 def is_full(seeds: int, scale: float, days: int) -> bool:
@@ -230,7 +230,7 @@ def report_folder(seeds: int, scale: float, days: int, out: Path | None = None) 
 
     if out is None and is_full(seeds, scale, days):
         return DOCS, None
-    folder = Path(out) if out is not None else RESULTS / f"scale{scale:g}-days{days}-seeds{seeds}"
+    folder = Path(out) if out is not None else REPORTS / f"scale{scale:g}-days{days}-seeds{seeds}"
     if not is_full(seeds, scale, days) and _inside(folder, DOCS):
         raise CliError(f"--out: {folder} is in docs/, which only the full default settings regenerate "
                        f"(--seeds {PRESETS['full'].seeds} --scale {PRESETS['full'].scale:g} "

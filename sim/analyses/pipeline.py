@@ -14,7 +14,8 @@ from pathlib import Path
 from sim.analyses.staffing import SearchConfig, SearchResult, search, write_outputs
 from sim.analyses.standard import Standard
 from sim.config.errors import StandardError
-from sim.config.presets import NORM_WORKERS_PER_10K, POLICY_DISCOVERY_EXPERIMENT, POLICY_STAFFING_EXPERIMENT, PRESETS
+from sim.config.paths import POLICY_DISCOVERY_EXPERIMENT, POLICY_STAFFING_EXPERIMENT
+from sim.config.presets import NORM_WORKERS_PER_10K, PRESETS
 from sim.model.escalation import POLICY_RULES
 
 DEFAULT_STAFFING, DEFAULT_DISCOVERY = POLICY_STAFFING_EXPERIMENT, POLICY_DISCOVERY_EXPERIMENT

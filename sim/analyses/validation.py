@@ -21,10 +21,10 @@ import numpy as np
 from sim.analyses.measures import handling_waits
 from sim.analyses.queueing import erlang_c, mean_ci, mmc_mean_wait
 from sim.batch.engine import Job, RunSpec, default_processes, run_many
+from sim.config.paths import MMC_SCENARIO
 from sim.config.presets import PRESETS
-from sim.config.scenario import SCENARIO_DIR, load_scenario
+from sim.config.scenario import load_scenario
 
-MMC_SCENARIO = SCENARIO_DIR / "validation" / "mmc.toml"
 FIRST_SEED = PRESETS["validation"].first_seed
 
 

@@ -52,10 +52,10 @@ from sim.batch.limits import MAX_RUNS, run_count_error, timeout_error
 from sim.config.errors import ScenarioError, SweepError
 from sim.config.outcomes import MAIN_OUTCOMES
 from sim.config.params import PARAMS, Param, ParamKind
+from sim.config.paths import BASELINE, REPO, SCENARIO_DIR
 from sim.config.presets import PRESETS
-from sim.config.scenario import BASELINE, SCENARIO_DIR, Scenario, load_scenario, parse_toml
+from sim.config.scenario import Scenario, load_scenario, parse_toml
 
-REPO = Path(__file__).resolve().parents[2]
 METHODS = ("full_factorial", "latin_hypercube", "morris", "sobol")
 TOP_KEYS = ("name", "purpose", "scenario", "seed", "replications", "days", "scale", "outcomes", "daily",
             "timeout", "retries", "design", "levers", "uncertainties", "fixed")

@@ -19,11 +19,12 @@ import time
 from pathlib import Path
 
 from sim.batch.limits import MAX_GRID_POINTS, MIN_GRID_POINTS, add_limit_options
+from sim.config.paths import POLICY_DISCOVERY_EXPERIMENT as DEFAULT_DISCOVERY
+from sim.config.paths import POLICY_STAFFING_EXPERIMENT as DEFAULT_STAFFING
+from sim.config.paths import RESULTS
 from sim.config.presets import NORM_WORKERS_PER_10K, PRESETS
-from sim.config.presets import POLICY_DISCOVERY_EXPERIMENT as DEFAULT_DISCOVERY
-from sim.config.presets import POLICY_STAFFING_EXPERIMENT as DEFAULT_STAFFING
 
-DEFAULT_OUT = Path("results") / "policy"
+DEFAULT_OUT = RESULTS / "policy"
 
 
 def _cli_error(message: str) -> Exception:

@@ -22,8 +22,9 @@ from sim.batch.limits import add_limit_options
 from sim.cli.terminal import console as make_console
 from sim.config.errors import EXIT_BAD_INPUT, EXIT_IO_ERROR, CliError, Interrupted, ScenarioError
 from sim.config.params import PARAMS, ParamKind
+from sim.config.paths import BASELINE, DOCS, RESULTS
 from sim.config.presets import PRESETS
-from sim.config.scenario import BASELINE, load_scenario, parse_assignment
+from sim.config.scenario import load_scenario, parse_assignment
 from sim.model.escalation import POLICY_RULES
 
 COMMANDS = ("run", "compare", "sweep", "sweep-report", "report", "staffing", "sensitivity", "discover",
@@ -131,7 +132,7 @@ def _parser(prog: str = "run.py") -> argparse.ArgumentParser:
     compare.add_argument("--days", type=int, help="days to simulate (default: each scenario's)")
     compare.add_argument("--scale", type=float, help="share of the 700,000 residents (default: each scenario's)")
     add_limit_options(compare)
-    compare.add_argument("--out", type=Path, default=Path("results/compare"), help="folder for the table and figure")
+    compare.add_argument("--out", type=Path, default=RESULTS / "compare", help="folder for the table and figure")
     compare.add_argument("--force", action="store_true",
                          help="replace the results of another comparison (never a folder this program did not write)")
     compare.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress bar)")
@@ -203,7 +204,7 @@ def _run(args) -> int:
     from sim.results.output import run_marker
 
     scenario = load_scenario(args.scenario).with_overrides(_overrides(args), source="command line")
-    out = args.out if args.out is not None else Path("results") / safe_name(scenario.name)
+    out = args.out if args.out is not None else RESULTS / safe_name(scenario.name)
     claim(out, run_marker(scenario, args.seed), force=args.force, whole=True)
     # Input is good: start the figure helper now, so Matplotlib loads on the other core while
     # this process loads Mesa and simulates.
@@ -427,10 +428,10 @@ def _calibrate(args) -> int:
             print(message, flush=True)
 
     if args.fit:
-        check_writable(calibration.DOCS)
+        check_writable(DOCS)
         result = calibration.fit(log=say)
-        calibration.DOCS.mkdir(exist_ok=True)
-        (calibration.DOCS / "calibration_fit.json").write_text(json.dumps(result, indent=2) + "\n")
+        DOCS.mkdir(exist_ok=True)
+        (DOCS / "calibration_fit.json").write_text(json.dumps(result, indent=2) + "\n")
         say("fitted values (put them in sim/config/params.py as the defaults):")
         for name, value in result["overrides"].items():
             say(f"  {name} = {value:.4g}")

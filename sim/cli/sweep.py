@@ -11,9 +11,10 @@ import sys
 from pathlib import Path
 
 from sim.batch.limits import add_limit_options
+from sim.config.paths import RESULTS
 from sim.results.folders import safe_name
 
-DEFAULT_OUT = Path("results") / "sweeps"
+DEFAULT_OUT = RESULTS / "sweeps"
 
 
 def add_parsers(subparsers) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
 
 from sim.config.params import PARAMS
@@ -44,8 +43,3 @@ FIRST_SEED = PRESETS["full"].first_seed  # a model built without a seed runs on 
 # The staffing norm the analyses examine (国办发〔2021〕56号) and Shishi's rule: the registry's defaults.
 NORM_WORKERS_PER_10K = float(PARAMS["workers_per_10k"].default)
 SHISHI_RULE = str(PARAMS["escalation_rule"].default)
-
-# The experiment files the policy analyses run by default (a checkout's experiments/ folder).
-EXPERIMENTS_DIR = Path(__file__).resolve().parents[2] / "experiments"
-POLICY_STAFFING_EXPERIMENT = EXPERIMENTS_DIR / "policy_staffing.toml"
-POLICY_DISCOVERY_EXPERIMENT = EXPERIMENTS_DIR / "policy_discovery.toml"

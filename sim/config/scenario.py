@@ -22,13 +22,9 @@ from pathlib import Path
 
 from sim.config.errors import ParamError, ScenarioError
 from sim.config.params import PARAMS, Params, check_value
+from sim.config.paths import BASELINE, SCENARIO_DIR, VALIDATION_DIR
 
 META_KEYS = ("purpose", "extends", "name")
-# The scenario library ships inside the package (sim/scenarios links to the top-level folder), so
-# an installed copy finds it as well as a checkout does.
-SCENARIO_DIR = (Path(__file__).resolve().parents[1] / "scenarios").resolve()
-BASELINE = SCENARIO_DIR / "shishi_baseline.toml"
-VALIDATION_DIR = SCENARIO_DIR / "validation"  # only files here may choose a validation-only rule
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 from sim.analyses.measures import SEVERITIES
 from sim.analyses.queueing import mean_ci
 from sim.batch.engine import Job, default_processes, plan, run_many, seeds
+from sim.config.paths import DOCS
 
 RULES = ("three_level", "direct_dispatch", "bottom_up")
 STAFFING = (4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 18.0, 24.0, 30.0)
@@ -31,7 +32,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=0.25)
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=Path("docs/levers.md"))
+    parser.add_argument("--out", type=Path, default=DOCS / "levers.md")
     args = parser.parse_args()
     started = time.perf_counter()
     job = Job("", {"scale": args.scale, "days": 365}, factor_names=("escalation_rule", "workers_per_10k"),

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.analyses.queueing import mean_ci
+from sim.config.paths import BASELINE, DOCS, SCENARIO_DIR
 
 # (lever, scenario that switches it off, what the system is)
 SYSTEMS = (
@@ -60,16 +61,16 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--processes", type=int, default=None)
-    parser.add_argument("--out", type=Path, default=Path("docs/mechanisms.md"))
+    parser.add_argument("--out", type=Path, default=DOCS / "mechanisms.md")
     args = parser.parse_args()
 
     from sim.analyses.compare import run_comparison
-    from sim.config.scenario import SCENARIO_DIR, load_scenario
+    from sim.config.scenario import load_scenario
     from sim.results.api import run
 
     started = time.perf_counter()
     config = {"scale": args.scale, "days": args.days}
-    scenarios = [load_scenario(SCENARIO_DIR / "shishi_baseline.toml", config)]
+    scenarios = [load_scenario(BASELINE, config)]
     scenarios += [load_scenario(SCENARIO_DIR / f"{off}.toml", config) for _, off, _ in SYSTEMS]
     runs = run_comparison(scenarios, seeds=args.seeds, processes=args.processes)
     base = runs[runs["position"] == 0].set_index("seed")

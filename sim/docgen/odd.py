@@ -9,8 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.config.params import PARAMS, Param, ParamKind
+from sim.config.paths import DOCS
 
-ODD_PATH = Path(__file__).resolve().parents[2] / "docs" / "odd.md"
+ODD_PATH = DOCS / "odd.md"
 BEGIN, END = "<!-- parameter tables: begin -->", "<!-- parameter tables: end -->"
 _TITLES = {ParamKind.LEVER: "Levers (policy choices)", ParamKind.UNCERTAINTY: "Uncertainties (what the world does)",
            ParamKind.SETTING: "Settings (the city's facts and the run's size)"}

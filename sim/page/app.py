@@ -208,7 +208,9 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, allow_hosts: Itera
     Solara's telemetry is off and its CDN proxy answers from the local cache only."""
     import uvicorn
 
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from sim.config.paths import REPO
+
+    root = str(REPO)  # the folder holding the sim package, for Solara's own import of it
     if root not in sys.path:
         sys.path.insert(0, root)
     os.environ["SOLARA_APP"] = "sim.page.app"

@@ -15,8 +15,9 @@ import numpy as np
 from sim.config.enums import Level, PlaceKind
 from sim.config.errors import ParamError, ScenarioError
 from sim.config.params import PARAMS, ParamKind
+from sim.config.paths import SCENARIO_DIR
 from sim.config.presets import PRESETS
-from sim.config.scenario import SCENARIO_DIR, list_scenarios, load_scenario
+from sim.config.scenario import list_scenarios, load_scenario
 from sim.model.model import HOURS_FIELDS
 from sim.results.output import json_safe
 
