@@ -114,7 +114,7 @@ def test_the_parameter_table_in_the_docs_is_current():
 
 
 def test_validation_only_rules_are_refused_outside_the_validation_scenarios(tmp_path):
-    from sim.model.escalation import VALIDATION_RULES
+    from sim.config.rule_names import VALIDATION_RULES
     from sim.page.data import model_params_spec
 
     assert VALIDATION_RULES == ("single_level",)

@@ -31,7 +31,7 @@ from sim.config.outcomes import OUTCOMES
 from sim.config.outcomes import column_name as identifier
 from sim.config.params import PARAMS, SHARE_GROUPS, Param, ParamKind
 from sim.config.presets import PRESETS
-from sim.model.escalation import VALIDATION_RULES
+from sim.config.rule_names import VALIDATION_RULES
 
 with warnings.catch_warnings():  # the workbench warns that an optional parallel backend is absent
     warnings.filterwarnings("ignore", message="ipyparallel not installed")

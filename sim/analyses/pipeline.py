@@ -16,7 +16,7 @@ from sim.analyses.standard import Standard
 from sim.config.errors import StandardError
 from sim.config.paths import POLICY_DISCOVERY_EXPERIMENT, POLICY_STAFFING_EXPERIMENT
 from sim.config.presets import NORM_WORKERS_PER_10K, PRESETS
-from sim.model.escalation import POLICY_RULES
+from sim.config.rule_names import POLICY_RULES
 
 DEFAULT_STAFFING, DEFAULT_DISCOVERY = POLICY_STAFFING_EXPERIMENT, POLICY_DISCOVERY_EXPERIMENT
 DEFAULT_GRID = (2.0, 4.0, 6.0, 9.0, 12.0, 15.0, 18.0, 24.0, 30.0)  # workers per 10,000 tried by default

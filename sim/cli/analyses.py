@@ -180,7 +180,7 @@ def _check_lever(lever: str) -> None:
 
 
 def _parse_rules(text: str | None, default) -> tuple:
-    from sim.model.escalation import POLICY_RULES as RULES
+    from sim.config.rule_names import POLICY_RULES as RULES
 
     if text is None:
         return tuple(default)

@@ -24,8 +24,8 @@ from sim.config.errors import EXIT_BAD_INPUT, EXIT_IO_ERROR, CliError, Interrupt
 from sim.config.params import PARAMS, ParamKind
 from sim.config.paths import BASELINE, DOCS, RESULTS
 from sim.config.presets import PRESETS
+from sim.config.rule_names import POLICY_RULES
 from sim.config.scenario import load_scenario, parse_assignment
-from sim.model.escalation import POLICY_RULES
 
 COMMANDS = ("run", "compare", "sweep", "sweep-report", "report", "staffing", "sensitivity", "discover",
             "policy-report", "report-policy", "policy-analysis", "viz", "validate", "calibrate", "list", "odd",

@@ -22,7 +22,7 @@ from types import MappingProxyType
 from sim.config.calendar import check_span, parse_date
 from sim.config.enums import CaseKind, Level, PlaceKind, Severity, SpecialisedField, VolunteerRole
 from sim.config.errors import ParamError
-from sim.model.escalation import POLICY_RULES, VALIDATION_RULES
+from sim.config.rule_names import POLICY_RULES, VALIDATION_RULES
 
 
 class ParamKind(StrEnum):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from sim.config.enums import SPECIALISED_FIELD_OF_KIND, CaseKind, EndReason, Level, Severity
+from sim.config.rule_names import POLICY_RULES, VALIDATION_RULES
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +169,13 @@ class SingleLevel:
 
 
 RULES: dict[str, type] = {rule.name: rule for rule in (Shishi, ThreeLevel, DirectDispatch, BottomUp, SingleLevel)}
-POLICY_RULES = tuple(name for name, rule in RULES.items() if not rule.validation_only)  # what a scenario may choose
-VALIDATION_RULES = tuple(name for name, rule in RULES.items() if rule.validation_only)
+# The names are declared in the config layer (sim.config.rule_names), where scenarios are checked;
+# the rules implemented here must be exactly those, policy and validation-only alike.
+IMPLEMENTED = (tuple(name for name, rule in RULES.items() if not rule.validation_only),
+               tuple(name for name, rule in RULES.items() if rule.validation_only))
+if IMPLEMENTED != (POLICY_RULES, VALIDATION_RULES):
+    raise RuntimeError(f"sim.model.escalation implements the rules {IMPLEMENTED}, but sim.config.rule_names declares "
+                       f"{(POLICY_RULES, VALIDATION_RULES)}")
 
 
 def make_rule(name: str) -> EscalationRule:

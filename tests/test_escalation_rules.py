@@ -6,6 +6,8 @@ import pytest
 from conftest import small
 
 from sim.config.enums import CaseKind, EndReason, Level, Severity
+from sim.config.params import PARAMS
+from sim.config.rule_names import POLICY_RULES, VALIDATION_RULES
 from sim.model.escalation import RULES, CaseView, ladder, make_rule
 from sim.results.api import run
 
@@ -70,6 +72,14 @@ def test_bottom_up_starts_every_case_at_the_grid():
         for severity in Severity:
             assert rule.first_route(view(kind, severity)) is Level.GRID
     assert rule.next_route(view(CaseKind.PROPERTY), Level.COMMUNITY, EndReason.FAILED) is Level.SPECIALISED
+
+
+def test_the_rules_implemented_are_the_names_the_config_layer_declares():
+    """The registry checks scenarios against sim.config.rule_names without importing the model;
+    the model implements exactly those rules (its import fails otherwise)."""
+    assert set(RULES) == {*POLICY_RULES, *VALIDATION_RULES}
+    assert [name for name, rule in RULES.items() if rule.validation_only] == list(VALIDATION_RULES)
+    assert PARAMS["escalation_rule"].choices == POLICY_RULES
 
 
 def test_unknown_rule_names_the_choices():
