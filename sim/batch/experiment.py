@@ -54,7 +54,8 @@ from sim.config.outcomes import MAIN_OUTCOMES
 from sim.config.params import PARAMS, Param, ParamKind
 from sim.config.paths import BASELINE, REPO, SCENARIO_DIR
 from sim.config.presets import PRESETS
-from sim.config.scenario import Scenario, load_scenario, parse_toml
+from sim.config.scenario import Scenario, load_scenario
+from sim.config.tomlfile import parse_toml
 
 METHODS = ("full_factorial", "latin_hypercube", "morris", "sobol")
 TOP_KEYS = ("name", "purpose", "scenario", "seed", "replications", "days", "scale", "outcomes", "daily",

@@ -18,7 +18,8 @@ import math
 import time
 from pathlib import Path
 
-from sim.batch.limits import MAX_GRID_POINTS, MIN_GRID_POINTS, add_limit_options
+from sim.batch.limits import MAX_GRID_POINTS, MIN_GRID_POINTS
+from sim.cli.options import add_limit_options
 from sim.config.paths import POLICY_DISCOVERY_EXPERIMENT as DEFAULT_DISCOVERY
 from sim.config.paths import POLICY_STAFFING_EXPERIMENT as DEFAULT_STAFFING
 from sim.config.paths import RESULTS

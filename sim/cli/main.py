@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from sim.batch.limits import add_limit_options
+from sim.cli.options import add_limit_options
 from sim.cli.terminal import console as make_console
 from sim.config.errors import EXIT_BAD_INPUT, EXIT_IO_ERROR, CliError, Interrupted, ScenarioError
 from sim.config.params import PARAMS, ParamKind

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.batch.limits import add_limit_options
+from sim.cli.options import add_limit_options
 from sim.config.paths import RESULTS
 from sim.results.folders import safe_name
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from sim.config.errors import ParamError, ScenarioError
 from sim.config.params import PARAMS, Params, check_value
 from sim.config.paths import BASELINE, SCENARIO_DIR, VALIDATION_DIR
+from sim.config.tomlfile import parse_toml
 
 META_KEYS = ("purpose", "extends", "name")
 
@@ -110,26 +111,6 @@ def read_toml(path: Path) -> dict[str, object]:
     except OSError as error:
         raise ScenarioError(str(path), None, f"cannot be read: {_os_reason(error)}") from None
     return parse_toml(raw, str(path), ScenarioError)
-
-
-def parse_toml(raw: bytes, source: str, error_class: type[ScenarioError] = ScenarioError) -> dict[str, object]:
-    """Parse TOML bytes; malformed, non-UTF-8 or too deeply nested input raises ``error_class``
-    naming ``source`` (tomllib recurses, so very deep nesting would otherwise be a RecursionError)."""
-    from sim.batch.limits import MAX_TOML_DEPTH, toml_depth
-
-    try:
-        document = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise error_class(source, None, "not valid UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise error_class(source, None, f"not valid TOML ({error})") from None
-    except RecursionError:
-        raise error_class(source, None, f"tables or arrays nested too deeply (at most {MAX_TOML_DEPTH} "
-                                        "levels)") from None
-    depth = toml_depth(document)
-    if depth > MAX_TOML_DEPTH:
-        raise error_class(source, None, f"tables or arrays nested {depth} levels deep (at most {MAX_TOML_DEPTH})")
-    return document
 
 
 def _os_reason(error: BaseException) -> str:
