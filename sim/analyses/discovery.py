@@ -56,7 +56,7 @@ def load_futures(sweep: Path) -> tuple[pd.DataFrame, list[str], dict]:
 
 def discover(sweep: Path, out: Path, standard: Standard, *, norm: float = NORM_WORKERS_PER_10K, threshold: float = 0.8,
              peel_alpha: float = 0.05, max_boxes: int = 2, mass_min: float = 0.05) -> dict:
-    from sim.batch.store import atomic_write_csv
+    from sim.results.files import atomic_write_csv
 
     futures, uncertainties, manifest = load_futures(sweep)
     missing = [o for o in standard.outcomes if o not in futures.columns]
@@ -127,7 +127,7 @@ def discover(sweep: Path, out: Path, standard: Standard, *, norm: float = NORM_W
     boxes = pd.DataFrame(boxes)
     atomic_write_csv(boxes, out / "boxes.csv")
     figures(box_objects, out)
-    from sim.batch.store import atomic_write_json
+    from sim.results.files import atomic_write_json
     from sim.results.provenance import provenance
 
     atomic_write_json({"analysis": "discovery", "sweep": str(sweep), "standard": standard.to_json(),

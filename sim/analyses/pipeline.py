@@ -142,8 +142,8 @@ def policy_analysis(out: Path, standard: Standard, *, scale: float = PRESETS["an
     marks it (``sim.results.folders``); progress bars on a terminal unless ``quiet``."""
     from sim.analyses.sensitivity import analyse
     from sim.batch.progress import ProgressBar
-    from sim.batch.store import atomic_write_json
     from sim.docgen.policy_report import write_report
+    from sim.results.files import atomic_write_json
     from sim.results.folders import mark
 
     started = time.perf_counter()

@@ -116,7 +116,7 @@ def morris_stage(out: Path, *, factors: dict[str, tuple | None] | None = None, o
                  fixed: dict | None = None, processes: int = 1,
                  quiet: bool = True) -> pd.DataFrame:
     """Morris screening; writes ``out/morris/`` (experiment, sweep) and ``out/morris_ranking.csv``."""
-    from sim.batch.store import atomic_write_csv
+    from sim.results.files import atomic_write_csv
 
     if factors is None:
         factors = {name: None for name in plausible_uncertainties()}
@@ -140,7 +140,7 @@ def sobol_stage(out: Path, top: list[str], *, outcomes=DEFAULT_OUTCOMES, samples
                 fixed: dict | None = None, processes: int = 1, include_dummy: bool = True,
                 quiet: bool = True) -> pd.DataFrame:
     """Sobol first-order and total indices of the ``top`` factors (and the dummy); ``out/sobol/``."""
-    from sim.batch.store import atomic_write_csv
+    from sim.results.files import atomic_write_csv
 
     factors: dict[str, tuple | None] = {name: (None if name != DUMMY else DUMMY_RANGE) for name in top}
     if include_dummy and DUMMY not in factors:
@@ -211,7 +211,7 @@ def analyse(out: Path, *, outcomes=DEFAULT_OUTCOMES, top: int = 4, trajectories:
     """Both stages; returns {"ranking", "sobol", "top"} and writes CSVs and figures into ``out``."""
     import time
 
-    from sim.batch.store import atomic_write_json
+    from sim.results.files import atomic_write_json
     from sim.results.provenance import provenance
 
     out.mkdir(parents=True, exist_ok=True)

@@ -339,7 +339,7 @@ def monotonicity_summary(mono: pd.DataFrame) -> list[str]:
 
 
 def write_outputs(result: SearchResult, out: Path) -> list[Path]:
-    from sim.batch.store import atomic_write_csv, atomic_write_json
+    from sim.results.files import atomic_write_csv, atomic_write_json
     from sim.results.provenance import provenance
 
     out.mkdir(parents=True, exist_ok=True)

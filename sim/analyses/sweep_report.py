@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from sim.analyses.queueing import mean_ci
-from sim.batch.store import Store, atomic_write_csv, atomic_write_parquet
+from sim.batch.store import Store, atomic_write_parquet
 from sim.config.errors import SweepError
 from sim.config.outcomes import MAIN_OUTCOMES, column_name
+from sim.results.files import atomic_write_csv
 
 TABLE_OUTCOMES = 4  # outcomes shown in the terminal table (all are in summary.parquet)
 

@@ -35,6 +35,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.results.files import atomic_write_csv, atomic_write_json
+
 RUNS, DAILY = "runs", "daily"
 QUARANTINE, SUPERSEDED = "quarantine", "superseded"
 PART = re.compile(r"part-[0-9T.]+-[0-9]+-[0-9]{6,}\.parquet")  # the names ``Store.append`` gives
@@ -44,20 +46,6 @@ REQUIRED = {RUNS: ("run_id", "point", "replication", "seed", "status"), DAILY: (
 
 def warn(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr, flush=True)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # our own half-written file (e.g. the disk is full)
-        raise
-    os.replace(tmp, path)
 
 
 # What a run table's columns that are not outcomes or parameters hold.
@@ -118,14 +106,6 @@ def write_parquet_file(frame: pd.DataFrame, path: Path) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)  # our own half-written file (e.g. the disk is full)
         raise
-
-
-def atomic_write_csv(frame: pd.DataFrame, path: Path) -> None:
-    atomic_write_bytes(path, frame.to_csv(index=False).encode("utf-8"))
-
-
-def atomic_write_json(data: dict, path: Path) -> None:
-    atomic_write_bytes(path, (json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 class Store:

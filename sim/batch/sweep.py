@@ -37,9 +37,10 @@ from rich.console import Console
 from sim.batch.design import Design, build_design
 from sim.batch.engine import Execute, Job, LocalPool, RunSpec, execute, plan, run_dask
 from sim.batch.experiment import Experiment
-from sim.batch.store import Store, atomic_write_bytes, atomic_write_json, atomic_write_parquet
+from sim.batch.store import Store, atomic_write_parquet
 from sim.config.errors import SweepError
 from sim.config.outcomes import column_name
+from sim.results.files import atomic_write_bytes, atomic_write_json
 
 FLUSH_ROWS, FLUSH_SECONDS = 50, 2.0
 

@@ -80,7 +80,7 @@ def read_marker(folder: Path) -> dict | None:
 
 
 def write_marker(folder: Path, marker: Marker) -> None:
-    from sim.batch.store import atomic_write_json
+    from sim.results.files import atomic_write_json
 
     atomic_write_json(marker.to_json(), Path(folder) / MARKER)
 
