@@ -228,6 +228,7 @@ def test_discovery_end_to_end_on_a_small_sweep_writes_boxes_with_stability(tmp_p
 
     from sim.analyses.discovery import discover
     from sim.analyses.standard import parse_standard
+    from sim.batch.engine import Engine
     from sim.batch.experiment import load_experiment
     from sim.batch.sweep import run_sweep
 
@@ -240,7 +241,7 @@ def test_discovery_end_to_end_on_a_small_sweep_writes_boxes_with_stability(tmp_p
         '[uncertainties]\n"dispute_rate_per_10k.public_service" = {}\n"service_days.department" = {}\n'
         '"success.community.minor" = {}\n', encoding="utf-8")
     sweep = tmp_path / "sweep"
-    run_sweep(load_experiment(experiment_file), sweep, processes=1, quiet=True, report=False)
+    run_sweep(load_experiment(experiment_file), sweep, Engine(1), quiet=True)
     futures_at_norm = pd.read_parquet(sweep / "runs").query("workers_per_10k == 18")
     cut = float(futures_at_norm["days_to_close_mean"].median())  # half the futures miss
     result = discover(sweep, tmp_path / "out", parse_standard(f"days_to_close_mean<={cut}"), norm=18.0,

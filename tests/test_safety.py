@@ -20,6 +20,7 @@ import pytest
 
 from sim.batch import load_experiment
 from sim.batch import sweep as sweep_runner
+from sim.batch.engine import Engine
 from sim.batch.sweep import run_sweep
 from sim.config.errors import SweepError
 
@@ -104,7 +105,7 @@ def test_a_second_sweep_into_the_same_folder_is_refused_while_the_first_runs(tmp
         if not second:
             second.append(cli(["sweep", str(path), "--out", str(out), "--quiet", "--processes", "1"]))
 
-    run_sweep(load_experiment(path), out, processes=1, quiet=True, report=False, on_result=start_a_second_sweep)
+    run_sweep(load_experiment(path), out, Engine(1), quiet=True, on_result=start_a_second_sweep)
     assert second == [2]
     one_error_line(capsys.readouterr().err, str(out), "being written by another process", f"pid {os.getpid()}")
     assert_complete(out, 8, 30)
@@ -116,7 +117,7 @@ def test_torn_empty_and_foreign_parts_are_set_aside_and_their_runs_redone(tmp_pa
     path = tiny(tmp_path)
     out = tmp_path / "out"
     experiment = load_experiment(path)
-    run_sweep(experiment, out, processes=1, quiet=True, report=False)
+    run_sweep(experiment, out, Engine(1), quiet=True)
     parts = sorted((out / "runs").glob("part-*.parquet"))
     assert len(parts) >= 3
     torn = parts[0]
@@ -126,8 +127,7 @@ def test_torn_empty_and_foreign_parts_are_set_aside_and_their_runs_redone(tmp_pa
     pd.DataFrame({"a": [1]}).to_parquet(out / "runs" / "mine.parquet")  # someone's own file
     other = tmp_path / "other"
     (tmp_path / "another").mkdir()
-    run_sweep(load_experiment(tiny(tmp_path / "another", replications=1, days=31)), other, processes=1, quiet=True,
-              report=False)
+    run_sweep(load_experiment(tiny(tmp_path / "another", replications=1, days=31)), other, Engine(1), quiet=True)
     stray = next((other / "runs").glob("part-*.parquet"))
     os.replace(stray, out / "runs" / stray.name.replace("-000001", "-777777"))  # runs of another sweep
     capsys.readouterr()
@@ -135,7 +135,7 @@ def test_torn_empty_and_foreign_parts_are_set_aside_and_their_runs_redone(tmp_pa
     assert cli(["sweep-report", str(out)]) == 0  # reading does not crash: the torn part is skipped with a warning
     assert "unreadable" in capsys.readouterr().err
 
-    resumed = run_sweep(experiment, out, processes=1, quiet=True, report=False)
+    resumed = run_sweep(experiment, out, Engine(1), quiet=True)
     assert resumed.ran == 2  # the torn part's runs
     warnings = capsys.readouterr().err
     assert warnings.count("set aside") == 5  # torn, empty, foreign name, another sweep's runs, the torn part's daily
@@ -177,7 +177,7 @@ def test_a_termination_signal_leaves_an_honest_manifest_and_the_sweep_resumes(tm
     assert session["status"] == "interrupted" and session["ended_by"] == stop.name
     stored = len(pd.read_parquet(out / "runs"))
     assert 0 < stored < 32
-    resumed = run_sweep(load_experiment(path), out, processes=2, quiet=True, report=False)
+    resumed = run_sweep(load_experiment(path), out, Engine(2), quiet=True)
     assert resumed.skipped == stored and resumed.ran == 32 - stored
     assert_complete(out, 32, 60)
 
@@ -195,7 +195,7 @@ def test_a_killed_session_is_recorded_as_died_and_its_lock_released(tmp_path):
     process.kill()
     process.wait(30)
     assert json.loads((out / "manifest.json").read_text())["sessions"][-1]["status"] == "running"
-    run_sweep(load_experiment(path), out, processes=2, quiet=True, report=False)  # the lock died with it
+    run_sweep(load_experiment(path), out, Engine(2), quiet=True)  # the lock died with it
     sessions = json.loads((out / "manifest.json").read_text())["sessions"]
     assert [s["status"] for s in sessions] == ["died", "finished"]
     assert_complete(out, 32, 60)
@@ -245,11 +245,11 @@ def test_a_crash_between_a_parts_two_files_is_finished_on_resume(tmp_path, monke
 
     monkeypatch.setattr(os, "replace", power_cut)
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(experiment, out, processes=1, quiet=True, report=False)
+        run_sweep(experiment, out, Engine(1), quiet=True)
     monkeypatch.setattr(os, "replace", real)
     runs = pd.read_parquet(out / "runs")
     assert len(runs) and not list((out / "daily").glob("part-*.parquet"))  # daily still staged
-    resumed = run_sweep(experiment, out, processes=1, quiet=True, report=False)
+    resumed = run_sweep(experiment, out, Engine(1), quiet=True)
     assert resumed.skipped == len(runs)
     assert_complete(out, 8, 30)
     assert not (out / "quarantine").exists()
@@ -261,9 +261,9 @@ def test_retried_runs_leave_one_row_each_for_plain_readers(tmp_path):
     path = tiny(tmp_path)
     out = tmp_path / "out"
     experiment = load_experiment(path)
-    run_sweep(experiment, out, processes=1, quiet=True, report=False, execute_run=Faults(raise_in=frozenset({(1, 0)})))
+    run_sweep(experiment, out, Engine(1, execute_run=Faults(raise_in=frozenset({(1, 0)}))), quiet=True)
     assert (pd.read_parquet(out / "runs")["status"] == "failed").sum() == 1
-    run_sweep(experiment, out, processes=1, quiet=True, report=False, retry_failed=True)
+    run_sweep(experiment, out, Engine(1), quiet=True, retry_failed=True)
     runs, _ = read_plainly(out)
     assert len(runs) == 8 and runs["run_id"].is_unique and set(runs["status"]) == {"ok"}
     kept = pd.read_parquet(out / "superseded")

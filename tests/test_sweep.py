@@ -1,4 +1,4 @@
-"""The sweep engine: experiment files, designs, the fault-tolerant runner, storage, resume, Dask, report."""
+"""Sweeps: experiment files, designs, the fault-tolerant runner, storage, resume, Dask, the sweep report."""
 
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 from faults import Faults
 
+from sim.analyses.sweep_report import report
 from sim.batch import engine as sweep_runner
 from sim.batch import load_experiment
 from sim.batch.design import build_design
+from sim.batch.engine import Engine
 from sim.batch.store import Store
 from sim.batch.sweep import plan_runs, run_sweep
 from sim.cli.sweep import add_parsers
@@ -63,7 +65,9 @@ def reference(tmp_path_factory):
     """The tiny sweep, uninterrupted, on 2 local worker processes."""
     tmp = tmp_path_factory.mktemp("reference")
     experiment = load_experiment(tiny(tmp))
-    result = run_sweep(experiment, tmp / "out", processes=2, quiet=True, csv=True)
+    result = run_sweep(experiment, tmp / "out", Engine(2), quiet=True)
+    Store(tmp / "out").export_csv()
+    report(tmp / "out", csv=True)
     return experiment, result, Store(tmp / "out")
 
 
@@ -97,21 +101,20 @@ def test_tiny_sweep_end_to_end(reference):
 
 def test_rerun_of_finished_sweep_runs_nothing(reference, tmp_path):
     experiment, _, store = reference
-    again = run_sweep(experiment, store.out, processes=2, quiet=True, report=False)
+    again = run_sweep(experiment, store.out, Engine(2), quiet=True)
     assert again.ran == 0 and again.skipped == 8
     assert len(store.runs()) == 8
 
 
 def test_same_results_with_one_worker(reference, tmp_path):
     experiment, _, store = reference
-    run_sweep(experiment, tmp_path / "one", processes=1, quiet=True, report=False)
+    run_sweep(experiment, tmp_path / "one", Engine(1), quiet=True)
     pd.testing.assert_frame_equal(stable(Store(tmp_path / "one").runs()), stable(store.runs()))
 
 
 def test_dask_local_cluster_gives_identical_results(reference, tmp_path):
     experiment, _, store = reference
-    result = run_sweep(experiment, tmp_path / "dask", processes=2, dask="local", dask_processes=False, quiet=True,
-                       report=False)
+    result = run_sweep(experiment, tmp_path / "dask", Engine(2, dask="local", dask_processes=False), quiet=True)
     assert result.status == {"ok": 8}
     dask_store = Store(tmp_path / "dask")
     pd.testing.assert_frame_equal(stable(dask_store.runs()), stable(store.runs()))
@@ -125,8 +128,8 @@ def test_dask_local_cluster_gives_identical_results(reference, tmp_path):
 
 def test_a_run_that_raises_is_recorded_and_the_rest_complete(reference, tmp_path):
     experiment, _, store = reference
-    result = run_sweep(experiment, tmp_path / "out", processes=2, quiet=True, report=False,
-                       execute_run=Faults(raise_in=frozenset({(1, 0)})))
+    result = run_sweep(experiment, tmp_path / "out", Engine(2, execute_run=Faults(raise_in=frozenset({(1, 0)}))),
+                       quiet=True)
     runs = Store(tmp_path / "out").runs()
     assert result.status == {"ok": 7, "failed": 1} and len(runs) == 8
     failed = runs[runs["status"] == "failed"].iloc[0]
@@ -136,14 +139,14 @@ def test_a_run_that_raises_is_recorded_and_the_rest_complete(reference, tmp_path
     expected = stable(store.runs().query("not (point == 1 and replication == 0)"))
     pd.testing.assert_frame_equal(ok, expected)
     # --retry-failed reruns it (no fault now) and the folder ends with one ok row per run
-    run_sweep(experiment, tmp_path / "out", processes=1, quiet=True, report=False, retry_failed=True)
+    run_sweep(experiment, tmp_path / "out", Engine(1), quiet=True, retry_failed=True)
     pd.testing.assert_frame_equal(stable(Store(tmp_path / "out").runs()), stable(store.runs()))
 
 
 def test_a_killed_worker_is_replaced_and_its_run_retried(reference, tmp_path):
     experiment, _, store = reference
     faults = Faults(exit_once=frozenset({(2, 1), (0, 0)}), marker_dir=str(tmp_path))
-    result = run_sweep(experiment, tmp_path / "out", processes=2, quiet=True, report=False, execute_run=faults)
+    result = run_sweep(experiment, tmp_path / "out", Engine(2, execute_run=faults), quiet=True)
     runs = Store(tmp_path / "out").runs()
     assert result.status == {"ok": 8} and result.restarts == 2
     assert len(list(tmp_path.glob("exited-*"))) == 2
@@ -154,8 +157,8 @@ def test_a_killed_worker_is_replaced_and_its_run_retried(reference, tmp_path):
 
 def test_a_worker_that_always_dies_is_recorded_failed_after_the_retries(tmp_path):
     experiment = load_experiment(tiny(tmp_path, retries=1))
-    result = run_sweep(experiment, tmp_path / "out", processes=2, quiet=True, report=False,
-                       execute_run=Faults(exit_always=frozenset({(3, 0)})))
+    result = run_sweep(experiment, tmp_path / "out", Engine(2, execute_run=Faults(exit_always=frozenset({(3, 0)}))),
+                       quiet=True)
     runs = Store(tmp_path / "out").runs()
     assert result.status == {"ok": 7, "failed": 1} and len(runs) == 8
     failed = runs[runs["status"] == "failed"].iloc[0]
@@ -165,8 +168,8 @@ def test_a_worker_that_always_dies_is_recorded_failed_after_the_retries(tmp_path
 def test_a_runaway_run_is_timed_out(tmp_path, monkeypatch):
     monkeypatch.setattr(sweep_runner, "TIMEOUT_GRACE", 0.2)
     experiment = load_experiment(tiny(tmp_path), timeout=1.0)
-    result = run_sweep(experiment, tmp_path / "out", processes=2, quiet=True, report=False,
-                       execute_run=Faults(hang_in=frozenset({(0, 1)})))
+    result = run_sweep(experiment, tmp_path / "out", Engine(2, execute_run=Faults(hang_in=frozenset({(0, 1)}))),
+                       quiet=True)
     runs = Store(tmp_path / "out").runs()
     assert result.status == {"ok": 7, "timed_out": 1} and len(runs) == 8
     assert runs.set_index(["point", "replication"]).loc[(0, 1), "status"] == "timed_out"
@@ -182,12 +185,12 @@ def test_interrupt_then_resume_gives_one_row_per_run(reference, tmp_path):
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(experiment, tmp_path / "out", processes=2, quiet=True, report=False, on_result=interrupt_after_three)
+        run_sweep(experiment, tmp_path / "out", Engine(2), quiet=True, on_result=interrupt_after_three)
     partial = Store(tmp_path / "out").runs()
     assert 3 <= len(partial) < 8
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["sessions"][-1]["status"] == "interrupted"
-    resumed = run_sweep(experiment, tmp_path / "out", processes=2, quiet=True, report=False)
+    resumed = run_sweep(experiment, tmp_path / "out", Engine(2), quiet=True)
     assert resumed.skipped == len(partial) and resumed.ran == 8 - len(partial)
     runs = Store(tmp_path / "out").runs()
     assert len(runs) == 8 and runs["run_id"].is_unique
@@ -199,11 +202,11 @@ def test_interrupt_then_resume_gives_one_row_per_run(reference, tmp_path):
 def test_a_daily_part_without_its_runs_part_is_ignored(reference, tmp_path):
     """Power loss between the two writes of a part: the run is not stored and is redone once."""
     experiment, _, store = reference
-    run_sweep(experiment, tmp_path / "out", processes=1, quiet=True, report=False)
+    run_sweep(experiment, tmp_path / "out", Engine(1), quiet=True)
     out = tmp_path / "out"
     last = sorted((out / "runs").glob("part-*.parquet"))[-1]
     last.unlink()  # as if the process died after writing daily/<part> but before runs/<part>
-    redo = run_sweep(experiment, out, processes=1, quiet=True, report=False)
+    redo = run_sweep(experiment, out, Engine(1), quiet=True)
     assert redo.ran > 0
     daily = Store(out).daily()
     assert len(Store(out).runs()) == 8 and len(daily) == 8 * 30 and not daily.duplicated(["run_id", "day"]).any()
@@ -267,7 +270,7 @@ def test_resuming_into_a_folder_of_another_experiment_is_refused(reference, tmp_
     _, _, store = reference
     other = tiny(tmp_path, retries=0, name="other.toml")
     with pytest.raises(SweepError, match="different experiment"):
-        run_sweep(load_experiment(other), store.out, processes=1, quiet=True)
+        run_sweep(load_experiment(other), store.out, Engine(1), quiet=True)
 
 
 # ---------------------------------------------------------------- designs, flagship, report
@@ -315,7 +318,8 @@ def test_morris_design_with_repeated_points_keeps_every_run(tmp_path):
     assert len({tuple(sorted(p.items())) for p in design.points}) < len(design)  # repeated parameter sets
     specs = plan_runs(experiment)
     assert len({s.run_id for s in specs}) == len(specs)
-    run_sweep(experiment, tmp_path / "out", processes=2, quiet=True)
+    run_sweep(experiment, tmp_path / "out", Engine(2), quiet=True)
+    report(tmp_path / "out")
     assert len(Store(tmp_path / "out").runs()) == len(design)
     indices = pd.read_csv(tmp_path / "out" / "sensitivity.csv")
     assert {"mu_star", "sigma"} <= set(indices.columns)
@@ -326,7 +330,8 @@ def test_sobol_sweep_writes_sensitivity_indices(tmp_path):
     path.write_text('days = 20\nscale = 0.005\nreplications = 1\noutcomes = ["closure_rate", "cases_reported"]\n'
                     '[design]\nmethod = "sobol"\nsamples = 4\n[uncertainties]\n"worsen_days.minor" = {}\n'
                     '"dispute_rate_per_10k.labour" = {}\n', encoding="utf-8")
-    run_sweep(load_experiment(path), tmp_path / "out", processes=2, quiet=True)
+    run_sweep(load_experiment(path), tmp_path / "out", Engine(2), quiet=True)
+    report(tmp_path / "out")
     indices = pd.read_csv(tmp_path / "out" / "sensitivity.csv")
     assert set(indices["factor"]) == {"worsen_days.minor", "dispute_rate_per_10k.labour"}
     assert {"S1", "ST"} <= set(indices.columns)
@@ -356,7 +361,7 @@ def test_run_tables_have_identifier_names_typed_columns_and_units(tmp_path):
     path.write_text('name = "names"\npurpose = "identifier-safe columns"\nreplications = 1\ndays = 10\nscale = 0.01\n'
                     '[design]\nmethod = "full_factorial"\n[levers]\ndigital_platform = [true, false]\n'
                     '[uncertainties]\n"service_days.town" = [5.0, 9.0]\n', encoding="utf-8")
-    run_sweep(load_experiment(path), tmp_path / "out", processes=1, quiet=True, report=False)
+    run_sweep(load_experiment(path), tmp_path / "out", Engine(1), quiet=True)
     runs = pd.read_parquet(tmp_path / "out" / "runs")
     assert {"service_days__town", "digital_platform"} <= set(runs.columns)
     assert all(column.isidentifier() for column in runs.columns)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +31,7 @@ import numpy as np
 
 from sim.analyses.queueing import mean_ci
 from sim.batch.engine import Job, OnDone, RunSpec, default_processes, run_id, run_many
+from sim.batch.seeds import sequential_seeds
 from sim.config.enums import MEDIATION_LEVELS, CaseKind, Severity
 from sim.config.params import PARAMS
 from sim.config.paths import DOCS, RESULTS
@@ -115,7 +116,7 @@ def calibration_measures(result, outcomes=()) -> dict[str, float]:
     return measure(result)
 
 
-def measure_seeds(overrides: Mapping[str, object], seeds: range, processes: int | None = None,
+def measure_seeds(overrides: Mapping[str, object], seeds: Sequence[int], processes: int | None = None,
                   on_run: OnDone | None = None) -> list[dict]:
     """The calibration measures of the baseline (with ``overrides``) on each seed (the engine's rows);
     ``on_run`` sees each run as it finishes (a progress bar)."""
@@ -129,7 +130,7 @@ def measure_seeds(overrides: Mapping[str, object], seeds: range, processes: int 
     return [{target.measure: row[target.measure] for target in TARGETS} for row in rows]
 
 
-def evaluate(overrides: Mapping[str, object], seeds: range, processes: int | None = None,
+def evaluate(overrides: Mapping[str, object], seeds: Sequence[int], processes: int | None = None,
              on_run: OnDone | None = None) -> dict[str, tuple]:
     """Each measure's mean and 95 % interval over the seeds."""
     runs = measure_seeds(overrides, seeds, processes, on_run)
@@ -181,7 +182,9 @@ FITTED_TARGETS = ("requests_per_year", "committee_cases_per_10k", "city_centre_c
                   "mediation_within_time_limit")
 
 
-def fit(scale: float = PRESETS["fit"].scale, seeds: range = PRESETS["fit"].seed_range(), max_evaluations: int = 60,
+def fit(scale: float = PRESETS["fit"].scale,
+        seeds: Sequence[int] = tuple(sequential_seeds(PRESETS["fit"].first_seed, PRESETS["fit"].seeds)),
+        max_evaluations: int = 60,
         log: Callable[[str], None] = print) -> dict:
     """Fit θ on common random numbers; returns θ, the overrides and the loss. Fit at full
     scale: committees do not shrink in proportion at small scales, so queueing differs."""
@@ -259,7 +262,8 @@ def report(seeds: int = PRESETS["full"].seeds, scale: float = PRESETS["full"].sc
     from sim.results.provenance import git_commit
 
     log(f"running the baseline at scale {scale:g} for {days} days on {seeds} seeds ...")
-    values = evaluate({"scale": scale, "days": days}, PRESETS["full"].seed_range(seeds), processes, on_run)
+    values = evaluate({"scale": scale, "days": days}, sequential_seeds(PRESETS["full"].first_seed, seeds), processes,
+                      on_run)
     rows = [(target, values[target.measure]) for target in TARGETS]
     out.mkdir(parents=True, exist_ok=True)
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from sim.analyses.queueing import mean_ci
 from sim.batch.engine import Job, OnDone, RunSpec, default_processes, run_id, run_tasks
+from sim.batch.seeds import sequential_seeds
 from sim.config.outcomes import MAIN_OUTCOMES
 from sim.config.presets import PRESETS
 from sim.config.scenario import Scenario
@@ -36,7 +37,7 @@ def run_comparison(scenarios: list[Scenario], seeds: int, processes: int | None 
                    first_seed: int = PRESETS["compare"].first_seed, on_run: OnDone | None = None) -> pd.DataFrame:
     """One row per (scenario, seed) with the compared outcomes (the engine's rows); ``on_run``
     sees each run as it finishes (a progress bar)."""
-    replication_seeds = list(range(first_seed, first_seed + seeds))
+    replication_seeds = sequential_seeds(first_seed, seeds)
     tasks = []
     for position, scenario in enumerate(scenarios):
         job = Job(str(scenario.path) if scenario.path else "", dict(scenario.overrides), COMPARED)

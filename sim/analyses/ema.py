@@ -27,6 +27,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from sim.batch.seeds import sequential_seeds
 from sim.config.outcomes import OUTCOMES
 from sim.config.outcomes import column_name as identifier
 from sim.config.params import PARAMS, SHARE_GROUPS, Param, ParamKind
@@ -135,7 +136,7 @@ def shishi_model(scale: float | None = None, days: int | None = None, replicatio
         reduce = None
     else:
         model = ReplicatorModel(name, function=run_experiment)
-        model.replications = [{"seed": seed} for seed in range(first_seed, first_seed + replications)]
+        model.replications = [{"seed": seed} for seed in sequential_seeds(first_seed, replications)]
         constants = []
         reduce = np.mean
     model.levers = registry_parameters(ParamKind.LEVER, lever_names)

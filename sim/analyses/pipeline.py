@@ -112,6 +112,7 @@ def discovery(source: Path, out: Path, standard: Standard, *, norm: float = NORM
 
     require("ema_workbench")
     from sim.analyses.discovery import discover
+    from sim.batch.engine import Engine
     from sim.batch.experiment import load_experiment
     from sim.batch.sweep import run_sweep
 
@@ -127,7 +128,7 @@ def discovery(source: Path, out: Path, standard: Standard, *, norm: float = NORM
                                 "uncertainties", source=str(source))
         sweep = out / "sweep"
         progress(f"running the discovery sweep into {sweep} ...")
-        run_sweep(experiment, sweep, processes=processes, quiet=quiet, report=False)
+        run_sweep(experiment, sweep, Engine(processes), quiet=quiet)
     return discover(sweep, out, standard, norm=norm, threshold=threshold, peel_alpha=peel_alpha)
 
 

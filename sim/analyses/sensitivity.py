@@ -76,6 +76,7 @@ def run_stage(text: str, folder: Path, *, processes: int, quiet: bool = True):
     """Write the experiment file into ``folder``, run (or resume) its sweep into ``folder/sweep``,
     and return (experiment, summary per point, SALib indices)."""
     from sim.analyses.sweep_report import sensitivity, summarise
+    from sim.batch.engine import Engine
     from sim.batch.experiment import load_experiment
     from sim.batch.store import Store
     from sim.batch.sweep import run_sweep
@@ -86,7 +87,7 @@ def run_stage(text: str, folder: Path, *, processes: int, quiet: bool = True):
         path.write_text(text, encoding="utf-8")
     experiment = load_experiment(path)
     sweep = folder / "sweep"
-    run_sweep(experiment, sweep, processes=processes, quiet=quiet, report=False)
+    run_sweep(experiment, sweep, Engine(processes), quiet=quiet)
     runs = Store(sweep).runs()
     summary = summarise(runs, [column_name(n) for n in experiment.factor_names], list(experiment.outcomes))
     meta = json.loads((sweep / "design.json").read_text(encoding="utf-8"))

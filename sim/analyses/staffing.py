@@ -5,7 +5,7 @@ Search: a **grid** (every grid value is evaluated, no bisection), so the result 
 an assumption of monotonicity; monotonicity is *checked* afterwards (see ``monotonicity``).
 
 Common random numbers: replication r uses the same seed at every grid value and under every
-rule: ``SeedSequence(seed).spawn(max_replications)[r].generate_state(1)`` (as sim.batch does).
+rule: ``SeedSequence(seed).spawn(max_replications)[r].generate_state(1)`` (``sim.batch.seeds``, as sweeps do).
 
 Stopping rule (per design point = one rule × one grid value), exactly:
 
@@ -43,6 +43,7 @@ import pandas as pd
 
 from sim.analyses.queueing import mean_ci
 from sim.analyses.standard import Standard
+from sim.batch.seeds import spawned_seeds
 from sim.config.presets import PRESETS
 
 RULE_COLUMN = "escalation_rule"
@@ -63,8 +64,8 @@ class SearchConfig:
     confidence: float = 0.95
 
     def seeds(self) -> list[int]:
-        children = np.random.SeedSequence(self.seed).spawn(self.max_replications)
-        return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
+        """One seed per replication, spawned from the search's seed (``sim.batch.seeds``)."""
+        return spawned_seeds(self.seed, self.max_replications)
 
     def max_looks(self) -> int:
         return 1 + math.ceil(max(0, self.max_replications - self.min_replications) / self.step)

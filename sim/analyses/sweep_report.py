@@ -1,7 +1,8 @@
 """Seeing a sweep's results: per-point means with 95 % CIs, figures, and (Sobol/Morris) sensitivity.
 
 ``report(OUT)`` reads only the stored results (manifest.json, runs/, design.json), so
-``python run.py report OUT`` redraws everything after the fact, even of a partial sweep.
+``python run.py sweep-report OUT`` redraws everything after the fact, even of a partial sweep.
+(The command line prints the table: ``sim.cli.sweep``.)
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +21,6 @@ from sim.batch.store import Store, atomic_write_parquet
 from sim.config.errors import SweepError
 from sim.config.outcomes import MAIN_OUTCOMES, column_name
 from sim.results.files import atomic_write_csv
-
-TABLE_OUTCOMES = 4  # outcomes shown in the terminal table (all are in summary.parquet)
 
 
 def summarise(runs: pd.DataFrame, factor_names: list[str], outcomes: list[str]) -> pd.DataFrame:
@@ -138,8 +138,21 @@ def sensitivity(summary: pd.DataFrame, meta: dict, outcomes: list[str]) -> pd.Da
     return pd.DataFrame(rows) if rows else None
 
 
-def report(out: str | Path, *, csv: bool = False, quiet: bool = False, console=None) -> pd.DataFrame:
-    """Summary table, figures and sensitivity indices from a sweep's stored results."""
+@dataclass
+class SweepReport:
+    """What ``report`` read and wrote: the stored runs and the per-point summary."""
+
+    out: Path
+    manifest: dict
+    runs: pd.DataFrame
+    factor_names: list[str]  # identifier-safe columns
+    outcomes: list[str]
+    summary: pd.DataFrame  # one row per design point (empty when no run is stored yet)
+
+
+def report(out: str | Path, *, csv: bool = False) -> SweepReport:
+    """Write summary.parquet (and summary.csv with ``csv``), the figures and the sensitivity
+    indices from a sweep's stored results."""
     out = Path(out)
     store = Store(out)
     if not store.exists():
@@ -160,50 +173,4 @@ def report(out: str | Path, *, csv: bool = False, quiet: bool = False, console=N
             indices = sensitivity(summary, meta, outcomes)
             if indices is not None:
                 atomic_write_csv(indices, out / "sensitivity.csv")
-    if not quiet:
-        print_table(summary, runs, factor_names, outcomes, manifest, out, console)
-    return summary
-
-
-def print_table(summary, runs, factor_names, outcomes, manifest, out: Path, console=None) -> None:
-    from rich.table import Table
-
-    from sim.cli.terminal import console as make_console
-
-    console = console or make_console()
-    if summary is None or not len(summary):
-        console.print(f"{out}: no runs stored yet")
-        return
-    shown = [o for o in outcomes if o in MAIN_OUTCOMES][:TABLE_OUTCOMES] or outcomes[:TABLE_OUTCOMES]
-    settings = manifest.get("settings", {})
-    table = Table(title=f"{manifest['experiment']['name']}: mean ± 95 % CI half-width over replications "
-                        f"(scale {settings.get('scale')}, {settings.get('days')} days)", title_justify="left")
-    table.add_column("point", justify="right")
-    for name in factor_names:
-        table.add_column(name, justify="right")
-    table.add_column("ok/runs", justify="right")
-    for name in shown:
-        table.add_column(name, justify="right")
-
-    def fmt(value: float) -> str:
-        return "n/a" if value is None or not np.isfinite(value) else f"{value:.3g}"
-
-    limit = 60
-    for _, row in summary.head(limit).iterrows():
-        cells = [str(row["point"]), *[_value(row[n]) for n in factor_names], f"{row['ok']}/{row['runs']}"]
-        for name in shown:
-            half = (row[name + "_high"] - row[name + "_low"]) / 2
-            cells.append(fmt(row[name]) + (f" ± {fmt(half)}" if np.isfinite(half) else ""))
-        table.add_row(*cells)
-    console.print(table)
-    if len(summary) > limit:
-        console.print(f"… {len(summary) - limit} more points in {out / 'summary.parquet'}")
-    counts = runs["status"].value_counts().to_dict()
-    console.print(f"{len(runs)} runs stored ({', '.join(f'{v} {k}' for k, v in counts.items())}); "
-                  f"all outcomes in {out / 'summary.parquet'}, figures in {out / 'figures'}/")
-
-
-def _value(value) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+    return SweepReport(out, manifest, runs, factor_names, outcomes, summary)

@@ -21,6 +21,7 @@ import numpy as np
 from sim.analyses.measures import handling_waits
 from sim.analyses.queueing import erlang_c, mean_ci, mmc_mean_wait
 from sim.batch.engine import Job, RunSpec, default_processes, run_many
+from sim.batch.seeds import sequential_seeds
 from sim.config.paths import MMC_SCENARIO
 from sim.config.presets import PRESETS
 from sim.config.scenario import load_scenario
@@ -84,7 +85,7 @@ def _rows(scenario_path: Path | None, overrides: dict, seeds: int, measure: str,
     """The engine's rows for one configuration on seeds FIRST_SEED, FIRST_SEED + 1, …"""
     job = Job(str(scenario_path or ""), overrides, ("cases_reported",), measure=f"sim.analyses.validation:{measure}")
     specs = [RunSpec(f"{measure}-{seed}", 0, replication, seed, {})
-             for replication, seed in enumerate(range(FIRST_SEED, FIRST_SEED + seeds))]
+             for replication, seed in enumerate(sequential_seeds(FIRST_SEED, seeds))]
     rows = run_many(specs, job, processes=min(processes or default_processes(), len(specs)))
     failed = [row for row in rows if row["status"] != "ok"]
     if failed:

@@ -1,22 +1,24 @@
 """The experiment engine under every analysis: run specifications in, flat outcome rows out.
 
     job = Job(scenario_path=str(BASELINE), base_overrides={"scale": 0.1})
-    specs = plan(job, [{"workers_per_10k": 12.0}, {"workers_per_10k": 18.0}], seeds(first_seed=1, count=5))
+    specs = plan(job, [{"workers_per_10k": 12.0}, {"workers_per_10k": 18.0}], sequential_seeds(1, 5))
     rows = run_many(specs, job, processes=2)        # one dict per run, in the order of ``specs``
 
 One scheme for everything that runs the model many times (compare, calibrate, staffing,
 sensitivity, discover, sweep, validate):
 
-- **Seeds.** Replication *r* of every design point runs on the same seed (``seeds``), so policies
-  meet the same disputes (common random numbers), whatever the backend or the number of processes.
+- **Seeds.** Replication *r* of every design point runs on the same seed (``sim.batch.seeds``), so
+  policies meet the same disputes (common random numbers), whatever the backend or the number of
+  processes.
 - **Run ids.** A run's id hashes its full parameter set, its point and its seed (``run_id``): a
   stored run is found again on a rerun, so every caller that stores is resumable.
 - **Rows.** A run is ``execute``-d into one flat row: its ids and seed, its factor values, its
   outcomes under identifier-safe declared names (``sim.config.outcomes``), optional extra measures
   (``Job.measure``, a ``"module:function"`` given the run's result), and its status. ``execute``
   never raises for a model error: the row says ``failed`` (or ``timed_out``) with the error text.
-- **One pool.** ``run_many`` runs specs in this process (``processes=1``), on local worker
-  processes that survive a dying worker and stop a runaway run (``LocalPool``), or on Dask.
+- **One pool.** An ``Engine`` runs tasks in this process (``processes=1``), on local worker
+  processes that survive a dying worker and stop a runaway run (``LocalPool``), or on Dask;
+  ``run_tasks`` and ``run_many`` are its shorthands, and a sweep uses it as they do.
 - **One store.** Callers that keep their runs use ``sim.batch.store.Store`` (Parquet parts
   written atomically, a manifest, resumable); its Parquet files carry each column's unit and
   description.
@@ -38,7 +40,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 
-import numpy as np
 import pandas as pd
 
 TIMEOUT_GRACE = 5.0  # seconds past the limit before a local worker is killed
@@ -81,17 +82,6 @@ class RunTimedOut(Exception):
 def canonical(data) -> str:
     """A stable text for hashing: sorted keys, floats in repr."""
     return json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
-
-
-def seeds(first_seed: int, count: int) -> list[int]:
-    """Replication seeds: ``first_seed``, ``first_seed + 1``, … (the same at every design point)."""
-    return list(range(first_seed, first_seed + count))
-
-
-def spawned_seeds(seed: int, count: int) -> list[int]:
-    """Replication seeds drawn from one experiment seed (``SeedSequence(seed).spawn``), for
-    experiment files that give a single ``seed``."""
-    return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in np.random.SeedSequence(seed).spawn(count)]
 
 
 def run_id(parameters: Mapping[str, object], point: int, seed: int) -> str:
@@ -193,38 +183,66 @@ Execute = Callable[[RunSpec, Job], tuple[dict, "pd.DataFrame | None"]]
 Task = tuple[RunSpec, Job]
 
 
-def run_many(specs: Iterable[RunSpec], job: Job, **options) -> list[dict]:
-    """Run every spec of one job; their rows in the order of ``specs`` (see ``run_tasks``)."""
-    return run_tasks([(spec, job) for spec in specs], **options)
+def run_many(specs: Iterable[RunSpec], job: Job, *, on_done: OnDone | None = None, **engine) -> list[dict]:
+    """Run every spec of one job; their rows in the order of ``specs`` (``engine``: ``Engine``'s fields)."""
+    return Engine(**engine).run([(spec, job) for spec in specs], on_done)
 
 
-def run_tasks(tasks: Iterable[Task], *, processes: int = 1, dask: str | None = None, retries: int = 2,
-              timeout: float = 0.0, on_done: OnDone | None = None, isolate: bool = False,
-              execute_run: Execute = execute) -> list[dict]:
-    """Run every (spec, job) and return the rows in the order of ``tasks``.
+def run_tasks(tasks: Iterable[Task], *, on_done: OnDone | None = None, **engine) -> list[dict]:
+    """Run every (spec, job); their rows in the order of ``tasks`` (``engine``: ``Engine``'s fields)."""
+    return Engine(**engine).run(tasks, on_done)
 
-    ``processes`` = 1 runs them here (unless ``isolate``, which uses one worker process so that
-    a run that kills its process does not take the caller with it); more use ``LocalPool``;
-    ``dask`` a Dask cluster (``"local"`` or a scheduler address). ``on_done(row, daily)`` sees
-    each run as it finishes (completion order)."""
-    if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
-        raise ValueError(f"processes: expected a whole number ≥ 1, got {processes!r}")  # -1 would wait forever
-    tasks = list(tasks)
-    rows: dict[str, dict] = {}
 
-    def done(row: dict, daily) -> None:
-        rows[row["run_id"]] = row
-        if on_done is not None:
-            on_done(row, daily)
+@dataclass
+class Engine:
+    """Where and how a batch of runs executes, and what happened to its workers.
 
-    if dask:
-        run_dask(tasks, done, address=dask, processes=processes, retries=retries, execute_run=execute_run)
-    elif processes == 1 and not isolate:
-        for spec, job in tasks:
-            done(*execute_run(spec, job))
-    else:
-        LocalPool(processes, timeout=timeout, retries=retries, execute_run=execute_run).run(tasks, done)
-    return [rows[spec.run_id] for spec, _ in tasks if spec.run_id in rows]
+    ``processes`` = 1 runs here, unless ``isolate``: then one worker process, so that a run that
+    kills its process does not take the caller with it (a sweep always isolates); more use
+    ``LocalPool``; ``dask`` a Dask cluster (``"local"``: a LocalCluster of ``processes`` workers,
+    threads instead of processes with ``dask_processes=False``; else a scheduler address). A run
+    whose worker dies is retried ``retries`` times; ``timeout`` is seconds per run (0 = none).
+    ``execute_run`` runs one task (the engine's ``execute``; a test passes one that injects
+    faults). ``restarts`` counts local workers replaced (dead or stuck)."""
+
+    processes: int = 1
+    dask: str | None = None
+    retries: int = 2
+    timeout: float = 0.0
+    isolate: bool = False
+    execute_run: Execute = execute
+    dask_processes: bool = True
+    restarts: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        processes = self.processes
+        if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
+            raise ValueError(f"processes: expected a whole number ≥ 1, got {processes!r}")  # -1 would wait forever
+
+    def run(self, tasks: Iterable[Task], on_done: OnDone | None = None) -> list[dict]:
+        """Run every task; return the rows in the order of ``tasks``. ``on_done(row, daily)`` sees
+        each run as it finishes (completion order)."""
+        tasks = list(tasks)
+        rows: dict[str, dict] = {}
+
+        def done(row: dict, daily) -> None:
+            rows[row["run_id"]] = row
+            if on_done is not None:
+                on_done(row, daily)
+
+        if self.dask:
+            run_dask(tasks, done, address=self.dask, processes=self.processes, retries=self.retries,
+                     execute_run=self.execute_run, worker_processes=self.dask_processes)
+        elif self.processes == 1 and not self.isolate:
+            for spec, job in tasks:
+                done(*self.execute_run(spec, job))
+        else:
+            pool = LocalPool(self.processes, timeout=self.timeout, retries=self.retries, execute_run=self.execute_run)
+            try:
+                pool.run(tasks, done)
+            finally:
+                self.restarts += pool.restarts
+        return [rows[spec.run_id] for spec, _ in tasks if spec.run_id in rows]
 
 
 def _worker_main(conn, execute_run: Execute) -> None:

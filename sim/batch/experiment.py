@@ -47,8 +47,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.batch.engine import spawned_seeds
 from sim.batch.limits import MAX_RUNS, run_count_error, timeout_error
+from sim.batch.seeds import spawned_seeds
 from sim.config.errors import ScenarioError, SweepError
 from sim.config.outcomes import MAIN_OUTCOMES
 from sim.config.params import PARAMS, Param, ParamKind

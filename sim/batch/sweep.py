@@ -1,5 +1,5 @@
 """Running a sweep: every (design point, replication) once, through the experiment engine
-(``sim.batch.engine``) on local processes or on Dask, stored as runs finish.
+(``sim.batch.engine.Engine``) on local worker processes or on Dask, stored as runs finish.
 
 Guarantees:
 
@@ -16,7 +16,7 @@ Guarantees:
 - Results are stored in Parquet parts as runs finish (sim.batch.store); rerunning the same
   command skips every run already stored (by run id) and does the rest.
 
-Dask: ``dask="local"`` starts a ``LocalCluster``; any other string is a scheduler address
+Dask: ``Engine(dask="local")`` starts a ``LocalCluster``; any other string is a scheduler address
 (``tcp://host:8786``). Dask reschedules the task of a worker that dies (up to the scheduler's
 ``distributed.scheduler.allowed-failures``), then we store the run as failed. See
 experiments/README.md for SLURM through dask-jobqueue.
@@ -32,10 +32,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
-from rich.console import Console
 
 from sim.batch.design import Design, build_design
-from sim.batch.engine import Execute, Job, LocalPool, RunSpec, execute, plan, run_dask
+from sim.batch.engine import Engine, Job, RunSpec, default_processes, plan
 from sim.batch.experiment import Experiment
 from sim.batch.store import Store, atomic_write_parquet
 from sim.config.errors import SweepError
@@ -69,30 +68,25 @@ class SweepResult:
     status: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     restarts: int = 0
-    summary: pd.DataFrame | None = None
 
 
-def run_sweep(experiment: Experiment, out: str | Path, *, processes: int | None = None, dask: str | None = None,
-              retry_failed: bool = False, csv: bool = False, quiet: bool = False, execute_run: Execute = execute,
-              on_result: Callable[[dict], None] | None = None, dask_processes: bool = True, report: bool = True,
-              console=None) -> SweepResult:
-    """Run (or resume) a sweep into ``out`` on ``processes`` worker processes (or Dask workers);
-    returns counts. ``execute_run`` runs one spec (the engine's ``execute``; tests pass one that
-    injects faults). ``on_result`` is called after each stored run.
+def run_sweep(experiment: Experiment, out: str | Path, engine: Engine | None = None, *, retry_failed: bool = False,
+              quiet: bool = False, on_result: Callable[[dict], None] | None = None) -> SweepResult:
+    """Run (or resume) a sweep into ``out``; returns counts. ``engine`` says where runs execute
+    (default: local worker processes, one per core); every run is isolated in a worker process, and
+    the experiment's ``retries`` and ``timeout`` apply. ``on_result`` is called after each stored run.
+    Summaries and figures are ``sim.analyses.sweep_report.report``'s, from the stored runs.
 
-    Before anything is written: the options, the folder (new, empty, or this experiment's with the
-    same base scenario files, settings and seed; writable) and Dask, if asked for. Then, under the
-    folder's lock (a second sweep into it is refused): an earlier session that never recorded its
-    end is marked "died", whatever is not a whole part of this sweep is set aside
-    (``Store.recover``), and with ``retry_failed`` the rows to be replaced are moved aside
-    (``Store.supersede``)."""
-    from sim.batch.engine import default_processes
+    Before anything is written: the folder (new, empty, or this experiment's with the same base
+    scenario files, settings and seed; writable) and Dask, if asked for. Then, under the folder's
+    lock (a second sweep into it is refused): an earlier session that never recorded its end is
+    marked "died", whatever is not a whole part of this sweep is set aside (``Store.recover``),
+    and with ``retry_failed`` the rows to be replaced are moved aside (``Store.supersede``)."""
     from sim.results.folders import FolderLock, check_writable
 
-    processes = default_processes() if processes is None else processes
-    if not isinstance(processes, int) or isinstance(processes, bool) or processes < 1:
-        raise SweepError("--processes", None, f"expected a whole number ≥ 1, got {processes!r}")
-    if dask:
+    engine = replace(engine or Engine(default_processes()), isolate=True, retries=experiment.retries,
+                     timeout=experiment.timeout)
+    if engine.dask:
         from sim.batch.limits import require
 
         require("dask.distributed")
@@ -106,14 +100,12 @@ def run_sweep(experiment: Experiment, out: str | Path, *, processes: int | None 
     store.create()
     with FolderLock(out):
         manifest = _open_manifest(store, experiment, out, created=True)  # again, now no other sweep can write
-        return _run_locked(experiment, out, store, manifest, design, specs, processes=processes, dask=dask,
-                           retry_failed=retry_failed, csv=csv, quiet=quiet, execute_run=execute_run,
-                           on_result=on_result, dask_processes=dask_processes, report=report, console=console)
+        return _run_locked(experiment, out, store, manifest, design, specs, engine, retry_failed=retry_failed,
+                           quiet=quiet, on_result=on_result)
 
 
 def _run_locked(experiment: Experiment, out: Path, store: Store, manifest: dict, design: Design,
-                specs: list[RunSpec], *, processes: int, dask: str | None, retry_failed: bool, csv: bool, quiet: bool,
-                execute_run: Execute, on_result, dask_processes: bool, report: bool, console) -> SweepResult:
+                specs: list[RunSpec], engine: Engine, *, retry_failed: bool, quiet: bool, on_result) -> SweepResult:
     from sim.batch.progress import ProgressBar
     from sim.results.folders import read_marker, write_marker
     from sim.results.provenance import provenance
@@ -132,8 +124,9 @@ def _run_locked(experiment: Experiment, out: Path, store: Store, manifest: dict,
                            "sampled": [f.name for f in design.sampled],
                            "unit": design.unit.tolist() if design.unit is not None else None,
                            "blocks": design.blocks}, out / "design.json")
-    session = {"started_at": _now(), "backend": f"dask:{dask}" if dask else "local", "processes": processes,
-               "git_commit": provenance()["git_commit"], "retry_failed": retry_failed, "status": "running"}
+    session = {"started_at": _now(), "backend": f"dask:{engine.dask}" if engine.dask else "local",
+               "processes": engine.processes, "git_commit": provenance()["git_commit"], "retry_failed": retry_failed,
+               "status": "running"}
     manifest["sessions"].append(session)
     store.write_manifest(manifest)
 
@@ -159,10 +152,9 @@ def _run_locked(experiment: Experiment, out: Path, store: Store, manifest: dict,
             store.append(rows, daily)
         last_flush = time.monotonic()
 
+    bar = ProgressBar(experiment.name, len(todo), quiet=quiet)
     if not quiet:
-        (console or Console(stderr=True)).print(f"{experiment.name}: {len(specs)} runs, {result.skipped} stored "
-                                                "already", highlight=False)
-    bar = ProgressBar(experiment.name, len(todo), quiet=quiet, console=console)
+        bar.console.print(f"{experiment.name}: {len(specs)} runs, {result.skipped} stored already", highlight=False)
 
     def on_done(row: dict, daily) -> None:
         buffer.append((row, daily))
@@ -176,19 +168,13 @@ def _run_locked(experiment: Experiment, out: Path, store: Store, manifest: dict,
             on_result(row)
 
     outcome, failure = "interrupted", None
+    restarts_before = engine.restarts
     try:
         with bar:
-            tasks = [(spec, job) for spec in todo]
-            if dask:
-                run_dask(tasks, on_done, address=dask, processes=processes, retries=experiment.retries,
-                         execute_run=execute_run, worker_processes=dask_processes)
-            else:
-                pool = LocalPool(processes, timeout=experiment.timeout, retries=experiment.retries,
-                                 execute_run=execute_run)
-                try:
-                    pool.run(tasks, on_done)
-                finally:
-                    result.restarts = pool.restarts
+            try:
+                engine.run([(spec, job) for spec in todo], on_done)
+            finally:
+                result.restarts = engine.restarts - restarts_before
             flush()
         outcome = "finished"
     except KeyboardInterrupt as stop:
@@ -199,12 +185,6 @@ def _run_locked(experiment: Experiment, out: Path, store: Store, manifest: dict,
         raise
     finally:
         _finish(store, manifest, session, outcome, failure, flush, result, started)
-    if csv:
-        store.export_csv()
-    if report:
-        from sim.analyses.sweep_report import report as make_report
-
-        result.summary = make_report(out, csv=csv, quiet=quiet, console=console)
     return result
 
 

@@ -1,9 +1,11 @@
 """Run presets: the named run sizes and seeds the tools start from, so no module writes its own
 literal. Each is a default a command line or a caller can override.
 
-Seeds: a run's seed is the only thing that differs between replications. Every tool numbers
-its replications from ``first_seed`` (``first_seed``, ``first_seed + 1``, …), so a baseline
-and a policy compared on ``n`` seeds meet the same disputes (common random numbers).
+Seeds: a run's seed is the only thing that differs between replications. Every tool starts
+from its preset's ``first_seed`` and gives replication *r* the same seed under every policy, so
+a baseline and a policy compared on ``n`` seeds meet the same disputes (common random numbers);
+``sim.batch.seeds`` makes the seeds (``first_seed``, ``first_seed + 1``, … for the presets that
+number them; spawned from it for sweeps and the staffing search).
 """
 
 from __future__ import annotations
@@ -21,11 +23,8 @@ class RunPreset:
     scale: float  # share of the 700,000 residents
     days: int
     first_seed: int
-    seeds: int  # replications, numbered first_seed, first_seed + 1, …
+    seeds: int  # replications
     purpose: str
-
-    def seed_range(self, seeds: int | None = None) -> range:
-        return range(self.first_seed, self.first_seed + (self.seeds if seeds is None else seeds))
 
 
 PRESETS: Mapping[str, RunPreset] = MappingProxyType({preset.name: preset for preset in (

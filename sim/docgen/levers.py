@@ -12,7 +12,8 @@ from pathlib import Path
 
 from sim.analyses.measures import SEVERITIES
 from sim.analyses.queueing import mean_ci
-from sim.batch.engine import Job, default_processes, plan, run_many, seeds
+from sim.batch.engine import Job, default_processes, plan, run_many
+from sim.batch.seeds import sequential_seeds
 from sim.config.paths import DOCS
 
 RULES = ("three_level", "direct_dispatch", "bottom_up")
@@ -38,7 +39,7 @@ def main() -> int:
     job = Job("", {"scale": args.scale, "days": 365}, factor_names=("escalation_rule", "workers_per_10k"),
               measure="sim.analyses.measures:by_severity")
     points = [{"escalation_rule": rule, "workers_per_10k": w} for rule in RULES for w in STAFFING]
-    rows = run_many(plan(job, points, seeds(first_seed=1, count=args.seeds)), job, processes=default_processes())
+    rows = run_many(plan(job, points, sequential_seeds(1, args.seeds)), job, processes=default_processes())
     by_point: dict[tuple[str, float], list[dict]] = {}
     for row in rows:
         by_point.setdefault((row["escalation_rule"], row["workers_per_10k"]), []).append(row)
