@@ -250,7 +250,6 @@ def test_without_the_platform_grading_is_slower_and_worse_and_there_is_no_app():
 
 def test_sweeps_and_sensitivity_pick_the_systems_up_from_the_registry(tmp_path):
     from sim.analyses.sensitivity import plausible_uncertainties
-    from sim.batch.design import build_design
     from sim.batch.experiment import load_experiment
 
     levers = "\n".join(f"{lever} = [{'true, false' if PARAMS[lever].type is bool else f'0, {PARAMS[lever].default}'}]"
@@ -258,7 +257,7 @@ def test_sweeps_and_sensitivity_pick_the_systems_up_from_the_registry(tmp_path):
     path = tmp_path / "systems.toml"
     path.write_text(f'name = "systems"\npurpose = "each system on and off"\nreplications = 1\ndays = 10\n'
                     f'scale = 0.02\n[design]\nmethod = "full_factorial"\n[levers]\n{levers}\n', encoding="utf-8")
-    design = build_design(load_experiment(path))
+    design = load_experiment(path).design
     assert len(design.points) == 2 ** len(SYSTEMS)
     assert {frozenset(point) for point in design.points} == {frozenset(SYSTEMS)}
     factors = plausible_uncertainties()

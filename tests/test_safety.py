@@ -347,8 +347,7 @@ def test_designs_over_the_run_limit_are_refused_before_they_are_built(tmp_path, 
 @pytest.mark.parametrize("method,extra", [("latin_hypercube", "samples = 5"), ("morris", "samples = 3\nlevels = 4"),
                                           ("sobol", "samples = 4"), ("sobol", "samples = 4\nsecond_order = true")])
 def test_the_counted_design_size_is_the_built_one(method, extra, tmp_path):
-    from sim.batch.design import build_design
-    from sim.batch.experiment import design_size
+    from sim.batch.design import design_size
 
     path = tmp_path / "s.toml"
     path.write_text(f'[design]\nmethod = "{method}"\n{extra}\n[levers]\nescalation_rule = ["three_level", '
@@ -356,7 +355,7 @@ def test_the_counted_design_size_is_the_built_one(method, extra, tmp_path):
                     '"report_per_day" = {}\n', encoding="utf-8")
     experiment = load_experiment(path)
     assert design_size(experiment.method, experiment.design_options, experiment.levers,
-                       experiment.uncertainties) == len(build_design(experiment))
+                       experiment.uncertainties) == len(experiment.design)
 
 
 @pytest.mark.parametrize("grid", ["6:30:1e-9", "6", "1:1000:1"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,6 @@ from faults import Faults
 from sim.analyses.sweep_report import report
 from sim.batch import engine as sweep_runner
 from sim.batch import load_experiment
-from sim.batch.design import build_design
 from sim.batch.engine import Engine
 from sim.batch.store import Store
 from sim.batch.sweep import plan_runs, run_sweep
@@ -220,6 +220,28 @@ def test_more_replications_later_keeps_the_first_seeds(tmp_path):
     assert ids < {s.run_id for s in plan_runs(more)}
 
 
+def test_an_experiment_from_values_is_the_experiment_from_its_file(tmp_path):
+    """Values shaped like the file (dotted names or tables) build the same checked experiment, with
+    the same design points and run ids; its sweep folder keeps the values as experiment.json."""
+    from sim.batch.experiment import Experiment
+
+    from_file = load_experiment(tiny(tmp_path))
+    values = {"name": "tiny", "scenario": "shishi_baseline.toml", "seed": 11, "replications": 2, "days": 30,
+              "scale": 0.01, "outcomes": ["closure_rate", "days_to_close_mean", "escalated_share", "cases_reported"],
+              "retries": 2, "levers": {"workers_per_10k": [9, 18], "escalation_rule": ["three_level", "bottom_up"]}}
+    from_values = Experiment.from_values(values)
+    assert from_values == replace(from_file, path=None, text="", sha256=from_values.sha256)
+    assert from_values.design.points == from_file.design.points
+    assert [s.run_id for s in plan_runs(from_values)] == [s.run_id for s in plan_runs(from_file)]
+    assert Experiment.from_values(values).sha256 == from_values.sha256 != from_file.sha256
+    with pytest.raises(SweepError, match="^my sweep: levers.workers_per_10k: expected at least 0"):
+        Experiment.from_values({**values, "levers": {"workers_per_10k": [-1]}}, source="my sweep")
+    small = Experiment.from_values({**values, "replications": 1, "days": 10})
+    run_sweep(small, tmp_path / "out", Engine(1), quiet=True)
+    assert json.loads((tmp_path / "out" / "experiment.json").read_text())["levers"] == values["levers"]
+    assert not (tmp_path / "out" / "experiment.toml").exists()
+
+
 # ---------------------------------------------------------------- bad input
 
 
@@ -278,7 +300,7 @@ def test_resuming_into_a_folder_of_another_experiment_is_refused(reference, tmp_
 
 def test_flagship_experiment_loads():
     experiment = load_experiment(REPO / "experiments" / "staffing_vs_escalation.toml")
-    design = build_design(experiment)
+    design = experiment.design
     assert experiment.method == "full_factorial" and len(design) == 8 * 3
     assert {p["escalation_rule"] for p in design.points} == {"three_level", "direct_dispatch", "bottom_up"}
     assert [f.kind for f in experiment.factors] == ["lever", "lever"]
@@ -297,7 +319,7 @@ def test_sampled_designs_cross_levers_with_uncertainties(method, extra, count, t
                     '"bottom_up"]\n[uncertainties]\n"worsen_days.minor" = {}\n'
                     '"success.grid.minor" = {low = 0.6, high = 0.9}\n', encoding="utf-8")
     experiment = load_experiment(path)
-    design = build_design(experiment)
+    design = experiment.design
     assert len(design) == count
     worsen = [p["worsen_days.minor"] for p in design.points]
     assert min(worsen) >= 20.0 and max(worsen) <= 90.0  # the registry's plausible range
@@ -305,7 +327,7 @@ def test_sampled_designs_cross_levers_with_uncertainties(method, extra, count, t
     by_rule = {rule: [p["worsen_days.minor"] for p in design.points if p["escalation_rule"] == rule]
                for rule in ("three_level", "bottom_up")}
     assert by_rule["three_level"] == by_rule["bottom_up"]
-    assert build_design(load_experiment(path)).points == design.points  # deterministic
+    assert load_experiment(path).design.points == design.points  # deterministic
 
 
 def test_morris_design_with_repeated_points_keeps_every_run(tmp_path):
@@ -314,7 +336,7 @@ def test_morris_design_with_repeated_points_keeps_every_run(tmp_path):
                     '[design]\nmethod = "morris"\nsamples = 6\nlevels = 2\n[uncertainties]\n'
                     '"worsen_days.minor" = {}\n"report_per_day" = {}\n', encoding="utf-8")
     experiment = load_experiment(path)
-    design = build_design(experiment)
+    design = experiment.design
     assert len({tuple(sorted(p.items())) for p in design.points}) < len(design)  # repeated parameter sets
     specs = plan_runs(experiment)
     assert len({s.run_id for s in specs}) == len(specs)

@@ -22,6 +22,7 @@ import numpy as np
 
 from sim.analyses.measures import handling_waits
 from sim.config.errors import StandardError
+from sim.config.outcomes import OUTCOMES
 
 DEFAULT_STANDARD = "closed_within_30_days_of_arising>=0.95,petitions_per_10k<=1"
 _DERIVED = re.compile(r"^closed_within_(\d+)_days$")
@@ -65,9 +66,8 @@ class Standard:
 
 
 def known_outcome(name: str) -> bool:
-    from sim.batch.experiment import known_outcomes
-
-    return name in known_outcomes() or name == "mean_wait_days" or bool(_DERIVED.match(name))
+    """A declared outcome (``sim.config.outcomes.OUTCOMES``) or one derived here."""
+    return name in OUTCOMES or name == "mean_wait_days" or bool(_DERIVED.match(name))
 
 
 def parse_standard(texts: str | list[str] | None) -> Standard:
@@ -106,9 +106,7 @@ def parse_standard(texts: str | list[str] | None) -> Standard:
 def _did_you_mean(name: str) -> str:
     import difflib
 
-    from sim.batch.experiment import known_outcomes
-
-    close = difflib.get_close_matches(name, [*known_outcomes(), "mean_wait_days"], n=1)
+    close = difflib.get_close_matches(name, [*OUTCOMES, "mean_wait_days"], n=1)
     return f" (did you mean {close[0]}?)" if close else ""
 
 

@@ -14,7 +14,7 @@ commands without importing NumPy.
 
 from sim.config.lazy import lazy_exports
 
-_EXPORTS = {"Engine": "sim.batch.engine", "Experiment": "sim.batch.experiment", "Factor": "sim.batch.experiment",
+_EXPORTS = {"Engine": "sim.batch.engine", "Experiment": "sim.batch.experiment", "Factor": "sim.batch.design",
             "load_experiment": "sim.batch.experiment", "run_sweep": "sim.batch.sweep", "Store": "sim.batch.store"}
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

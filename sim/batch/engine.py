@@ -90,10 +90,11 @@ def run_id(parameters: Mapping[str, object], point: int, seed: int) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def plan(job: Job, points: list[Mapping[str, object]], replication_seeds: list[int]) -> list[RunSpec]:
+def plan(job: Job, points: list[Mapping[str, object]], replication_seeds: list[int], base=None) -> list[RunSpec]:
     """Every (point, replication), replication-major (all points' first replication, then the
-    second, …), so an interrupted batch has even coverage."""
-    base = _base_scenario(job).params.changed()
+    second, …), so an interrupted batch has even coverage. ``base``: the job's base scenario when
+    the caller has it loaded already."""
+    base = (base if base is not None else _base_scenario(job)).params.changed()
     return [RunSpec(run_id({**base, **values}, point, seed), point, replication, seed, dict(values))
             for replication, seed in enumerate(replication_seeds) for point, values in enumerate(points)]
 

@@ -31,27 +31,28 @@ An experiment file is TOML (see experiments/README.md for the full format)::
     [fixed]                     # any parameter held at one value for every run
     part_time_hours_share = 0.6
 
-Everything is checked on load; anything wrong raises ``SweepError`` naming the file and the
-field, before any output folder is created.
+The same definition can be given as Python values (``Experiment.from_values``: a mapping shaped
+like the file, dotted parameter names allowed as keys); a file is read and parsed here and then
+built the same way. Everything is checked when the experiment is built; anything wrong raises
+``SweepError`` naming the file (or the caller's ``source``) and the field, before any output folder
+is created. The base scenario is loaded and the design built once, then kept on the experiment.
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
-import math
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
+from sim.batch.design import Design, Factor, build_design, design_size
 from sim.batch.limits import MAX_RUNS, run_count_error, timeout_error
 from sim.batch.seeds import spawned_seeds
 from sim.config.errors import ScenarioError, SweepError
-from sim.config.outcomes import MAIN_OUTCOMES
-from sim.config.params import PARAMS, Param, ParamKind
+from sim.config.outcomes import MAIN_OUTCOMES, OUTCOMES
+from sim.config.params import PARAMS, ParamKind
 from sim.config.paths import BASELINE, REPO, SCENARIO_DIR
 from sim.config.presets import PRESETS
 from sim.config.scenario import Scenario, load_scenario
@@ -70,55 +71,10 @@ RANGE_KEYS = ("low", "high", "levels")
 
 
 @dataclass(frozen=True)
-class Factor:
-    """One varied parameter: a list of ``values`` or a continuous range ``low``–``high``."""
-
-    name: str
-    kind: str  # "lever" or "uncertainty"
-    values: tuple | None = None
-    low: float | None = None
-    high: float | None = None
-    levels: int | None = None  # to put a range into a full factorial
-
-    @property
-    def param(self) -> Param:
-        return PARAMS[self.name]
-
-    @property
-    def discrete(self) -> bool:
-        return self.values is not None
-
-    def grid(self) -> list:
-        """The values a full factorial takes."""
-        if self.values is not None:
-            return list(self.values)
-        if self.levels is None:
-            raise ValueError("no levels")
-        points = np.linspace(self.low, self.high, self.levels) if self.levels > 1 else [(self.low + self.high) / 2]
-        return [self._typed(float(v)) for v in points]
-
-    def from_unit(self, u: float):
-        """Map a point of [0, 1] (from a sampler) to a value: equal slices for a list, linear for a range."""
-        u = min(max(float(u), 0.0), 1.0)
-        if self.values is not None:
-            return self.values[min(int(u * len(self.values)), len(self.values) - 1)]
-        return self._typed(self.low + u * (self.high - self.low))
-
-    def _typed(self, value: float):
-        if self.param.type is int:
-            return int(min(max(round(value), self.low), self.high))
-        return float(value)
-
-    def describe(self) -> str:
-        if self.values is not None:
-            return ", ".join(str(v) for v in self.values)
-        text = f"{self.low:g} – {self.high:g}"
-        return text + (f" ({self.levels} levels)" if self.levels else "")
-
-
-@dataclass(frozen=True)
 class Experiment:
-    path: Path
+    """A checked experiment: what to vary, how, how often and what to keep (build it with
+    ``from_values`` or ``load_experiment``, which check everything)."""
+
     name: str
     purpose: str
     scenario_path: Path
@@ -135,8 +91,76 @@ class Experiment:
     levers: tuple[Factor, ...]
     uncertainties: tuple[Factor, ...]
     fixed: dict = field(default_factory=dict)
-    sha256: str = ""
-    text: str = ""
+    path: Path | None = None  # the file it was read from; None when built from values
+    text: str = ""  # the file as read ("" when built from values)
+    sha256: str = ""  # what a resumed sweep must match: the file's hash, or the values'
+    definition: Mapping = field(default_factory=dict, repr=False, compare=False)  # the values it was built from
+    base: Scenario | None = field(default=None, repr=False, compare=False)  # the base scenario, with base_overrides
+    design: Design | None = field(default=None, repr=False, compare=False)  # the design points
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, object], *, source: str = "experiment", folder: Path | None = None,
+                    scale=None, days=None, replications=None, timeout=None, max_runs: int = MAX_RUNS) -> Experiment:
+        """Build and check an experiment from values shaped like an experiment file (see the module
+        docstring); ``source`` names it in errors, ``folder`` is where a relative ``scenario`` is
+        looked for first (default: the current folder). ``scale``, ``days``, ``replications`` and
+        ``timeout`` override the values (the command line's options, checked like them). A design
+        of more than ``max_runs`` runs is refused before it is built."""
+        for key in values:
+            if key not in TOP_KEYS:
+                raise SweepError(source, key, _unknown(key, TOP_KEYS, "unknown key"))
+        doc = dict(values)
+        name = _get(doc, source, "name", str, "experiment")
+        purpose = _get(doc, source, "purpose", str, "")
+        scenario_path = _scenario_path(doc.get("scenario"), Path.cwd() if folder is None else folder, source)
+        seed = _get(doc, source, "seed", int, PRESETS["sweep"].first_seed)
+        if seed < 0:
+            raise SweepError(source, "seed", f"expected a whole number ≥ 0, got {seed}")
+        file_replications = _get(doc, source, "replications", int, 1)
+        if file_replications < 1:
+            raise SweepError(source, "replications", f"expected at least 1, got {file_replications}")
+        file_days = _check_param(source, "days", "days", doc.get("days", 365))
+        file_scale = _check_param(source, "scale", "scale", doc.get("scale", PRESETS["sweep"].scale))
+        daily = _get(doc, source, "daily", bool, True)
+        file_timeout = doc.get("timeout", 0)
+        if timeout_error(file_timeout):
+            raise SweepError(source, "timeout", timeout_error(file_timeout))
+        retries = _get(doc, source, "retries", int, 2)
+        if retries < 0:
+            raise SweepError(source, "retries", f"expected a whole number ≥ 0, got {retries}")
+        outcomes = _outcomes(doc.get("outcomes", "main"), source)
+
+        levers = _factors(doc.get("levers", {}), source, "levers", ParamKind.LEVER)
+        uncertainties = _factors(doc.get("uncertainties", {}), source, "uncertainties", ParamKind.UNCERTAINTY)
+        if not levers and not uncertainties:
+            raise SweepError(source, "levers", "nothing to vary: give at least one lever or uncertainty")
+        fixed = _fixed(doc.get("fixed", {}), source)
+        for factor in (*levers, *uncertainties):
+            if factor.name in fixed:
+                raise SweepError(source, f"fixed.{factor.name}", "is also varied; keep it in one place")
+        method, options = _design(doc.get("design"), source, levers, uncertainties)
+        points = design_size(method, options, levers, uncertainties)
+        counted = _replications_option(replications) or file_replications
+        message = run_count_error(points * counted, f"{points:,} design points × {counted} replications", max_runs)
+        if message:
+            raise SweepError(source, "design", message)
+
+        scale, days, replications, timeout = _settings_options(scale, days, replications, timeout)
+        experiment = cls(name=name, purpose=purpose, scenario_path=scenario_path, seed=seed,
+                         replications=file_replications if replications is None else replications,
+                         days=file_days if days is None else days, scale=file_scale if scale is None else scale,
+                         outcomes=outcomes, daily=daily, timeout=float(file_timeout if timeout is None else timeout),
+                         retries=retries, method=method, design_options=options, levers=tuple(levers),
+                         uncertainties=tuple(uncertainties), fixed=fixed, sha256=_values_hash(values),
+                         definition=dict(values))
+        base = _base_scenario(experiment, source)
+        try:  # the design itself: sampler arguments, every value against the parameter's range
+            design = build_design(method, options, levers, uncertainties, seed)
+        except ValueError as error:
+            raise SweepError(source, "design", str(error)) from None
+        if not design.points:
+            raise SweepError(source, "design", "the design has no points")
+        return replace(experiment, base=base, design=design)
 
     @property
     def factors(self) -> tuple[Factor, ...]:
@@ -151,7 +175,8 @@ class Experiment:
         return {**self.fixed, "days": self.days, "scale": self.scale}
 
     def base_scenario(self) -> Scenario:
-        return load_scenario(self.scenario_path, self.base_overrides())
+        """The base scenario with ``base_overrides`` (loaded once, when the experiment was built)."""
+        return self.base if self.base is not None else load_scenario(self.scenario_path, self.base_overrides())
 
     def seeds(self) -> list[int]:
         """One seed per replication, from the experiment seed, the same for every design point
@@ -162,33 +187,11 @@ class Experiment:
         return {"days": self.days, "scale": self.scale, "replications": self.replications, "seed": self.seed,
                 "method": self.method, "outcomes": list(self.outcomes)}
 
-    def with_settings(self, *, scale=None, days=None, replications=None, timeout=None) -> Experiment:
-        """Command-line overrides, checked like the file's values."""
-        changes = {}
-        if scale is not None:
-            changes["scale"] = _check_param("--scale", None, "scale", scale)
-        if days is not None:
-            changes["days"] = _check_param("--days", None, "days", days)
-        if replications is not None:
-            if not isinstance(replications, int) or isinstance(replications, bool) or replications < 1:
-                raise SweepError("--replications", None, f"expected a whole number ≥ 1, got {replications!r}")
-            changes["replications"] = replications
-        if timeout is not None:
-            if timeout_error(timeout):
-                raise SweepError("--timeout", None, timeout_error(timeout))
-            changes["timeout"] = float(timeout)
-        if not changes:
-            return self
-        new = replace(self, **changes)
-        _check_scenario(new)
-        return new
-
 
 def load_experiment(path: str | Path, *, scale=None, days=None, replications=None, timeout=None,
                     max_runs: int = MAX_RUNS) -> Experiment:
-    """Read and check an experiment file (and the CLI overrides); raise ``SweepError`` if anything is
-    wrong, including a design of more than ``max_runs`` runs (counted before it is built)."""
-    cli = {"scale": scale, "days": days, "replications": replications, "timeout": timeout}
+    """Read an experiment file and build it (``Experiment.from_values``, with the command line's
+    overrides); raise ``SweepError`` naming the file if anything is wrong."""
     path = Path(path)
     source = str(path)
     try:
@@ -199,90 +202,38 @@ def load_experiment(path: str | Path, *, scale=None, days=None, replications=Non
         raise SweepError(source, None, "is a folder, expected a TOML experiment file") from None
     except OSError as error:
         raise SweepError(source, None, f"cannot read ({error.strerror})") from None
-    doc = parse_toml(raw, source, SweepError)
-    text = raw.decode("utf-8")
-
-    for key in doc:
-        if key not in TOP_KEYS:
-            raise SweepError(source, key, _unknown(key, TOP_KEYS, "unknown key"))
-
-    name = _get(doc, source, "name", str, path.stem)
-    purpose = _get(doc, source, "purpose", str, "")
-    scenario_path = _scenario_path(doc.get("scenario"), path, source)
-    seed = _get(doc, source, "seed", int, PRESETS["sweep"].first_seed)
-    if seed < 0:
-        raise SweepError(source, "seed", f"expected a whole number ≥ 0, got {seed}")
-    replications = _get(doc, source, "replications", int, 1)
-    if replications < 1:
-        raise SweepError(source, "replications", f"expected at least 1, got {replications}")
-    days = _check_param(source, "days", "days", doc.get("days", 365))
-    scale = _check_param(source, "scale", "scale", doc.get("scale", PRESETS["sweep"].scale))
-    daily = _get(doc, source, "daily", bool, True)
-    timeout = doc.get("timeout", 0)
-    if timeout_error(timeout):
-        raise SweepError(source, "timeout", timeout_error(timeout))
-    retries = _get(doc, source, "retries", int, 2)
-    if retries < 0:
-        raise SweepError(source, "retries", f"expected a whole number ≥ 0, got {retries}")
-    outcomes = _outcomes(doc.get("outcomes", "main"), source)
-
-    levers = _factors(doc.get("levers", {}), source, "levers", ParamKind.LEVER)
-    uncertainties = _factors(doc.get("uncertainties", {}), source, "uncertainties", ParamKind.UNCERTAINTY)
-    if not levers and not uncertainties:
-        raise SweepError(source, "levers", "nothing to vary: give at least one lever or uncertainty")
-    fixed = _fixed(doc.get("fixed", {}), source)
-    for factor in (*levers, *uncertainties):
-        if factor.name in fixed:
-            raise SweepError(source, f"fixed.{factor.name}", "is also varied; keep it in one place")
-    method, options = _design(doc.get("design"), source, levers, uncertainties)
-    points = design_size(method, options, levers, uncertainties)
-    runs = points * (replications if replications_override(cli) is None else replications_override(cli))
-    message = run_count_error(runs, f"{points:,} design points × "
-                                    f"{runs // points if points else 0} replications", max_runs)
-    if message:
-        raise SweepError(source, "design", message)
-
-    experiment = Experiment(path=path.resolve(), name=name, purpose=purpose, scenario_path=scenario_path, seed=seed,
-                            replications=replications, days=days, scale=scale, outcomes=outcomes, daily=daily,
-                            timeout=float(timeout), retries=retries, method=method, design_options=options,
-                            levers=tuple(levers), uncertainties=tuple(uncertainties), fixed=fixed,
-                            sha256=hashlib.sha256(raw).hexdigest(), text=text)
-    _check_scenario(experiment)
-    # The design itself (sampler arguments, every value against the parameter's range).
-    from sim.batch.design import build_design
-
-    try:
-        design = build_design(experiment)
-    except ValueError as error:
-        raise SweepError(source, "design", str(error)) from None
-    if not design.points:
-        raise SweepError(source, "design", "the design has no points")
-    return experiment.with_settings(**cli)
+    document = parse_toml(raw, source, SweepError)
+    experiment = Experiment.from_values({"name": path.stem, **document}, source=source, folder=path.parent,
+                                        scale=scale, days=days, replications=replications, timeout=timeout,
+                                        max_runs=max_runs)
+    return replace(experiment, path=path.resolve(), text=raw.decode("utf-8"), sha256=hashlib.sha256(raw).hexdigest(),
+                   definition=document)
 
 
 # ---------------------------------------------------------------- pieces
 
 
-def replications_override(cli: dict) -> int | None:
-    value = cli.get("replications")
+def _replications_option(value) -> int | None:
+    """``--replications`` when it is a valid count (it is checked, with its message, afterwards)."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 1 else None
 
 
-def design_size(method: str, options: dict, levers, uncertainties) -> int:
-    """How many points a design has, counted without building it (``build_design`` makes exactly
-    these), so a design of millions of points is refused before it fills memory."""
-    def grid_size(factors) -> int:
-        return math.prod(len(f.values) if f.values is not None else (f.levels or 1) for f in factors)
+def _settings_options(scale, days, replications, timeout) -> tuple:
+    """The command line's overrides, each checked like the file's value (errors name the option)."""
+    if scale is not None:
+        scale = _check_param("--scale", None, "scale", scale)
+    if days is not None:
+        days = _check_param("--days", None, "days", days)
+    if replications is not None and _replications_option(replications) is None:
+        raise SweepError("--replications", None, f"expected a whole number ≥ 1, got {replications!r}")
+    if timeout is not None and timeout_error(timeout):
+        raise SweepError("--timeout", None, timeout_error(timeout))
+    return scale, days, replications, timeout
 
-    if method == "full_factorial":
-        return grid_size((*levers, *uncertainties))
-    crossed = options.get("levers") == "factorial" and uncertainties
-    sampled = len(uncertainties) if crossed else len(levers) + len(uncertainties)
-    combos = grid_size(levers) if crossed else 1
-    samples = int(options["samples"])
-    per_sample = {"latin_hypercube": 1, "morris": sampled + 1,
-                  "sobol": 2 * sampled + 2 if options.get("second_order") else sampled + 2}[method]
-    return combos * samples * per_sample
+
+def _values_hash(values: Mapping) -> str:
+    """The identity of an experiment built from values (a file's is its bytes' hash)."""
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
 def _get(doc: Mapping, source: str, key: str, kind, default):
@@ -305,25 +256,28 @@ def _check_param(source: str, field_name: str | None, name: str, value):
         raise SweepError(source, field_name, str(error)) from None
 
 
-def _scenario_path(value, path: Path, source: str) -> Path:
+def _scenario_path(value, folder: Path, source: str) -> Path:
     if value is None:
         return BASELINE
+    if isinstance(value, Path):
+        value = str(value)
     if not isinstance(value, str) or not value:
         raise SweepError(source, "scenario", f"expected a scenario file name, got {value!r}")
-    for candidate in (path.parent / value, REPO / value, SCENARIO_DIR / value):
+    for candidate in (folder / value, REPO / value, SCENARIO_DIR / value):
         if candidate.is_file():
             return candidate.resolve()
     raise SweepError(source, "scenario", f"no scenario file {value!r} next to the experiment file or in the repo")
 
 
-def _check_scenario(experiment: Experiment) -> None:
+def _base_scenario(experiment: Experiment, source: str) -> Scenario:
+    """The base scenario with the experiment's run size and fixed values, checked together."""
     try:
-        load_scenario(experiment.scenario_path, experiment.base_overrides())
+        return load_scenario(experiment.scenario_path, experiment.base_overrides())
     except ScenarioError as error:
         if error.source in ("--set",):
             field_name = "fixed." + error.field if error.field and error.field in experiment.fixed else error.field
-            raise SweepError(str(experiment.path), field_name, error.message) from None
-        raise SweepError(str(experiment.path), "scenario", str(error)) from None
+            raise SweepError(source, field_name, error.message) from None
+        raise SweepError(source, "scenario", str(error)) from None
 
 
 def _unknown(name: str, known, message: str) -> str:
@@ -367,7 +321,7 @@ def _a(word: str) -> str:
 def _factor(name: str, spec, source: str, where: str, kind: str) -> Factor:
     param = PARAMS[name]
     numeric = param.type in (int, float)
-    if isinstance(spec, list):
+    if isinstance(spec, (list, tuple)):
         if not spec:
             raise SweepError(source, where, "empty list of values: give at least one")
         values = []
@@ -421,30 +375,16 @@ def _fixed(table, source: str) -> dict:
 
 
 def _outcomes(value, source: str) -> tuple[str, ...]:
-    known = known_outcomes()
     if value == "main":
         return tuple(MAIN_OUTCOMES)
     if value == "all":
-        return tuple(known)
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        return tuple(OUTCOMES)
+    if not isinstance(value, (list, tuple)) or not value or not all(isinstance(v, str) for v in value):
         raise SweepError(source, "outcomes", f'expected "main", "all" or a non-empty list of names, got {value!r}')
     for name in value:
-        if name not in known:
-            raise SweepError(source, "outcomes", _unknown(name, known, f"unknown outcome {name!r}"))
+        if name not in OUTCOMES:
+            raise SweepError(source, "outcomes", _unknown(name, OUTCOMES, f"unknown outcome {name!r}"))
     return tuple(dict.fromkeys(value))
-
-
-@lru_cache(maxsize=1)
-def known_outcomes() -> tuple[str, ...]:
-    """Every numeric outcome ``flat_outcomes`` gives, found from a one-day run of a tiny city."""
-    from sim.config.outcomes import flat_outcomes
-    from sim.results.api import run
-
-    summary = run(load_scenario(None, {"scale": 0.0005, "days": 1}), seed=1).summary
-    flat = flat_outcomes({k: v for k, v in summary.items() if k != "provenance"})
-    skip = {"scenario", "seed", "days", "scale", "workers_per_10k", "escalation_rule"}
-    return tuple(k for k, v in flat.items()
-                 if k not in skip and isinstance(v, (int, float)) and not isinstance(v, bool))
 
 
 def _design(table, source: str, levers, uncertainties) -> tuple[str, dict]:

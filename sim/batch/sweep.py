@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.batch.design import Design, build_design
+from sim.batch.design import Design
 from sim.batch.engine import Engine, Job, RunSpec, default_processes, plan
 from sim.batch.experiment import Experiment
 from sim.batch.store import Store, atomic_write_parquet
@@ -44,11 +44,10 @@ from sim.results.files import atomic_write_bytes, atomic_write_json
 FLUSH_ROWS, FLUSH_SECONDS = 50, 2.0
 
 
-def plan_runs(experiment: Experiment, design: Design | None = None) -> list[RunSpec]:
+def plan_runs(experiment: Experiment) -> list[RunSpec]:
     """Every run of the experiment (the engine's plan: replication-major, run ids from the full
     parameter set, the point and the seed)."""
-    design = build_design(experiment) if design is None else design
-    return plan(job_for(experiment), design.points, experiment.seeds())
+    return plan(job_for(experiment), experiment.design.points, experiment.seeds(), base=experiment.base_scenario())
 
 
 def job_for(experiment: Experiment) -> Job:
@@ -92,8 +91,8 @@ def run_sweep(experiment: Experiment, out: str | Path, engine: Engine | None = N
         require("dask.distributed")
     out = Path(out)
     store = Store(out)
-    design = build_design(experiment)
-    specs = plan_runs(experiment, design)
+    design = experiment.design
+    specs = plan_runs(experiment)
     _open_manifest(store, experiment, out)  # raises before anything is written
     check_writable(out)
 
@@ -115,8 +114,12 @@ def _run_locked(experiment: Experiment, out: Path, store: Store, manifest: dict,
     for earlier in manifest["sessions"]:
         if earlier.get("status") == "running":  # its process ended without recording it (kill -9, power, disk)
             earlier["status"] = "died"
-    if not (out / "experiment.toml").exists():
-        atomic_write_bytes(out / "experiment.toml", experiment.text.encode("utf-8"))
+    definition = out / ("experiment.toml" if experiment.text else "experiment.json")  # as read, or as given
+    if not definition.exists():
+        if experiment.text:
+            atomic_write_bytes(definition, experiment.text.encode("utf-8"))
+        else:
+            atomic_write_json(dict(experiment.definition), definition)
         points = pd.DataFrame([{"point": i, **{column_name(k): v for k, v in values.items()}}
                                for i, values in enumerate(design.points)])
         atomic_write_parquet(points, out / "design.parquet")
@@ -130,8 +133,7 @@ def _run_locked(experiment: Experiment, out: Path, store: Store, manifest: dict,
     manifest["sessions"].append(session)
     store.write_manifest(manifest)
 
-    known = {spec.run_id for spec in plan_runs(replace(experiment, replications=manifest["settings"]["replications"]),
-                                               design)}
+    known = {spec.run_id for spec in plan_runs(replace(experiment, replications=manifest["settings"]["replications"]))}
     store.recover(known)
     if retry_failed:
         stored = store.runs()
@@ -260,7 +262,8 @@ def _open_manifest(store: Store, experiment: Experiment, out: Path, *, created: 
         raise SweepError("--out", None, f"{out} is a folder with other files and no manifest.json; "
                                         "choose an empty or new folder")
     return {
-        "experiment": {"name": experiment.name, "path": str(experiment.path), "sha256": experiment.sha256,
+        "experiment": {"name": experiment.name, "path": str(experiment.path) if experiment.path else None,
+                       "sha256": experiment.sha256,
                        "purpose": experiment.purpose},
         "scenario_files": scenario_files,
         "settings": experiment.settings(),

@@ -314,13 +314,13 @@ def sensitivity_command(args) -> int:
 
 
 def _outcomes(text: str) -> list[str]:
-    from sim.batch.experiment import known_outcomes
+    from sim.config.outcomes import OUTCOMES
 
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
         raise _cli_error("--outcomes: give at least one outcome")
     for name in names:
-        if name not in known_outcomes():
+        if name not in OUTCOMES:
             raise _cli_error(f"--outcomes: unknown outcome {name!r}")
     return names
 
@@ -412,6 +412,6 @@ def policy_analysis_command(args) -> int:
 
 
 def _flat(name: str) -> bool:
-    from sim.batch.experiment import known_outcomes
+    from sim.config.outcomes import OUTCOMES
 
-    return name in known_outcomes()
+    return name in OUTCOMES
