@@ -259,8 +259,8 @@ def test_discovery_end_to_end_on_a_small_sweep_writes_boxes_with_stability(tmp_p
 @pytest.mark.slow
 def test_policy_analysis_end_to_end_through_the_library_functions(tmp_path):
     pytest.importorskip("ema_workbench", reason="the optional extra 'ema'")
-    from sim.analyses.pipeline import policy_analysis
     from sim.analyses.standard import DEFAULT_STANDARD, parse_standard
+    from sim.docgen.policy_report import policy_analysis
 
     report = policy_analysis(tmp_path, parse_standard(DEFAULT_STANDARD), scale=0.005, days=60, processes=2,
                              min_replications=2, step=2, max_replications=2, trajectories=2, top=2, sobol_samples=4,

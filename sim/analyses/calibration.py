@@ -15,17 +15,15 @@ objective is a deterministic function of the parameters):
   the specialised committees).
 
 ``python run.py calibrate --fit`` runs the fit and prints the values to put in
-``sim/config/params.py``; ``python run.py calibrate`` regenerates docs/calibration.md.
+``sim/config/params.py``; ``python run.py calibrate`` regenerates docs/calibration.md
+(``sim.docgen.calibration_report``).
 """
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -34,9 +32,7 @@ from sim.batch.engine import Job, OnDone, RunSpec, default_processes, run_id, ru
 from sim.batch.seeds import sequential_seeds
 from sim.config.enums import MEDIATION_LEVELS, CaseKind, Severity
 from sim.config.params import PARAMS
-from sim.config.paths import DOCS, RESULTS
 from sim.config.presets import PRESETS
-from sim.results.folders import Marker
 from sim.results.summary import mediated_cases
 
 FULL_POPULATION = PARAMS["population"].default  # residents at scale 1.0
@@ -212,126 +208,3 @@ def fit(scale: float = PRESETS["fit"].scale,
     return {"theta": dict(zip(THETA, (float(x) for x in theta), strict=True)),
             "overrides": fitted_overrides(theta), "loss": float(best.fun), "evaluations": int(best.nfev),
             "scale": scale, "seeds": list(seeds)}
-
-
-# ---------------------------------------------------------------------- the report
-REPORTS = RESULTS / "calibration"  # reports at other than the full default settings
-
-
-def is_full(seeds: int, scale: float, days: int) -> bool:
-    """The settings docs/calibration.md is made at (the full preset)."""
-    full = PRESETS["full"]
-    return (seeds, scale, days) == (full.seeds, full.scale, full.days)
-
-
-def report_folder(seeds: int, scale: float, days: int, out: Path | None = None) -> tuple[Path, Marker | None]:
-    """Where a report at these settings goes, and the marker of that folder (None for docs/).
-    Only the full default settings regenerate docs/calibration.md; any other report goes to
-    ``results/calibration/scale…-days…-seeds…`` (or ``out``, which may not be docs/)."""
-    from sim.config.errors import CliError
-    from sim.results.folders import Marker, identity
-
-    if out is None and is_full(seeds, scale, days):
-        return DOCS, None
-    folder = Path(out) if out is not None else REPORTS / f"scale{scale:g}-days{days}-seeds{seeds}"
-    if not is_full(seeds, scale, days) and _inside(folder, DOCS):
-        raise CliError(f"--out: {folder} is in docs/, which only the full default settings regenerate "
-                       f"(--seeds {PRESETS['full'].seeds} --scale {PRESETS['full'].scale:g} "
-                       f"--days {PRESETS['full'].days}); choose a folder outside docs/")
-    what = {"seeds": seeds, "scale": scale, "days": days}
-    return folder, Marker("calibrate", identity(what), what)
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        return path.resolve().is_relative_to(folder.resolve())
-    except (OSError, RuntimeError):
-        return False
-
-
-def report(seeds: int = PRESETS["full"].seeds, scale: float = PRESETS["full"].scale, days: int = PRESETS["full"].days,
-           out: Path = DOCS, processes: int | None = None, log: Callable[[str], None] = print,
-           on_run: OnDone | None = None) -> list[tuple[Target, tuple]]:
-    """Run the baseline on ``seeds`` seeds and write ``out``/calibration.md and its figure (docs/
-    at the full default settings; see ``report_folder``)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from sim.results.provenance import git_commit
-
-    log(f"running the baseline at scale {scale:g} for {days} days on {seeds} seeds ...")
-    values = evaluate({"scale": scale, "days": days}, sequential_seeds(PRESETS["full"].first_seed, seeds), processes,
-                      on_run)
-    rows = [(target, values[target.measure]) for target in TARGETS]
-    out.mkdir(parents=True, exist_ok=True)
-
-    fig, axes = plt.subplots(1, len(rows), figsize=(2.3 * len(rows), 3.2), layout="constrained")
-    for ax, (target, (mean, low, high)) in zip(axes, rows, strict=True):
-        ax.axhspan(target.low, target.high, color="#4C9F70", alpha=0.2, label="target band")
-        ax.errorbar([0], [mean], yerr=[[mean - low], [high - mean]], fmt="o", color="black", capsize=4)
-        ax.set_xticks([])
-        ax.set_title(re.sub(r"\s*\([^)]*[\u4e00-\u9fff][^)]*\)", "", target.title), fontsize=7, wrap=True)
-        span = max(target.high - target.low, high - low, 1e-6)
-        ax.set_ylim(min(target.low, low) - 0.3 * span, max(target.high, high) + 0.3 * span)
-        ax.tick_params(labelsize=7)
-    fig.suptitle(f"Baseline against Shishi's figures: mean and 95 % CI over {seeds} seeds", fontsize=9)
-    fig.savefig(out / "calibration.png", dpi=110, metadata={"Software": None})
-    plt.close(fig)
-
-    def fmt(value: float, target: Target) -> str:
-        return f"{value:,.0f}" if target.high > 10 else f"{100 * value:.2f} %"
-
-    fit_file = DOCS / "calibration_fit.json"  # the registry's fit, wherever the report goes
-    fitted = json.loads(fit_file.read_text()) if fit_file.exists() else None
-    lines = [
-        "# Calibration of the Shishi baseline",
-        "",
-        f"Generated by `python run.py calibrate --seeds {seeds} --scale {scale:g}"
-        + (f" --days {days}" if days != PRESETS["full"].days else "") + f"` (commit {git_commit()}). "
-        f"The baseline (registry defaults) run at scale {scale:g} for {days} days on seeds 1–{seeds}; each "
-        "value is the mean over seeds with its 95 % Student-t interval. A target passes when the whole "
-        "interval lies inside its band.",
-        "",
-        "| target | source | band | model: mean | model: 95 % CI | result |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for target, (mean, low, high) in rows:
-        lines.append(f"| {target.title} | {target.source} | {fmt(target.low, target)} – {fmt(target.high, target)} | "
-                     f"{fmt(mean, target)} | {fmt(low, target)} – {fmt(high, target)} | "
-                     f"{'pass' if target.passes(low, high) else '**fail**'} |")
-    lines += ["", "![calibration](calibration.png)", "", "## Fitted parameters", ""]
-    if fitted:
-        theta = fitted["theta"]
-        lines += [
-            f"Fitted by `python run.py calibrate --fit` (Nelder–Mead, {fitted['evaluations']} evaluations on "
-            f"seeds {fitted['seeds']} at scale {fitted['scale']:g}, common random numbers; loss "
-            f"{fitted['loss']:.2g}); the values below are the registry defaults in `sim/config/params.py`.",
-            "",
-            f"- public-service request rate: {theta['dispute_rate_per_10k.public_service']:.1f} per 10,000 a year "
-            "→ requests a year",
-            f"- multiplier on every kind of dispute's rate: {theta['dispute_rate_multiplier']:.3f} → disputes "
-            "committees take up",
-            f"- court referrals: {theta['court_referral_per_10k']:.1f} per 10,000 a year → the city centre's cases",
-            f"- failure multiplier on every mediation committee's failure probability: "
-            f"{theta['failure_multiplier']:.3f} → mediation success",
-            f"- handling-time multiplier on every mediation committee's mean handling time: "
-            f"{theta['handling_time_multiplier']:.3f} → mediations within the time limit",
-            "",
-            "| parameter | fitted value |",
-            "| --- | --- |",
-            *(f"| `{name}` | {value:.4g} |" for name, value in fitted["overrides"].items()),
-        ]
-    else:
-        lines.append("No fit stored yet: run `python run.py calibrate --fit`.")
-    lines += ["", "The other targets are not fitted: they are checks that the fitted model must pass.", "",
-              "## Targets missed", ""]
-    lines += [f"- `{name}`: {why}." for name, why in KNOWN_MISSES.items()]
-    lines += ["", "Not tuned away: the miss follows from a mechanism the article describes (the cost of being passed "
-              "between levels), and the source figure (\"close to 100 %\") is not a measurement. The local share of "
-              "resolved disputes, missed before the stationed cadres were modelled, now passes: the cadres bring a "
-              "department's authority to community mediations (`docs/mechanisms.md`).", ""]
-    (out / "calibration.md").write_text("\n".join(lines), encoding="utf-8")
-    log(f"wrote {out / 'calibration.md'} and {out / 'calibration.png'}")
-    return rows

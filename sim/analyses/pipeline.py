@@ -1,13 +1,14 @@
-"""The policy analyses as typed library functions: what the command line's ``staffing``,
-``sensitivity``, ``discover`` and ``policy-analysis`` call, and what a script can call directly.
+"""The policy analyses as typed library functions: what the command line's ``staffing`` and
+``discover`` call (``sensitivity``: ``sim.analyses.sensitivity.analyse``), and what a script can call
+directly; ``sim.docgen.policy_report.policy_analysis`` runs all three and writes the report.
 
-    from sim.analyses.pipeline import policy_analysis
-    report = policy_analysis(Path("results/policy"), parse_standard(DEFAULT_STANDARD), scale=0.05, processes=2)
+    from sim.analyses.pipeline import search_config, staffing
+    config = search_config(Path("experiments/policy_staffing.toml"), parse_standard(DEFAULT_STANDARD), scale=0.05)
+    result = staffing(config, Path("results/policy/staffing"), processes=2)
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,7 +25,8 @@ DEFAULT_SEARCH_SEED = PRESETS["staffing"].first_seed  # replication seeds of a s
 Progress = Callable[[str], None]
 
 
-def _quiet(message: str) -> None:
+def no_progress(message: str) -> None:
+    """The default ``progress``: say nothing."""
     return None
 
 
@@ -91,7 +93,7 @@ def analysis_marker(name: str, settings: dict):
     return Marker(name, identity(settings), {key: settings[key] for key in list(settings)[:4]})
 
 
-def staffing(config: SearchConfig, out: Path, *, processes: int = 1, progress: Progress = _quiet,
+def staffing(config: SearchConfig, out: Path, *, processes: int = 1, progress: Progress = no_progress,
              bar=None) -> SearchResult:
     """The staffing search, its runs stored in ``out`` (resumable) and its tables written there;
     ``bar``: a ``sim.batch.progress.ProgressBar``."""
@@ -104,7 +106,7 @@ def staffing(config: SearchConfig, out: Path, *, processes: int = 1, progress: P
 
 def discovery(source: Path, out: Path, standard: Standard, *, norm: float = NORM_WORKERS_PER_10K,
               threshold: float = 0.8, peel_alpha: float = 0.05, scale: float | None = None, days: int | None = None,
-              replications: int | None = None, processes: int = 1, progress: Progress = _quiet, quiet: bool = True,
+              replications: int | None = None, processes: int = 1, progress: Progress = no_progress, quiet: bool = True,
               max_runs: int | None = None) -> dict:
     """Scenario discovery on a stored sweep folder, or on the sweep an experiment file describes
     (run into ``out/sweep`` first, resumably; with a progress bar unless ``quiet``)."""
@@ -130,54 +132,3 @@ def discovery(source: Path, out: Path, standard: Standard, *, norm: float = NORM
         progress(f"running the discovery sweep into {sweep} ...")
         run_sweep(experiment, sweep, Engine(processes), quiet=quiet)
     return discover(sweep, out, standard, norm=norm, threshold=threshold, peel_alpha=peel_alpha)
-
-
-def policy_analysis(out: Path, standard: Standard, *, scale: float = PRESETS["analysis"].scale,
-                    days: int = PRESETS["analysis"].days, processes: int = 1, min_replications: int = 4,
-                    step: int = 4, max_replications: int = 20, seed: int | None = None, trajectories: int = 8,
-                    top: int = 4, sobol_samples: int = 32, replications: int = PRESETS["analysis"].seeds,
-                    sweep_outcomes: tuple[str, ...] = (), progress: Progress = _quiet, quiet: bool = True) -> Path:
-    """Staffing search, sensitivity (Morris, then Sobol) and scenario discovery at one run size,
-    then the report; returns the report's path. ``sweep_outcomes``: the outcomes sensitivity
-    analyses (default: the standard's). Each analysis's folder is marked as its own command
-    marks it (``sim.results.folders``); progress bars on a terminal unless ``quiet``."""
-    from sim.analyses.sensitivity import analyse
-    from sim.batch.progress import ProgressBar
-    from sim.docgen.policy_report import write_report
-    from sim.results.files import atomic_write_json
-    from sim.results.folders import mark
-
-    started = time.perf_counter()
-    timings = {}
-    t = time.perf_counter()
-    progress("1/3 staffing search")
-    config = search_config(DEFAULT_STAFFING, standard, scale=scale, days=days, seed=seed,
-                           min_replications=min_replications, step=step, max_replications=max_replications)
-    points = len(config.rules) * len(config.grid)
-    with ProgressBar("staffing", points * config.max_replications, quiet=quiet) as bar:
-        staffing(config, mark(out / "staffing", analysis_marker("staffing", config.to_json())), processes=processes,
-                 progress=progress, bar=bar)
-    timings["staffing"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    progress("2/3 sensitivity (Morris, then Sobol)")
-    outcomes = list(sweep_outcomes or dict.fromkeys(c.outcome for c in standard.criteria))
-    settings = dict(outcomes=outcomes, top=top, trajectories=trajectories, sobol_samples=sobol_samples,
-                    replications=replications, days=days, scale=scale, scenario=None)
-    analyse(mark(out / "sensitivity", analysis_marker("sensitivity", settings)), **settings, processes=processes,
-            progress=progress, quiet=quiet)
-    timings["sensitivity"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    progress("3/3 scenario discovery")
-    what = {"source": str(Path(DEFAULT_DISCOVERY).resolve()), "standard": str(standard), "norm": NORM_WORKERS_PER_10K,
-            "scale": scale, "days": days, "replications": replications, "threshold": 0.8, "peel_alpha": 0.05}
-    discovery(DEFAULT_DISCOVERY, mark(out / "discovery", analysis_marker("discovery", what)), standard,
-              replications=replications, scale=scale, days=days, processes=processes, progress=progress, quiet=quiet)
-    timings["discovery"] = time.perf_counter() - t
-    atomic_write_json({"seconds": {k: round(v, 1) for k, v in timings.items()},
-                       "total_seconds": round(time.perf_counter() - started, 1),
-                       "settings": {"scale": scale, "days": days, "standard": str(standard), "processes": processes,
-                                    "replications": replications, "trajectories": trajectories, "top": top,
-                                    "sobol_samples": sobol_samples}}, out / "timings.json")
-    return write_report(out)

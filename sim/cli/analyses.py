@@ -383,8 +383,8 @@ def report_command(args) -> int:
 
 def policy_analysis_command(args) -> int:
     """Staffing search, sensitivity and discovery at reduced scale, then the report."""
-    from sim.analyses.pipeline import policy_analysis
     from sim.analyses.standard import parse_standard
+    from sim.docgen.policy_report import policy_analysis
 
     standard = parse_standard(args.target)  # fail fast
     derived = [c.outcome for c in standard.criteria if not _flat(c.outcome)]

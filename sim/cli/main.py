@@ -421,6 +421,7 @@ def _calibrate(args) -> int:
     from sim.analyses import calibration
     from sim.batch.limits import check_runs
     from sim.batch.progress import ProgressBar
+    from sim.docgen import calibration_report
     from sim.results.folders import check_writable, claim, write_marker
 
     def say(message: str) -> None:
@@ -444,14 +445,14 @@ def _calibrate(args) -> int:
         except ValueError as error:
             raise CliError(f"--{key}: {error}") from None
     check_runs(args.seeds, f"--seeds: {args.seeds} seeds", args.max_runs)
-    out, marker = calibration.report_folder(args.seeds, args.scale, args.days, args.out)
+    out, marker = calibration_report.report_folder(args.seeds, args.scale, args.days, args.out)
     if marker is None:
         check_writable(out)
     else:
         claim(out, marker, force=args.force)
     with ProgressBar("calibrate", args.seeds, quiet=args.quiet) as bar:
-        rows = calibration.report(seeds=args.seeds, scale=args.scale, days=args.days, out=out,
-                                  processes=args.processes, log=say, on_run=bar.advance)
+        rows = calibration_report.report(seeds=args.seeds, scale=args.scale, days=args.days, out=out,
+                                         processes=args.processes, log=say, on_run=bar.advance)
     if marker is not None:
         write_marker(out, marker)
     failed = [target.measure for target, (mean, low, high) in rows if not target.passes(low, high)]

@@ -1,14 +1,34 @@
-"""``python run.py policy-report OUTDIR``: one Markdown report (OUTDIR/policy_report.md) of the
-staffing search, the sensitivity analysis and the scenario discovery stored in OUTDIR/staffing,
-OUTDIR/sensitivity and OUTDIR/discovery, with the provenance of every run behind them."""
+"""The policy report: ``python run.py policy-report OUTDIR`` writes one Markdown report
+(OUTDIR/policy_report.md) of the staffing search, the sensitivity analysis and the scenario
+discovery stored in OUTDIR/staffing, OUTDIR/sensitivity and OUTDIR/discovery, with the provenance
+of every run behind them; ``policy_analysis`` (``python run.py policy-analysis``) runs the three
+analyses first.
+
+    from sim.docgen.policy_report import policy_analysis
+    report = policy_analysis(Path("results/policy"), parse_standard(DEFAULT_STANDARD), scale=0.05, processes=2)
+"""
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from sim.analyses.pipeline import (
+    DEFAULT_DISCOVERY,
+    DEFAULT_STAFFING,
+    Progress,
+    analysis_marker,
+    discovery,
+    no_progress,
+    search_config,
+    staffing,
+)
+from sim.analyses.standard import Standard
+from sim.config.presets import NORM_WORKERS_PER_10K, PRESETS
 
 
 def _md_table(frame: pd.DataFrame, digits: int = 4) -> str:
@@ -204,3 +224,53 @@ def write_report(out: str | Path) -> Path:
     path = out / "policy_report.md"
     path.write_text("\n".join(parts) + "\n", encoding="utf-8")
     return path
+
+
+def policy_analysis(out: Path, standard: Standard, *, scale: float = PRESETS["analysis"].scale,
+                    days: int = PRESETS["analysis"].days, processes: int = 1, min_replications: int = 4,
+                    step: int = 4, max_replications: int = 20, seed: int | None = None, trajectories: int = 8,
+                    top: int = 4, sobol_samples: int = 32, replications: int = PRESETS["analysis"].seeds,
+                    sweep_outcomes: tuple[str, ...] = (), progress: Progress = no_progress, quiet: bool = True) -> Path:
+    """Staffing search, sensitivity (Morris, then Sobol) and scenario discovery at one run size,
+    then the report; returns the report's path. ``sweep_outcomes``: the outcomes sensitivity
+    analyses (default: the standard's). Each analysis's folder is marked as its own command
+    marks it (``sim.results.folders``); progress bars on a terminal unless ``quiet``."""
+    from sim.analyses.sensitivity import analyse
+    from sim.batch.progress import ProgressBar
+    from sim.results.files import atomic_write_json
+    from sim.results.folders import mark
+
+    started = time.perf_counter()
+    timings = {}
+    t = time.perf_counter()
+    progress("1/3 staffing search")
+    config = search_config(DEFAULT_STAFFING, standard, scale=scale, days=days, seed=seed,
+                           min_replications=min_replications, step=step, max_replications=max_replications)
+    points = len(config.rules) * len(config.grid)
+    with ProgressBar("staffing", points * config.max_replications, quiet=quiet) as bar:
+        staffing(config, mark(out / "staffing", analysis_marker("staffing", config.to_json())), processes=processes,
+                 progress=progress, bar=bar)
+    timings["staffing"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    progress("2/3 sensitivity (Morris, then Sobol)")
+    outcomes = list(sweep_outcomes or dict.fromkeys(c.outcome for c in standard.criteria))
+    settings = dict(outcomes=outcomes, top=top, trajectories=trajectories, sobol_samples=sobol_samples,
+                    replications=replications, days=days, scale=scale, scenario=None)
+    analyse(mark(out / "sensitivity", analysis_marker("sensitivity", settings)), **settings, processes=processes,
+            progress=progress, quiet=quiet)
+    timings["sensitivity"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    progress("3/3 scenario discovery")
+    what = {"source": str(Path(DEFAULT_DISCOVERY).resolve()), "standard": str(standard), "norm": NORM_WORKERS_PER_10K,
+            "scale": scale, "days": days, "replications": replications, "threshold": 0.8, "peel_alpha": 0.05}
+    discovery(DEFAULT_DISCOVERY, mark(out / "discovery", analysis_marker("discovery", what)), standard,
+              replications=replications, scale=scale, days=days, processes=processes, progress=progress, quiet=quiet)
+    timings["discovery"] = time.perf_counter() - t
+    atomic_write_json({"seconds": {k: round(v, 1) for k, v in timings.items()},
+                       "total_seconds": round(time.perf_counter() - started, 1),
+                       "settings": {"scale": scale, "days": days, "standard": str(standard), "processes": processes,
+                                    "replications": replications, "trajectories": trajectories, "top": top,
+                                    "sobol_samples": sobol_samples}}, out / "timings.json")
+    return write_report(out)
