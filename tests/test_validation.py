@@ -2,7 +2,8 @@
 
 import pytest
 
-from sim.analyses.queueing import erlang_c, mean_ci, mmc_mean_wait, servers_for_wait
+from sim.analyses.queueing import erlang_c, mmc_mean_wait, servers_for_wait
+from sim.analyses.stats import mean_ci
 from sim.analyses.validation import erlang_c_checks, littles_law_checks, surfacing_checks
 
 

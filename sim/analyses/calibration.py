@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.analyses.queueing import mean_ci
+from sim.analyses.stats import mean_ci
 from sim.batch.engine import Job, OnDone, RunSpec, default_processes, run_id, run_many
 from sim.batch.seeds import sequential_seeds
 from sim.config.enums import MEDIATION_LEVELS, CaseKind, Severity

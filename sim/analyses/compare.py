@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analyses.queueing import mean_ci
+from sim.analyses.stats import mean_ci
 from sim.batch.engine import Job, OnDone, RunSpec, default_processes, run_id, run_tasks
 from sim.batch.seeds import sequential_seeds
 from sim.config.outcomes import MAIN_OUTCOMES

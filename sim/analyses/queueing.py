@@ -1,12 +1,8 @@
-"""Closed-form queueing results the simulation must reproduce, and confidence intervals."""
+"""Closed-form queueing results the simulation must reproduce (M/M/c: Erlang C and the mean wait)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-
-import numpy as np
-from scipy import stats
 
 
 def erlang_c(arrival_rate: float, service_rate: float, servers: int) -> float:
@@ -29,17 +25,3 @@ def servers_for_wait(arrival_rate: float, service_rate: float, target_wait: floa
     while mmc_mean_wait(arrival_rate, service_rate, c) > target_wait:
         c += 1
     return c
-
-
-def mean_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and the Student-t confidence interval (low, high) of independent replications."""
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    n = len(values)
-    if n == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(values.mean())
-    if n == 1:
-        return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half

@@ -12,7 +12,7 @@ Stopping rule (per design point = one rule × one grid value), exactly:
 1. Run ``min_replications`` replications (default 4).
 2. For each criterion ``OUTCOME >= X`` (or ``<= X``) compute the two-sided Student-t
    ``confidence`` (default 95 %) interval [L, H] of the mean of OUTCOME over the replications
-   (``sim.analyses.queueing.mean_ci``; failed runs are left out).
+   (``sim.analyses.stats.mean_ci``; failed runs are left out).
    A criterion is *met* if L >= X (for <=: H <= X), *missed* if H < X (for <=: L > X), else open.
 3. The point is **met** when every criterion is met, **missed** when at least one criterion is
    missed, otherwise it stays open: add ``step`` replications (default 4) and go to 2.
@@ -41,8 +41,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analyses.queueing import mean_ci
 from sim.analyses.standard import Standard
+from sim.analyses.stats import mean_ci
 from sim.batch.seeds import spawned_seeds
 from sim.config.presets import PRESETS
 

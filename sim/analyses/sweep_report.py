@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analyses.queueing import mean_ci
+from sim.analyses.stats import mean_ci
 from sim.batch.store import Store, atomic_write_parquet
 from sim.config.errors import SweepError
 from sim.config.outcomes import MAIN_OUTCOMES, column_name

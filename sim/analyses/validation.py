@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from sim.analyses.measures import handling_waits
-from sim.analyses.queueing import erlang_c, mean_ci, mmc_mean_wait
+from sim.analyses.queueing import erlang_c, mmc_mean_wait
+from sim.analyses.stats import mean_ci
 from sim.batch.engine import Job, RunSpec, default_processes, run_many
 from sim.batch.seeds import sequential_seeds
 from sim.config.paths import MMC_SCENARIO

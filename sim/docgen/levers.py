@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from sim.analyses.measures import SEVERITIES
-from sim.analyses.queueing import mean_ci
+from sim.analyses.stats import mean_ci
 from sim.batch.engine import Job, default_processes, plan, run_many
 from sim.batch.seeds import sequential_seeds
 from sim.config.paths import DOCS

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.analyses.queueing import mean_ci
+from sim.analyses.stats import mean_ci
 from sim.config.paths import BASELINE, DOCS, SCENARIO_DIR
 
 # (lever, scenario that switches it off, what the system is)
@@ -28,17 +28,18 @@ SYSTEMS = (
     ("civility_incentive", "no_civility_points", "Civility points (乡风文明积分)"),
     ("digital_platform", "no_digital_platform", "Digital platform (智慧石狮, 网格通, i石狮)"),
 )
-# (outcome, heading, unit scale, format, better)
-OUTCOMES = (
-    ("closed_within_30_days_of_arising", "closed ≤ 30 days of arising", 100, "pp", "higher"),
-    ("days_from_arising_mean", "mean days from arising", 1, "days", "lower"),
-    ("satisfaction_rate", "satisfaction", 100, "pp", "higher"),
-    ("local_resolution_share", "resolved locally", 100, "pp", "higher"),
-    ("mediation_success", "mediation success", 100, "pp", "higher"),
-    ("escalated_share", "escalated", 100, "pp", "lower"),
-    ("petitions_per_10k", "petitions per 10,000", 1, "", "lower"),
-    ("exits_per_10k", "exits per 10,000", 1, "", "lower"),
-    ("cases_reported", "cases reported", 1, "", "neutral"),
+# The outcomes shown: (declared outcome, heading, unit scale, unit shown). Which way is better is the
+# declaration's (sim.config.outcomes.OUTCOMES), not repeated here.
+SHOWN = (
+    ("closed_within_30_days_of_arising", "closed ≤ 30 days of arising", 100, "pp"),
+    ("days_from_arising_mean", "mean days from arising", 1, "days"),
+    ("satisfaction_rate", "satisfaction", 100, "pp"),
+    ("local_resolution_share", "resolved locally", 100, "pp"),
+    ("mediation_success", "mediation success", 100, "pp"),
+    ("escalated_share", "escalated", 100, "pp"),
+    ("petitions_per_10k", "petitions per 10,000", 1, ""),
+    ("exits_per_10k", "exits per 10,000", 1, ""),
+    ("cases_reported", "cases reported", 1, ""),
 )
 DID = (("cadre_cases", "community mediations a cadre joined"),
        ("member_unit_cases", "disputes spared a level by a member unit"),
@@ -88,14 +89,14 @@ def main() -> int:
         "interval); plain: it does not. Shares are in percentage points (pp).",
         "",
         "| system (lever; scenario) | " + " | ".join(f"{heading}{' (' + unit + ')' if unit else ''}"
-                                                    for _, heading, _, unit, _ in OUTCOMES) + " |",
-        "| --- | " + " | ".join("---" for _ in OUTCOMES) + " |",
+                                                    for _, heading, _, unit in SHOWN) + " |",
+        "| --- | " + " | ".join("---" for _ in SHOWN) + " |",
     ]
     verdicts: list[str] = []
     for position, (lever, off, title) in enumerate(SYSTEMS, start=1):
         other = runs[runs["position"] == position].set_index("seed")
         cells, clear_effects, unclear = [], [], []
-        for outcome, heading, factor, _, _better in OUTCOMES:
+        for outcome, heading, factor, _ in SHOWN:
             diffs = (base[outcome] - other.loc[base.index, outcome]).to_numpy(dtype=float)
             text, clear = _cell(diffs, factor)
             cells.append(text)
@@ -116,7 +117,7 @@ def main() -> int:
                      else f"| {label} (`systems.{key}`) | {value:,} |")
     lines += ["", "Baseline means over the seeds, for scale:", "", "| outcome | baseline mean [95 % CI] |",
               "| --- | --- |"]
-    for outcome, heading, factor, unit, _ in OUTCOMES:
+    for outcome, heading, factor, unit in SHOWN:
         mean, low, high = mean_ci(base[outcome].to_numpy(dtype=float) * factor)
         lines.append(f"| {heading}{' (' + ('%' if unit == 'pp' else unit) + ')' if unit else ''} | "
                      f"{mean:.2f} [{low:.2f}, {high:.2f}] |")
