@@ -51,7 +51,7 @@ def test_search_finds_erlang_c_servers_on_mmc(tmp_path):
     out = tmp_path / "mmc"
     code = _cli(["staffing", str(MMC), "--lever", "mediators_per_10k", "--rules", "scenario",
                  "--grid", ",".join(f"{g!r}" for g in grid), "--target", f"mean_wait_days<={target}",
-                 "--days", "120", "--workers", "1", "--min-replications", "3", "--step", "3",
+                 "--days", "120", "--processes", "1", "--min-replications", "3", "--step", "3",
                  "--max-replications", "9", "--out", str(out), "--quiet"])
     assert code == 0
     answers = pd.read_csv(out / "answers.csv")
@@ -63,7 +63,7 @@ def test_search_finds_erlang_c_servers_on_mmc(tmp_path):
     # rerun reuses the stored runs (same run ids) and gives the same answer
     assert _cli(["staffing", str(MMC), "--lever", "mediators_per_10k", "--rules", "scenario", "--grid",
                  ",".join(f"{g!r}" for g in grid), "--target", f"mean_wait_days<={target}", "--days", "120",
-                 "--workers", "1", "--min-replications", "3", "--step", "3", "--max-replications", "9",
+                 "--processes", "1", "--min-replications", "3", "--step", "3", "--max-replications", "9",
                  "--out", str(out), "--quiet"]) == 0
     assert pd.read_csv(out / "answers.csv")["smallest_met"].iloc[0] == found
 

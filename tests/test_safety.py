@@ -307,7 +307,7 @@ def test_process_counts_below_one_are_refused(tmp_path, capsys):
     base = str(REPO / "scenarios" / "shishi_baseline.toml")
     for argv in (["compare", base, base, "--processes", "-1"], ["compare", base, base, "--processes", "0"],
                  ["calibrate", "--processes", "0"], ["sweep", str(tiny(tmp_path)), "--processes", "-1"],
-                 ["staffing", "--processes", "0"], ["sensitivity", "--workers", "-2"],
+                 ["staffing", "--processes", "0"], ["sensitivity", "--processes", "-2"],
                  ["discover", "--processes", "0"]):
         assert cli([*argv, "--out", str(tmp_path / "o")]) == 2, argv
         err = capsys.readouterr().err

@@ -281,7 +281,7 @@ def test_malformed_experiment_exits_2_and_writes_nothing(case, tmp_path, capsys)
 
 def test_bad_command_line_values_exit_2_and_write_nothing(tmp_path, capsys):
     path = tiny(tmp_path)
-    for extra in (["--scale", "-1"], ["--replications", "0"], ["--workers", "0"], ["--timeout", "-3"]):
+    for extra in (["--scale", "-1"], ["--replications", "0"], ["--processes", "0"], ["--timeout", "-3"]):
         out = tmp_path / "out"
         assert cli(["sweep", str(path), "--out", str(out), "--quiet", *extra]) == 2
         assert not out.exists()
@@ -366,14 +366,22 @@ def test_report_command_redraws_from_stored_results(reference, capsys):
     (store.out / "summary.parquet").unlink()
     parser = argparse.ArgumentParser()
     add_parsers(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["report", str(store.out)])
+    args = parser.parse_args(["sweep-report", str(store.out)])
     assert args.handler(args) == 0
     assert (store.out / "summary.parquet").is_file() and (store.out / "figures" / "overview.png").is_file()
     assert "mean" in capsys.readouterr().out
 
 
 def test_report_of_a_folder_that_is_not_a_sweep_exits_2(tmp_path):
-    assert cli(["report", str(tmp_path)]) == 2
+    assert cli(["sweep-report", str(tmp_path)]) == 2
+
+
+@pytest.mark.parametrize("old, new", [("report", "sweep-report"), ("report-policy", "policy-report")])
+def test_the_old_command_names_are_gone_and_say_what_they_are_now(old, new, tmp_path, capsys):
+    assert cli([old, str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"error: run.py: there is no command {old!r}; it is now {new!r}\n"
+    assert cli(["sweep", str(tiny(tmp_path)), "--workers", "2", "--out", str(tmp_path / "o")]) == 2  # --processes
+    assert "unrecognized arguments: --workers" in capsys.readouterr().err and not (tmp_path / "o").exists()
 
 
 def test_run_tables_have_identifier_names_typed_columns_and_units(tmp_path):

@@ -81,8 +81,7 @@ def add_parsers(subparsers) -> None:
     discover.add_argument("--out", type=Path, help="output folder (default results/policy/discovery)")
     discover.set_defaults(handler=discover_command)
 
-    report = subparsers.add_parser("policy-report", aliases=["report-policy"],
-                                   help="write OUTDIR/policy_report.md from stored analyses")
+    report = subparsers.add_parser("policy-report", help="write OUTDIR/policy_report.md from stored analyses")
     report.add_argument("outdir", type=Path, help="folder holding staffing/, sensitivity/, discovery/")
     report.set_defaults(handler=report_command)
 

@@ -1,7 +1,6 @@
 """The command line: ``python run.py [COMMAND] [options]``; ``run`` is the default command and
-``--help`` lists the rest (compare, sweep, report, staffing, sensitivity, discover,
-policy-report, policy-analysis, viz, validate, calibrate, list, odd, params; ``report`` and
-``report-policy`` are the old names of ``sweep-report`` and ``policy-report``).
+``--help`` lists the rest (compare, sweep, sweep-report, staffing, sensitivity, discover,
+policy-report, policy-analysis, viz, validate, calibrate, list, odd, params).
 
 Bad input (a missing or malformed file, an unknown key, a value out of range, a malformed
 option) exits with code 2 and one message naming the file and the field, before anything
@@ -27,9 +26,9 @@ from sim.config.presets import PRESETS
 from sim.config.rule_names import POLICY_RULES
 from sim.config.scenario import load_scenario, parse_assignment
 
-COMMANDS = ("run", "compare", "sweep", "sweep-report", "report", "staffing", "sensitivity", "discover",
-            "policy-report", "report-policy", "policy-analysis", "viz", "validate", "calibrate", "list", "odd",
-            "params")
+COMMANDS = ("run", "compare", "sweep", "sweep-report", "staffing", "sensitivity", "discover", "policy-report",
+            "policy-analysis", "viz", "validate", "calibrate", "list", "odd", "params")
+RENAMED = {"report": "sweep-report", "report-policy": "policy-report"}  # removed names: say what they are now
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,6 +50,9 @@ def _run_seed(text: str) -> int:
 
 def main(argv: list[str] | None = None, prog: str = "run.py") -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in RENAMED:
+        print(f"error: {prog}: there is no command {argv[0]!r}; it is now {RENAMED[argv[0]]!r}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if not argv or argv[0] not in (*COMMANDS, "-h", "--help"):
         argv.insert(0, "run")
     parser = _parser(prog)

@@ -24,10 +24,9 @@ def run_limit(text: str) -> int:
 
 
 def add_limit_options(parser, *, processes: bool = True) -> None:
-    """``--processes`` (and its old name ``--workers``) and ``--max-runs`` on a subcommand."""
+    """``--processes`` and ``--max-runs`` on a subcommand."""
     if processes:
         parser.add_argument("--processes", type=process_count, help="worker processes, ≥ 1 (default: the number "
                                                                       "of cores)")
-        parser.add_argument("--workers", dest="processes", type=process_count, help=argparse.SUPPRESS)  # old name
     parser.add_argument("--max-runs", type=run_limit, default=MAX_RUNS,
                         help=f"refuse to start more runs than this (default {MAX_RUNS:,})")

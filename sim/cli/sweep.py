@@ -37,8 +37,7 @@ def add_parsers(subparsers) -> None:
     sweep.add_argument("--quiet", action="store_true", help="no progress bar or table")
     sweep.set_defaults(handler=sweep_command)
 
-    report = subparsers.add_parser("sweep-report", aliases=["report"],
-                                   help="summary table and figures of a stored sweep",
+    report = subparsers.add_parser("sweep-report", help="summary table and figures of a stored sweep",
                                    description="Redraw a sweep's summary table, figures and sensitivity "
                                                "indices from its stored results.")
     report.add_argument("outdir", type=Path, help="a sweep's output folder")
