@@ -107,7 +107,7 @@ def test_every_scenario_file_loads():
 def test_the_parameter_table_in_the_docs_is_current():
     from pathlib import Path
 
-    from sim.cli.main import parameter_table_markdown
+    from sim.docgen.parameters import parameter_table_markdown
 
     docs = (Path(__file__).resolve().parent.parent / "docs" / "parameters.md").read_text(encoding="utf-8")
     assert parameter_table_markdown() in docs, "regenerate: python run.py params --markdown (see docs/parameters.md)"

@@ -102,3 +102,29 @@ def comparison_figure(table: pd.DataFrame, path: Path) -> None:
     fig.suptitle(f"Paired differences against {names[0]} (mean and 95 % CI over seeds)", fontsize=10)
     fig.savefig(path, dpi=110, metadata={"Software": None})
     plt.close(fig)
+
+
+def write_comparison(runs: pd.DataFrame, table: pd.DataFrame, out: Path, marker: Marker, *,
+                     force: bool = False) -> None:
+    """Write runs.csv, comparison.csv and comparison.png into ``out``, whole or not at all: they are
+    written to a staging folder beside it, which then replaces ``out`` (claimed again first, so
+    nothing foreign arrived meanwhile; ``sim.results.folders``)."""
+    import shutil
+    import tempfile
+    from dataclasses import replace
+
+    from sim.results.folders import claim, write_marker
+    from sim.results.output import replace_folder
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        runs.to_csv(staging / "runs.csv", index=False)
+        table.to_csv(staging / "comparison.csv", index=False)
+        comparison_figure(table, staging / "comparison.png")
+        write_marker(staging, replace(marker, files=("comparison.csv", "comparison.png", "runs.csv")))
+        claim(out, marker, force=force, whole=True)
+        replace_folder(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

@@ -174,28 +174,3 @@ def figures(box_objects: dict, out: Path) -> None:
     fig.tight_layout()
     fig.savefig(out / "prim.png", dpi=100)
     plt.close(fig)
-
-
-def print_discovery(result: dict, norm: float, console=None) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = console or Console(width=140)
-    rates = result["rates"]
-    table = Table(title="Share of sampled futures missing the standard", title_justify="left")
-    rules = list(dict.fromkeys(rates[RULE]))
-    table.add_column(LEVER, justify="right")
-    for rule in rules:
-        table.add_column(rule, justify="right")
-    for level, part in rates.groupby(LEVER):
-        cells = [f"{level:g}"]
-        for rule in rules:
-            row = part[part[RULE] == rule]
-            cells.append(f"{row['missed'].iloc[0]}/{row['futures'].iloc[0]} ({row['miss_rate'].iloc[0]:.0%})"
-                         if len(row) else "")
-        table.add_row(*cells)
-    console.print(table)
-    for _, row in result["boxes"].iterrows():
-        extra = "" if not np.isfinite(row["coverage"]) else \
-            f" — coverage {row['coverage']:.0%}, density {row['density']:.0%}, mass {row['mass']:.0%}"
-        console.print(f"[bold]{row[RULE]}[/bold] at {norm:g}/10k, box {row['box']}: {row['description']}{extra}")

@@ -21,7 +21,6 @@ the mean of these normalised mu* over the outcomes (the standard's outcomes by d
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -213,33 +212,3 @@ def analyse(out: Path, *, outcomes=DEFAULT_OUTCOMES, top: int = 4, trajectories:
                        "scenario": scenario, "seconds": round(time.perf_counter() - started, 1), **provenance()},
                       out / "manifest.json")
     return {"ranking": ranking, "sobol": sobol, "top": chosen}
-
-
-def print_sensitivity(result: dict, outcomes=DEFAULT_OUTCOMES, console=None, rows: int = 15) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = console or Console(width=140)
-    ranking = result["ranking"]
-    table = Table(title="Morris screening: uncertainties ranked by mean normalised μ*", title_justify="left")
-    for column in ("rank", "factor", *[f"μ* {o}" for o in outcomes], "score"):
-        table.add_column(column, justify="left" if column == "factor" else "right")
-    shown = ranking.head(rows)
-    if DUMMY not in set(shown["factor"]):
-        shown = pd.concat([shown, ranking[ranking["factor"] == DUMMY]])
-    for _, row in shown.iterrows():
-        table.add_row(str(row["rank"]), row["factor"] + (" (dummy)" if row["factor"] == DUMMY else ""),
-                      *[f"{row[f'mu_star:{o}']:.3g}" for o in outcomes], f"{row['score']:.3f}")
-    console.print(table)
-    sobol = result["sobol"]
-    table = Table(title="Sobol indices of the top factors", title_justify="left")
-    for column in ("outcome", "factor", "S1", "ST"):
-        table.add_column(column, justify="left" if column in ("outcome", "factor") else "right")
-    for _, row in sobol.iterrows():
-        table.add_row(row["outcome"], row["factor"], f"{row['S1']:.3f} ± {_f(row['S1_conf'])}",
-                      f"{row['ST']:.3f} ± {_f(row['ST_conf'])}")
-    console.print(table)
-
-
-def _f(value) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value:.3f}"

@@ -401,32 +401,3 @@ def figure(result: SearchResult, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-def print_result(result: SearchResult, console=None) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = console or Console(width=140)
-    config = result.config
-    console.print(f"standard: {config.standard}   lever: {config.lever}   stopping rule: {config.stopping_rule()}",
-                  style="dim")
-    table = Table(title=f"Staffing search over {config.lever} (grid search; mean [{config.confidence:.0%} CI])",
-                  title_justify="left")
-    for column in (RULE_COLUMN, config.lever, "reps", *config.standard.outcomes, "decision"):
-        table.add_column(column, justify="left" if column in (RULE_COLUMN, "decision") else "right")
-    for _, row in result.points.iterrows():
-        cells = [str(row[RULE_COLUMN]), f"{row[config.lever]:g}", str(row["replications"])]
-        for name in config.standard.outcomes:
-            cells.append(f"{row[name]:.4g} [{row[name + '_low']:.4g}, {row[name + '_high']:.4g}]")
-        cells.append(str(row["decision"]))
-        table.add_row(*cells)
-    console.print(table)
-    for _, row in result.answers.iterrows():
-        console.print(f"[bold]{row[RULE_COLUMN]}[/bold]: {row['verdict']}")
-    console.print("monotonicity (paired differences between neighbouring grid values, common random numbers):")
-    for line in monotonicity_summary(result.monotonicity):
-        console.print("  " + line)
-    console.print(f"{len(result.runs)} runs in {result.seconds:.1f} s"
-                  + (f"; outputs in {result.out}/" if result.out else ""))
-

@@ -267,8 +267,8 @@ def _say(args, bar=None):
 
 def staffing_command(args) -> int:
     from sim.analyses.pipeline import staffing
-    from sim.analyses.staffing import print_result
     from sim.batch.limits import check_runs
+    from sim.cli.tables import print_staffing
 
     config = staffing_config(args)
     points = len(config.rules) * len(config.grid)
@@ -278,12 +278,13 @@ def staffing_command(args) -> int:
     with _bar(args, "staffing", points * config.max_replications) as bar:
         result = staffing(config, out, processes=_processes(args.processes), progress=_say(args, bar), bar=bar)
     if not args.quiet:
-        print_result(result)
+        print_staffing(result)
     return 0
 
 
 def sensitivity_command(args) -> int:
-    from sim.analyses.sensitivity import analyse, print_sensitivity
+    from sim.analyses.sensitivity import analyse
+    from sim.cli.tables import print_sensitivity
 
     outcomes = _outcomes(args.outcomes)
     for name in ("trajectories", "top", "sobol_samples", "replications"):
@@ -337,9 +338,9 @@ def _check_size(args) -> None:
 
 
 def discover_command(args) -> int:
-    from sim.analyses.discovery import print_discovery
     from sim.analyses.pipeline import discovery
     from sim.analyses.standard import parse_standard
+    from sim.cli.tables import print_discovery
 
     standard = parse_standard(args.target)
     _check_size(args)

@@ -1,4 +1,5 @@
-"""Command-line option types shared by the subcommands: ``--processes`` and ``--max-runs``."""
+"""Command-line option types: ``--processes`` and ``--max-runs`` (shared by the subcommands) and
+``run --seed``."""
 
 from __future__ import annotations
 
@@ -30,3 +31,14 @@ def add_limit_options(parser, *, processes: bool = True) -> None:
                                                                       "of cores)")
     parser.add_argument("--max-runs", type=run_limit, default=MAX_RUNS,
                         help=f"refuse to start more runs than this (default {MAX_RUNS:,})")
+
+
+def run_seed(text: str) -> int:
+    """``run --seed``: a whole number ≥ 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {value}")
+    return value

@@ -51,6 +51,7 @@ def sweep_command(args) -> int:
     from sim.batch.experiment import load_experiment
     from sim.batch.store import Store
     from sim.batch.sweep import run_sweep
+    from sim.cli.tables import print_sweep_report
 
     experiment = load_experiment(args.experiment, scale=args.scale, days=args.days,
                                  replications=args.replications, timeout=args.timeout, max_runs=args.max_runs)
@@ -61,7 +62,7 @@ def sweep_command(args) -> int:
         Store(out).export_csv()
     summary = report(out, csv=args.csv)
     if not args.quiet:
-        print_report(summary)
+        print_sweep_report(summary)
         problems = {k: v for k, v in result.status.items() if k != "ok"}
         print(f"{result.ran} runs in {result.seconds:.1f} s ({result.skipped} already stored"
               + (f"; {', '.join(f'{v} {k}' for k, v in problems.items())}" if problems else "")
@@ -73,61 +74,9 @@ def sweep_command(args) -> int:
 def report_command(args) -> int:
     from sim.analyses.sweep_report import report
     from sim.batch.store import Store
+    from sim.cli.tables import print_sweep_report
 
-    print_report(report(args.outdir, csv=args.csv))
+    print_sweep_report(report(args.outdir, csv=args.csv))
     if args.csv:
         Store(args.outdir).export_csv()
     return 0
-
-
-TABLE_OUTCOMES = 4  # outcomes shown in the terminal table (all are in summary.parquet)
-TABLE_POINTS = 60
-
-
-def print_report(summary, console=None) -> None:
-    """A sweep's summary as a table: each point's factors, ok/runs and the first main outcomes
-    (mean ± 95 % CI half-width)."""
-    import numpy as np
-    from rich.table import Table
-
-    from sim.cli.terminal import console as make_console
-    from sim.config.outcomes import MAIN_OUTCOMES
-
-    console = console or make_console()
-    out, points, outcomes, factor_names = summary.out, summary.summary, summary.outcomes, summary.factor_names
-    if points is None or not len(points):
-        console.print(f"{out}: no runs stored yet")
-        return
-    shown = [o for o in outcomes if o in MAIN_OUTCOMES][:TABLE_OUTCOMES] or outcomes[:TABLE_OUTCOMES]
-    manifest = summary.manifest
-    settings = manifest.get("settings", {})
-    table = Table(title=f"{manifest['experiment']['name']}: mean ± 95 % CI half-width over replications "
-                        f"(scale {settings.get('scale')}, {settings.get('days')} days)", title_justify="left")
-    table.add_column("point", justify="right")
-    for name in factor_names:
-        table.add_column(name, justify="right")
-    table.add_column("ok/runs", justify="right")
-    for name in shown:
-        table.add_column(name, justify="right")
-
-    def fmt(value: float) -> str:
-        return "n/a" if value is None or not np.isfinite(value) else f"{value:.3g}"
-
-    for _, row in points.head(TABLE_POINTS).iterrows():
-        cells = [str(row["point"]), *[_value(row[n]) for n in factor_names], f"{row['ok']}/{row['runs']}"]
-        for name in shown:
-            half = (row[name + "_high"] - row[name + "_low"]) / 2
-            cells.append(fmt(row[name]) + (f" ± {fmt(half)}" if np.isfinite(half) else ""))
-        table.add_row(*cells)
-    console.print(table)
-    if len(points) > TABLE_POINTS:
-        console.print(f"… {len(points) - TABLE_POINTS} more points in {out / 'summary.parquet'}")
-    counts = summary.runs["status"].value_counts().to_dict()
-    console.print(f"{len(summary.runs)} runs stored ({', '.join(f'{v} {k}' for k, v in counts.items())}); "
-                  f"all outcomes in {out / 'summary.parquet'}, figures in {out / 'figures'}/")
-
-
-def _value(value) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
