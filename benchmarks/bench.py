@@ -32,8 +32,8 @@ DAYS = 365
 
 IN_PROCESS = r"""
 import sys, time
-from sim.api import run
-from sim.scenario import load_scenario
+from sim.results.api import run
+from sim.config.scenario import load_scenario
 scenario = load_scenario(None, {"scale": float(sys.argv[1]), "days": int(sys.argv[2])})
 started = time.perf_counter()
 run(scenario, seed=1)
@@ -47,8 +47,8 @@ import mesa
 t1 = time.perf_counter()
 import sim.cli.main, sim.results.output
 t2 = time.perf_counter()
-from sim.api import run
-from sim.scenario import load_scenario
+from sim.results.api import run
+from sim.config.scenario import load_scenario
 result = run(load_scenario(None, {"scale": float(sys.argv[1]), "days": int(sys.argv[2])}), seed=1)
 t3 = time.perf_counter()
 summary, cases = result.summary, result.cases

@@ -1,9 +1,10 @@
-"""Shishi grid-governance agent-based model (Mesa). Names load on first use (sim.lazy)."""
+"""Shishi grid-governance agent-based model (Mesa). Names load on first use (sim.config.lazy)."""
 
-from sim.lazy import lazy_exports
+from sim.config.lazy import lazy_exports
 
-_EXPORTS = {"run": "sim.api", "build_model": "sim.api", "RunResult": "sim.api",
-            "GridGovernanceModel": "sim.model", "PARAMS": "sim.params", "Params": "sim.params",
-            "Scenario": "sim.scenario", "ScenarioError": "sim.scenario", "load_scenario": "sim.scenario"}
+_EXPORTS = {"run": "sim.results.api", "build_model": "sim.results.api", "RunResult": "sim.results.api",
+            "GridGovernanceModel": "sim.model.model", "PARAMS": "sim.config.params", "Params": "sim.config.params",
+            "Scenario": "sim.config.scenario", "ScenarioError": "sim.config.scenario",
+            "load_scenario": "sim.config.scenario"}
 __all__ = sorted(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

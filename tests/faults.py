@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.experiments.engine import execute
+from sim.batch.engine import execute
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import ipyvuetify as v
 import pytest
 import solara
 
+from sim.config.params import PARAMS
 from sim.page.data import PARAM_CONTROLS, RUN_CONTROLS, SCENARIO_VALUE, check_settings, model_params_spec
-from sim.params import PARAMS
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@
 import numpy as np
 from conftest import small
 
-from sim.agents import Resident
-from sim.api import run
-from sim.model import GridGovernanceModel
-from sim.params import PARAMS
+from sim.config.params import PARAMS
+from sim.model.agents import Resident
+from sim.model.model import GridGovernanceModel
+from sim.results.api import run
 
 
 def test_being_passed_up_costs_satisfaction():

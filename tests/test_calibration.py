@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from sim.experiments.calibration import FITTED_TARGETS, KNOWN_MISSES, TARGETS, evaluate, fitted_overrides
-from sim.params import PARAMS
+from sim.analyses.calibration import FITTED_TARGETS, KNOWN_MISSES, TARGETS, evaluate, fitted_overrides
+from sim.config.params import PARAMS
 
 
 @pytest.mark.slow

@@ -5,7 +5,7 @@ import filecmp
 import pandas as pd
 from conftest import small
 
-from sim.api import run
+from sim.results.api import run
 from sim.results.output import write_results
 
 ARISING = ["case_id", "grid", "kind", "severity_arisen", "day_arisen", "party"]

@@ -8,9 +8,9 @@ ema = pytest.importorskip("ema_workbench", reason="the optional extra 'ema' (./d
 
 from ema_workbench import ReplicatorModel, perform_experiments  # noqa: E402
 
-from sim.ema import identifier, run_experiment, shishi_model  # noqa: E402
-from sim.outcomes import OUTCOMES  # noqa: E402
-from sim.params import PARAMS, ParamKind  # noqa: E402
+from sim.analyses.ema import identifier, run_experiment, shishi_model  # noqa: E402
+from sim.config.outcomes import OUTCOMES  # noqa: E402
+from sim.config.params import PARAMS, ParamKind  # noqa: E402
 
 
 def test_levers_and_uncertainties_come_from_the_registry_under_identifier_names():

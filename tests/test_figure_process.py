@@ -14,9 +14,9 @@ import os, sys
 from sim.results.figure_process import FigureProcess
 helper = FigureProcess()                       # forked now: single-threaded so far
 assert helper.forked, "the helper did not fork"
-from sim.api import run
+from sim.results.api import run
 from sim.results.output import figure_data
-from sim.scenario import load_scenario
+from sim.config.scenario import load_scenario
 data = figure_data(run(load_scenario(None, {"scale": 0.01, "days": 40}), seed=3))
 folder = sys.argv[1]
 mode = sys.argv[2]
@@ -70,7 +70,7 @@ def test_the_command_line_checks_its_input_before_numpy_starts_threads():
     """run.py forks the figure helper after checking input; that needs one thread."""
     done = subprocess.run([sys.executable, "-c", "import sys, sim.cli.main\n"
                            "sim.cli.main._parser()\n"
-                           "from sim.scenario import load_scenario\n"
+                           "from sim.config.scenario import load_scenario\n"
                            "load_scenario()\n"
                            "from sim.results.figure_process import _single_threaded\n"
                            "print('numpy' in sys.modules, _single_threaded())"],

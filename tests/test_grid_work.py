@@ -10,13 +10,14 @@ import pandas as pd
 import pytest
 from conftest import small
 
-from sim.api import run
-from sim.calendar import SPRING_FESTIVAL
-from sim.enums import CaseKind, PlaceKind
-from sim.model import GridGovernanceModel
-from sim.params import PARAMS, ParamKind, Params
-from sim.scenario import SCENARIO_DIR, load_scenario
-from sim.seasons import Seasons
+from sim.config.calendar import SPRING_FESTIVAL
+from sim.config.enums import CaseKind, PlaceKind
+from sim.config.params import PARAMS, ParamKind, Params
+from sim.config.paths import SCENARIO_DIR
+from sim.config.scenario import load_scenario
+from sim.model.model import GridGovernanceModel
+from sim.model.seasons import Seasons
+from sim.results.api import run
 
 ARISING = ["case_id", "grid", "kind", "severity_arisen", "day_arisen", "party"]
 

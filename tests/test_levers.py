@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from conftest import small
 
-from sim.api import run
-from sim.enums import EXITS, CaseKind, Level, Outcome, Severity, WorkerActivity
-from sim.model import GridGovernanceModel
+from sim.config.enums import EXITS, CaseKind, Level, Outcome, Severity, WorkerActivity
+from sim.model.model import GridGovernanceModel
+from sim.results.api import run
 
 
 # ---------------------------------------------------------------- grid workers' hours

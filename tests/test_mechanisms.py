@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 from conftest import small
 
-from sim.api import run
-from sim.enums import AUTHORITY_RANK, RESIDENT_CHANNELS, ZONE_KINDS, CaseKind, Channel, Level
-from sim.network import build_city_map
-from sim.params import PARAMS, ParamKind, Params
-from sim.scenario import SCENARIO_DIR, load_scenario
-from sim.systems import disc_overlap_share, place_systems
+from sim.config.enums import AUTHORITY_RANK, RESIDENT_CHANNELS, ZONE_KINDS, CaseKind, Channel, Level
+from sim.config.params import PARAMS, ParamKind, Params
+from sim.config.paths import SCENARIO_DIR
+from sim.config.scenario import load_scenario
+from sim.model.network import build_city_map
+from sim.model.systems import disc_overlap_share, place_systems
+from sim.results.api import run
 
 REPO = Path(__file__).resolve().parent.parent
 SYSTEMS = {  # lever → the scenario that switches it off
@@ -129,7 +130,7 @@ def test_member_units_spare_a_level_of_authority_only_in_big_party_communities()
     assert not off.authority.member_unit_relief(book.column("kind"), book.column("authority_up_u"),
                                                 book.column("grid")).any()
     # Same disputes, same severities at arising: the relieved ones need exactly one rung less at arising.
-    from sim.authority import AuthorityTable
+    from sim.model.authority import AuthorityTable
     with_units = on.authority.needed(book.column("kind"), book.column("severity_arisen"), book.column("authority_u"),
                                      book.column("authority_up_u"), book.column("grid"))
     without_units = AuthorityTable(off.params, np.zeros(on.city.grids, bool)).needed(
@@ -250,16 +251,15 @@ def test_without_the_platform_grading_is_slower_and_worse_and_there_is_no_app():
 
 
 def test_sweeps_and_sensitivity_pick_the_systems_up_from_the_registry(tmp_path):
-    from sim.experiments.analyses.sensitivity import plausible_uncertainties
-    from sim.experiments.sweep.design import build_design
-    from sim.experiments.sweep.experiment import load_experiment
+    from sim.analyses.sensitivity import plausible_uncertainties
+    from sim.batch.experiment import load_experiment
 
     levers = "\n".join(f"{lever} = [{'true, false' if PARAMS[lever].type is bool else f'0, {PARAMS[lever].default}'}]"
                        for lever in SYSTEMS)
     path = tmp_path / "systems.toml"
     path.write_text(f'name = "systems"\npurpose = "each system on and off"\nreplications = 1\ndays = 10\n'
                     f'scale = 0.02\n[design]\nmethod = "full_factorial"\n[levers]\n{levers}\n', encoding="utf-8")
-    design = build_design(load_experiment(path))
+    design = load_experiment(path).design
     assert len(design.points) == 2 ** len(SYSTEMS)
     assert {frozenset(point) for point in design.points} == {frozenset(SYSTEMS)}
     factors = plausible_uncertainties()

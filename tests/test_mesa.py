@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from mesa.agentset import AgentSet
 
-from sim.agents import Clerk, DepartmentOfficer, GridWorker, Mediator, StationedCadre, Volunteer, ZoneOfficer
-from sim.errors import ParamError
-from sim.model import GridGovernanceModel
+from sim.config.errors import ParamError
+from sim.model.agents import Clerk, DepartmentOfficer, GridWorker, Mediator, StationedCadre, Volunteer, ZoneOfficer
+from sim.model.model import GridGovernanceModel
 
 
 def test_registry_parameters_are_keywords_with_a_double_underscore_for_the_dot():

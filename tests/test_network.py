@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from sim.enums import NodeLevel, PlaceKind
-from sim.network import _build, build_city_map, largest_remainder, structure_counts
-from sim.params import Params
+from sim.config.enums import NodeLevel, PlaceKind
+from sim.config.params import Params
+from sim.model.network import _build, build_city_map, largest_remainder, structure_counts
 
 
 def test_full_scale_has_the_articles_counts():

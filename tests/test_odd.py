@@ -2,9 +2,9 @@
 
 import re
 
-from sim import model as model_module
-from sim.odd import BEGIN, END, ODD_PATH, parameter_tables, render
-from sim.params import PARAMS
+from sim.config.params import PARAMS
+from sim.docgen.odd import BEGIN, END, ODD_PATH, parameter_tables, render
+from sim.model import model as model_module
 
 HEADINGS = ("Purpose and patterns", "Entities, state variables and scales", "Process overview and scheduling",
             "Design concepts", "Initialization", "Input data", "Submodels")
@@ -32,7 +32,7 @@ def test_the_step_order_is_stated_once_in_the_model_docstring_and_the_odd_points
     assert steps == [str(i) for i in range(len(steps))] and len(steps) >= 7
     text = ODD_PATH.read_text(encoding="utf-8")
     section = text.split("## 3. Process overview and scheduling", 1)[1].split("## 4.", 1)[0]
-    assert "sim/model.py" in section
+    assert "sim/model/model.py" in section
     # the ODD does not restate the list: no step's wording from the docstring appears in it
     for line in re.findall(r"^\d\. (.{30,}?)$", doc, flags=re.MULTILINE):
         assert line[:40] not in text, line

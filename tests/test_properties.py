@@ -6,10 +6,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.enums import CaseKind, EndReason, Level, Severity
-from sim.escalation import RULES, ladder
-from sim.model import GridGovernanceModel
-from sim.params import Params
+from sim.config.enums import CaseKind, EndReason, Level, Severity
+from sim.config.params import Params
+from sim.model.escalation import RULES, ladder
+from sim.model.model import GridGovernanceModel
 from sim.results.records import visits_frame
 
 configs = st.fixed_dictionaries({

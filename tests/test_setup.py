@@ -48,7 +48,7 @@ def test_an_installed_copy_finds_the_scenario_library(tmp_path):
     wheel = next(wheels.glob("*.whl"))
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
-    probe = ("import sim.scenario as s; print(s.SCENARIO_DIR); "
+    probe = ("import sim.config.scenario as s; print(s.SCENARIO_DIR); "
              "print(len(s.list_scenarios())); print(s.load_scenario().params['workers_per_10k'])")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
                           env={**os.environ, "PYTHONPATH": str(target)})
@@ -59,13 +59,15 @@ def test_an_installed_copy_finds_the_scenario_library(tmp_path):
     assert float(norm) == 18.0
 
 
-def test_module_paths_point_into_the_repository():
-    from sim.experiments import calibration
-    from sim.experiments.sweep import experiment
-    from sim.results import provenance
+def test_the_paths_module_points_into_the_repository_and_is_the_only_one_that_looks():
+    from sim.config import paths
 
-    assert calibration.DOCS == REPO / "docs" and (calibration.DOCS / "calibration.md").is_file()
-    assert experiment.REPO == REPO and provenance.REPO == REPO
+    assert paths.REPO == REPO and paths.DOCS == REPO / "docs" and (paths.DOCS / "calibration.md").is_file()
+    assert paths.EXPERIMENTS_DIR == REPO / "experiments" and paths.POLICY_STAFFING_EXPERIMENT.is_file()
+    assert paths.SCENARIO_DIR == (REPO / "scenarios").resolve() and paths.BASELINE.is_file()
+    finders = [str(path.relative_to(REPO)) for path in (REPO / "sim").rglob("*.py")
+               if "__file__" in path.read_text(encoding="utf-8")]
+    assert finders == ["sim/config/paths.py"], finders  # every other module asks sim.config.paths
 
 
 @pytest.mark.parametrize("ci, exit_code, words", [("", 0, "THE BROWSER TEST WAS SKIPPED"), ("true", 1, "1 error")])

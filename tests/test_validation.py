@@ -2,8 +2,9 @@
 
 import pytest
 
-from sim.experiments.queueing import erlang_c, mean_ci, mmc_mean_wait, servers_for_wait
-from sim.experiments.validation import erlang_c_checks, littles_law_checks, surfacing_checks
+from sim.analyses.queueing import erlang_c, mmc_mean_wait, servers_for_wait
+from sim.analyses.stats import mean_ci
+from sim.analyses.validation import erlang_c_checks, littles_law_checks, surfacing_checks
 
 
 @pytest.mark.parametrize("servers, p_wait", [(3, 0.702), (4, 0.320), (5, 0.130), (6, 0.047)])
@@ -47,7 +48,7 @@ def test_littles_law_holds_on_the_case_records():
 
 def test_a_wrong_expectation_is_caught():
     """The check machinery itself can fail: a 30 % wrong formula must disagree."""
-    from sim.experiments.validation import Check
+    from sim.analyses.validation import Check
 
     assert not Check("x", expected=1.3, mean=1.0, low=0.95, high=1.05, tolerance=0.05).passed
     assert Check("x", expected=1.02, mean=1.0, low=0.95, high=1.05, tolerance=0.05).passed

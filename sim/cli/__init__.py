@@ -1,9 +1,11 @@
 """The command line: ``python run.py [COMMAND] [options]``, or ``shishi [COMMAND] [options]`` once the
-package is installed (``sim.cli.main``), with the sweep
-(``sim.cli.sweep``) and policy-analysis (``sim.cli.analyses``) commands. Each handler checks its
-input, then calls a typed library function in ``sim.experiments``."""
+package is installed. ``main`` builds the parser and runs a command; ``commands`` holds what run,
+compare, calibrate, validate, viz, list, odd and params do, ``sweep`` and ``analyses`` the sweep and
+policy-analysis subcommands, ``tables`` what they print and ``options`` the shared option types.
+Each handler checks its input, then calls a typed library function of the layers below
+(``sim.batch``, ``sim.analyses``, ``sim.docgen``)."""
 
-from sim.lazy import lazy_exports
+from sim.config.lazy import lazy_exports
 
 _EXPORTS = {"main": "sim.cli.main"}
 __all__ = sorted(_EXPORTS)

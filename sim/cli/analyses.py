@@ -7,8 +7,8 @@
     python run.py policy-report OUTDIR
     python run.py policy-analysis [--scale 0.05] [--out DIR]      # 1–3 end to end, then the report
 
-Handlers check their options and call the typed functions of ``sim.experiments.analyses.pipeline``;
-bad input raises ``sim.errors.CliError`` or a ``ScenarioError``
+Handlers check their options and call the typed functions of ``sim.analyses.pipeline``;
+bad input raises ``sim.config.errors.CliError`` or a ``ScenarioError``
 (``StandardError``, ``SweepError``), which ``sim.cli.main.main`` prints in one line with exit code 2.
 """
 
@@ -18,16 +18,18 @@ import math
 import time
 from pathlib import Path
 
-from sim.experiments.limits import MAX_GRID_POINTS, MIN_GRID_POINTS, add_limit_options
-from sim.presets import NORM_WORKERS_PER_10K, PRESETS
-from sim.presets import POLICY_DISCOVERY_EXPERIMENT as DEFAULT_DISCOVERY
-from sim.presets import POLICY_STAFFING_EXPERIMENT as DEFAULT_STAFFING
+from sim.batch.limits import MAX_GRID_POINTS, MIN_GRID_POINTS
+from sim.cli.options import add_limit_options
+from sim.config.paths import POLICY_DISCOVERY_EXPERIMENT as DEFAULT_DISCOVERY
+from sim.config.paths import POLICY_STAFFING_EXPERIMENT as DEFAULT_STAFFING
+from sim.config.paths import RESULTS
+from sim.config.presets import NORM_WORKERS_PER_10K, PRESETS
 
-DEFAULT_OUT = Path("results") / "policy"
+DEFAULT_OUT = RESULTS / "policy"
 
 
 def _cli_error(message: str) -> Exception:
-    from sim.errors import CliError
+    from sim.config.errors import CliError
 
     return CliError(message)
 
@@ -79,8 +81,7 @@ def add_parsers(subparsers) -> None:
     discover.add_argument("--out", type=Path, help="output folder (default results/policy/discovery)")
     discover.set_defaults(handler=discover_command)
 
-    report = subparsers.add_parser("policy-report", aliases=["report-policy"],
-                                   help="write OUTDIR/policy_report.md from stored analyses")
+    report = subparsers.add_parser("policy-report", help="write OUTDIR/policy_report.md from stored analyses")
     report.add_argument("outdir", type=Path, help="folder holding staffing/, sensitivity/, discovery/")
     report.set_defaults(handler=report_command)
 
@@ -103,7 +104,7 @@ def _standard_args(parser) -> None:
     parser.add_argument("--target", action="append", default=[], metavar="OUTCOME>=X",
                         help="service standard criteria, comma-separated or repeated (default "
                              "'closed_within_30_days_of_arising>=0.95,petitions_per_10k<=1'); "
-                             "outcomes: sim.outcomes.flat_outcomes, "
+                             "outcomes: sim.config.outcomes.flat_outcomes, "
                              "closed_within_N_days, mean_wait_days")
 
 
@@ -128,7 +129,7 @@ def _size_args(parser, scale_default=None, days_default=None) -> None:
 
 
 def parse_grid(text: str, lever: str) -> tuple[float, ...]:
-    from sim.params import PARAMS
+    from sim.config.params import PARAMS
 
     text = text.strip()
     try:
@@ -166,7 +167,7 @@ def parse_grid(text: str, lever: str) -> tuple[float, ...]:
 
 
 def _check_lever(lever: str) -> None:
-    from sim.params import PARAMS
+    from sim.config.params import PARAMS
 
     param = PARAMS.get(lever)
     if param is None:
@@ -179,7 +180,7 @@ def _check_lever(lever: str) -> None:
 
 
 def _parse_rules(text: str | None, default) -> tuple:
-    from sim.escalation import POLICY_RULES as RULES
+    from sim.config.rule_names import POLICY_RULES as RULES
 
     if text is None:
         return tuple(default)
@@ -200,16 +201,16 @@ def _check_positive(name: str, value, minimum: int = 1) -> None:
 
 
 def _processes(value) -> int:
-    from sim.experiments.engine import default_processes
+    from sim.batch.engine import default_processes
 
     return default_processes() if value is None else value
 
 
 def staffing_config(args):
     """The search the options describe (checked here; built by the library)."""
-    from sim.experiments.analyses.pipeline import search_config
-    from sim.experiments.analyses.standard import parse_standard
-    from sim.scenario import parse_assignment
+    from sim.analyses.pipeline import search_config
+    from sim.analyses.standard import parse_standard
+    from sim.config.scenario import parse_assignment
 
     standard = parse_standard(args.target)
     _check_lever(args.lever)
@@ -231,7 +232,7 @@ def staffing_config(args):
 def _out(args, name: str, what: dict) -> Path:
     """The output folder, claimed before any work (``sim.results.folders.claim``): new, empty, or
     this analysis's with the same settings (another's only with --force); writable."""
-    from sim.experiments.analyses.pipeline import analysis_marker
+    from sim.analyses.pipeline import analysis_marker
     from sim.results.folders import claim, write_marker
 
     out = args.out if args.out is not None else DEFAULT_OUT / name
@@ -243,7 +244,7 @@ def _out(args, name: str, what: dict) -> Path:
 
 
 def _bar(args, description: str, total: int = 0):
-    from sim.experiments.progress import ProgressBar
+    from sim.batch.progress import ProgressBar
 
     return ProgressBar(description, total, quiet=args.quiet)
 
@@ -265,9 +266,9 @@ def _say(args, bar=None):
 
 
 def staffing_command(args) -> int:
-    from sim.experiments.analyses.pipeline import staffing
-    from sim.experiments.analyses.staffing import print_result
-    from sim.experiments.limits import check_runs
+    from sim.analyses.pipeline import staffing
+    from sim.batch.limits import check_runs
+    from sim.cli.tables import print_staffing
 
     config = staffing_config(args)
     points = len(config.rules) * len(config.grid)
@@ -277,23 +278,24 @@ def staffing_command(args) -> int:
     with _bar(args, "staffing", points * config.max_replications) as bar:
         result = staffing(config, out, processes=_processes(args.processes), progress=_say(args, bar), bar=bar)
     if not args.quiet:
-        print_result(result)
+        print_staffing(result)
     return 0
 
 
 def sensitivity_command(args) -> int:
-    from sim.experiments.analyses.sensitivity import analyse, print_sensitivity
+    from sim.analyses.sensitivity import analyse
+    from sim.cli.tables import print_sensitivity
 
     outcomes = _outcomes(args.outcomes)
     for name in ("trajectories", "top", "sobol_samples", "replications"):
         _check_positive("--" + name.replace("_", "-"), getattr(args, name))
     if args.scenario:
-        from sim.scenario import load_scenario
+        from sim.config.scenario import load_scenario
 
         load_scenario(args.scenario)
     _check_size(args)
-    from sim.experiments.analyses.sensitivity import plausible_uncertainties
-    from sim.experiments.limits import check_runs
+    from sim.analyses.sensitivity import plausible_uncertainties
+    from sim.batch.limits import check_runs
 
     factors = len(plausible_uncertainties()) + 1  # and the dummy
     runs = (args.trajectories * (factors + 1) + args.sobol_samples * (min(args.top, factors) + 1 + 2)) \
@@ -312,19 +314,19 @@ def sensitivity_command(args) -> int:
 
 
 def _outcomes(text: str) -> list[str]:
-    from sim.experiments.sweep.experiment import known_outcomes
+    from sim.config.outcomes import OUTCOMES
 
     names = [n.strip() for n in text.split(",") if n.strip()]
     if not names:
         raise _cli_error("--outcomes: give at least one outcome")
     for name in names:
-        if name not in known_outcomes():
+        if name not in OUTCOMES:
             raise _cli_error(f"--outcomes: unknown outcome {name!r}")
     return names
 
 
 def _check_size(args) -> None:
-    from sim.params import PARAMS
+    from sim.config.params import PARAMS
 
     for key in ("scale", "days"):
         value = getattr(args, key, None)
@@ -336,9 +338,9 @@ def _check_size(args) -> None:
 
 
 def discover_command(args) -> int:
-    from sim.experiments.analyses.discovery import print_discovery
-    from sim.experiments.analyses.pipeline import discovery
-    from sim.experiments.analyses.standard import parse_standard
+    from sim.analyses.pipeline import discovery
+    from sim.analyses.standard import parse_standard
+    from sim.cli.tables import print_discovery
 
     standard = parse_standard(args.target)
     _check_size(args)
@@ -346,13 +348,13 @@ def discover_command(args) -> int:
         raise _cli_error(f"--threshold: expected a density in (0, 1], got {args.threshold}")
     if not 0 < args.peel_alpha < 0.5:
         raise _cli_error(f"--peel-alpha: expected a share in (0, 0.5), got {args.peel_alpha}")
-    from sim.experiments.limits import require
+    from sim.batch.limits import require
 
     require("ema_workbench")
     _check_positive("--replications", args.replications)
     source = Path(args.source)
     if not source.is_dir():  # an experiment file: checked (and its size) before any folder is made
-        from sim.experiments.sweep.experiment import load_experiment
+        from sim.batch.experiment import load_experiment
 
         load_experiment(source, scale=args.scale, days=args.days, replications=args.replications,
                         max_runs=args.max_runs)
@@ -370,7 +372,7 @@ def discover_command(args) -> int:
 
 
 def report_command(args) -> int:
-    from sim.experiments.analyses.report import write_report
+    from sim.docgen.policy_report import write_report
 
     if not args.outdir.is_dir():
         raise _cli_error(f"{args.outdir}: no such folder")
@@ -381,20 +383,20 @@ def report_command(args) -> int:
 
 def policy_analysis_command(args) -> int:
     """Staffing search, sensitivity and discovery at reduced scale, then the report."""
-    from sim.experiments.analyses.pipeline import policy_analysis
-    from sim.experiments.analyses.standard import parse_standard
+    from sim.analyses.standard import parse_standard
+    from sim.docgen.policy_report import policy_analysis
 
     standard = parse_standard(args.target)  # fail fast
     derived = [c.outcome for c in standard.criteria if not _flat(c.outcome)]
     if derived:
         raise _cli_error(f"--target: {', '.join(derived)} is computed from run records, which sweeps do not store; "
-                         "policy-analysis (sensitivity, discovery) needs outcomes from sim.outcomes.flat_outcomes "
-                         "(use `staffing` alone for this standard)")
+                         "policy-analysis (sensitivity, discovery) needs outcomes from "
+                         "sim.config.outcomes.flat_outcomes (use `staffing` alone for this standard)")
     _check_size(args)
     for name in ("min_replications", "step", "max_replications", "trajectories", "top", "sobol_samples",
                  "replications"):
         _check_positive("--" + name.replace("_", "-"), getattr(args, name))
-    from sim.experiments.limits import require
+    from sim.batch.limits import require
 
     require("ema_workbench")  # discovery's PRIM: before any folder is made
     settings = {name: getattr(args, name) for name in ("scale", "days", "min_replications", "step", "max_replications",
@@ -410,6 +412,6 @@ def policy_analysis_command(args) -> int:
 
 
 def _flat(name: str) -> bool:
-    from sim.experiments.sweep.experiment import known_outcomes
+    from sim.config.outcomes import OUTCOMES
 
-    return name in known_outcomes()
+    return name in OUTCOMES

@@ -10,10 +10,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.experiments.limits import add_limit_options
+from sim.cli.options import add_limit_options
+from sim.config.paths import RESULTS
 from sim.results.folders import safe_name
 
-DEFAULT_OUT = Path("results") / "sweeps"
+DEFAULT_OUT = RESULTS / "sweeps"
 
 
 def add_parsers(subparsers) -> None:
@@ -36,8 +37,7 @@ def add_parsers(subparsers) -> None:
     sweep.add_argument("--quiet", action="store_true", help="no progress bar or table")
     sweep.set_defaults(handler=sweep_command)
 
-    report = subparsers.add_parser("sweep-report", aliases=["report"],
-                                   help="summary table and figures of a stored sweep",
+    report = subparsers.add_parser("sweep-report", help="summary table and figures of a stored sweep",
                                    description="Redraw a sweep's summary table, figures and sensitivity "
                                                "indices from its stored results.")
     report.add_argument("outdir", type=Path, help="a sweep's output folder")
@@ -46,15 +46,23 @@ def add_parsers(subparsers) -> None:
 
 
 def sweep_command(args) -> int:
-    from sim.experiments.sweep.experiment import load_experiment
-    from sim.experiments.sweep.runner import run_sweep
+    from sim.analyses.sweep_report import report
+    from sim.batch.engine import Engine, default_processes
+    from sim.batch.experiment import load_experiment
+    from sim.batch.store import Store
+    from sim.batch.sweep import run_sweep
+    from sim.cli.tables import print_sweep_report
 
     experiment = load_experiment(args.experiment, scale=args.scale, days=args.days,
                                  replications=args.replications, timeout=args.timeout, max_runs=args.max_runs)
     out = args.out if args.out is not None else DEFAULT_OUT / safe_name(experiment.name, "sweep")
-    result = run_sweep(experiment, out, processes=args.processes, dask=args.dask, retry_failed=args.retry_failed,
-                       csv=args.csv, quiet=args.quiet)
+    engine = Engine(args.processes or default_processes(), dask=args.dask)
+    result = run_sweep(experiment, out, engine, retry_failed=args.retry_failed, quiet=args.quiet)
+    if args.csv:
+        Store(out).export_csv()
+    summary = report(out, csv=args.csv)
     if not args.quiet:
+        print_sweep_report(summary)
         problems = {k: v for k, v in result.status.items() if k != "ok"}
         print(f"{result.ran} runs in {result.seconds:.1f} s ({result.skipped} already stored"
               + (f"; {', '.join(f'{v} {k}' for k, v in problems.items())}" if problems else "")
@@ -64,10 +72,11 @@ def sweep_command(args) -> int:
 
 
 def report_command(args) -> int:
-    from sim.experiments.store import Store
-    from sim.experiments.sweep.report import report
+    from sim.analyses.sweep_report import report
+    from sim.batch.store import Store
+    from sim.cli.tables import print_sweep_report
 
-    report(args.outdir, csv=args.csv)
+    print_sweep_report(report(args.outdir, csv=args.csv))
     if args.csv:
         Store(args.outdir).export_csv()
     return 0

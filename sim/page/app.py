@@ -13,7 +13,7 @@ own pages, and fetches nothing from the internet (``sim.page.guard``).
   Hover any dot or symbol for its details; the "Grid details" picker shows one grid in full.
 - Charts (open cases by level, case flow, share resolved by level, satisfaction, worker
   utilisation) redraw after every step.
-- The "Model Parameters" controls are built from ``sim.params.PARAMS`` (``sim.page.data.model_params_spec``):
+- The "Model Parameters" controls are built from ``sim.config.params.PARAMS`` (``sim.page.data.model_params_spec``):
   every lever (staffing, rule, committees, cadres, big Party committees, pilot zones, centres,
   civility points, the platform …) and the run size;
   values are checked with the registry when Reset builds the model, and a bad value is refused
@@ -34,7 +34,7 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
-from sim.model import GridGovernanceModel
+from sim.model.model import GridGovernanceModel
 from sim.page.data import (
     CHARTS,
     DEFAULT_SCALE,
@@ -208,7 +208,9 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, allow_hosts: Itera
     Solara's telemetry is off and its CDN proxy answers from the local cache only."""
     import uvicorn
 
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from sim.config.paths import REPO
+
+    root = str(REPO)  # the folder holding the sim package, for Solara's own import of it
     if root not in sys.path:
         sys.path.insert(0, root)
     os.environ["SOLARA_APP"] = "sim.page.app"

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.enums import Level, PlaceKind
-from sim.errors import ParamError, ScenarioError
-from sim.model import HOURS_FIELDS
-from sim.params import PARAMS, ParamKind
-from sim.presets import PRESETS
+from sim.config.enums import Level, PlaceKind
+from sim.config.errors import ParamError, ScenarioError
+from sim.config.params import PARAMS, ParamKind
+from sim.config.paths import SCENARIO_DIR
+from sim.config.presets import PRESETS
+from sim.config.scenario import list_scenarios, load_scenario
+from sim.model.model import HOURS_FIELDS
 from sim.results.output import json_safe
-from sim.scenario import SCENARIO_DIR, list_scenarios, load_scenario
 
 # ---------------------------------------------------------------- controls
 # The model parameters the page lets users set: every lever in the registry that is not part of
@@ -269,8 +270,8 @@ CHARTS = {
 
 # ---------------------------------------------------------------- the run's summary
 def run_summary(model) -> dict:
-    """The current run's summary, as ``run.py`` writes it (sim.api.RunResult.summary), so far."""
-    from sim.api import RunResult
+    """The current run's summary, as ``run.py`` writes it (sim.results.api.RunResult.summary), so far."""
+    from sim.results.api import RunResult
 
     scenario = getattr(model, "viz_scenario", None)
     if scenario is None:

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from sim.enums import Level
+from sim.config.enums import Level
 from sim.page.data import CHARTS, LEVEL_COLOURS, MEASURES, daily_series, grid_measures
 
 

@@ -12,7 +12,7 @@ from html import escape
 
 import numpy as np
 
-from sim.enums import Level
+from sim.config.enums import Level
 from sim.page.data import CHARTS, LEVEL_COLOURS, MEASURES, grid_details, grid_measures
 
 # A perceptually ordered ramp (light yellow to dark red), for the grid colours.

@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from sim.enums import Level
+from sim.config.enums import Level
 
 LEVEL_COLOURS = {"grid": "#4C9F70", "community": "#3B7EA1", "specialised": "#C17C2E", "town": "#8E5EA2",
                  "city": "#C0392B", "department": "#7F8C8D", "dispatch": "#F1C40F", "follow_up": "#BDC3C7"}

@@ -30,7 +30,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.errors import CliError
+from sim.config.errors import CliError
 
 MARKER = ".shishi-results"
 LOCK = ".shishi-lock"
@@ -80,7 +80,7 @@ def read_marker(folder: Path) -> dict | None:
 
 
 def write_marker(folder: Path, marker: Marker) -> None:
-    from sim.experiments.store import atomic_write_json
+    from sim.results.files import atomic_write_json
 
     atomic_write_json(marker.to_json(), Path(folder) / MARKER)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.api import RunResult
 from sim.results import records
+from sim.results.api import RunResult
 from sim.results.figure_process import FigureProcess
 from sim.results.folders import Marker, claim, identity, write_marker
 

@@ -6,9 +6,9 @@ import platform
 import subprocess
 from functools import lru_cache
 from importlib import metadata
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from sim.config.paths import REPO
+
 PACKAGE = "shishi-grid-sim"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.enums import CaseKind, Channel, EndReason, Level, Outcome, Severity
+from sim.config.enums import CaseKind, Channel, EndReason, Level, Outcome, Severity
 
 CASE_COLUMNS = ("case_id", "grid", "town", "kind", "severity", "severity_arisen", "authority", "channel", "day_arisen",
                 "day_reported", "day_closed", "outcome", "level_resolved", "escalations", "failures", "misgraded",

@@ -16,10 +16,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
-from sim.api import run  # noqa: E402
-from sim.outcomes import flat_outcomes  # noqa: E402
+from sim.config.outcomes import flat_outcomes  # noqa: E402
+from sim.config.scenario import load_scenario  # noqa: E402
+from sim.results.api import run  # noqa: E402
 from sim.results.output import json_safe as _clean  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
 
 BASELINE_FILE = HERE / "baseline_summary.json"
 CONFIG = {"scale": 0.02, "days": 180}

@@ -1,0 +1,176 @@
+"""Seeing a sweep's results: per-point means with 95 % CIs, figures, and (Sobol/Morris) sensitivity.
+
+``report(OUT)`` reads only the stored results (manifest.json, runs/, design.json), so
+``python run.py sweep-report OUT`` redraws everything after the fact, even of a partial sweep.
+(The command line prints the table: ``sim.cli.sweep``.)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.analyses.stats import mean_ci
+from sim.batch.store import Store, atomic_write_parquet
+from sim.config.errors import SweepError
+from sim.config.outcomes import MAIN_OUTCOMES, column_name
+from sim.results.files import atomic_write_csv
+
+
+def summarise(runs: pd.DataFrame, factor_names: list[str], outcomes: list[str]) -> pd.DataFrame:
+    """One row per design point: its factor values, run counts, and mean / low / high of each outcome."""
+    rows = []
+    for point, group in runs.groupby("point", sort=True):
+        first = group.iloc[0]
+        ok = group[group["status"] == "ok"]
+        row = {"point": int(point), **{name: first[name] for name in factor_names}, "runs": len(group),
+               "ok": len(ok), "failed": int((group["status"] == "failed").sum()),
+               "timed_out": int((group["status"] == "timed_out").sum())}
+        for name in outcomes:
+            mean, low, high = mean_ci(ok[name].to_numpy(dtype=float)) if len(ok) else (math.nan,) * 3
+            row[name], row[f"{name}_low"], row[f"{name}_high"] = mean, low, high
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def axes_for(runs: pd.DataFrame, factor_names: list[str]) -> tuple[str | None, str | None]:
+    """The x axis (a numeric factor, workers_per_10k if varied) and the line factor (escalation_rule if varied)."""
+    varied = [n for n in factor_names if runs[n].nunique() > 1]
+    numeric = [n for n in varied if pd.api.types.is_numeric_dtype(runs[n]) and not pd.api.types.is_bool_dtype(runs[n])]
+    other = [n for n in varied if n not in numeric]
+    x = "workers_per_10k" if "workers_per_10k" in numeric else (numeric[0] if numeric else None)
+    line = "escalation_rule" if "escalation_rule" in other else (other[0] if other else None)
+    return x, line
+
+
+def draw_figures(runs: pd.DataFrame, factor_names: list[str], outcomes: list[str], folder: Path) -> list[Path]:
+    """Each outcome against the x factor, one line per value of the line factor, 95 % CI bands.
+    Other varied factors are averaged over (each band is over all ok runs at that x and line)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ok = runs[runs["status"] == "ok"]
+    x, line = axes_for(runs, factor_names)
+    if ok.empty or x is None:
+        return []
+    groups = [(None, ok)] if line is None else list(ok.groupby(line, sort=False))
+    written = []
+    cols = 3
+    rows = math.ceil(len(outcomes) / cols)
+    overview, grid = plt.subplots(rows, cols, figsize=(5 * cols, 3.6 * rows), squeeze=False)
+    for index, name in enumerate(outcomes):
+        single, ax_single = plt.subplots(figsize=(6.4, 4.2))
+        for ax in (ax_single, grid[index // cols][index % cols]):
+            for label, group in groups:
+                stats = [(value, *mean_ci(sub[name].to_numpy(dtype=float))) for value, sub in group.groupby(x)]
+                stats.sort()
+                xs = np.array([s[0] for s in stats], dtype=float)
+                mean, low, high = (np.array([s[i] for s in stats], dtype=float) for i in (1, 2, 3))
+                drawn = ax.plot(xs, mean, marker="o", markersize=3, label=str(label) if label is not None else name)
+                if np.isfinite(low).any():
+                    ax.fill_between(xs, low, high, alpha=0.2, color=drawn[0].get_color(), linewidth=0)
+            better = MAIN_OUTCOMES.get(name)
+            ax.set_title(name + (f" ({better} is better)" if better in ("higher", "lower") else ""), fontsize=9)
+            ax.set_xlabel(x)
+            ax.grid(alpha=0.3)
+            if line is not None:
+                ax.legend(fontsize=7, title=line, title_fontsize=7)
+        single.tight_layout()
+        path = folder / f"{name}.png"
+        single.savefig(path, dpi=110)
+        plt.close(single)
+        written.append(path)
+    for index in range(len(outcomes), rows * cols):
+        grid[index // cols][index % cols].axis("off")
+    overview.suptitle("Means with 95 % confidence intervals over replications", fontsize=10)
+    overview.tight_layout()
+    path = folder / "overview.png"
+    overview.savefig(path, dpi=90)
+    plt.close(overview)
+    written.append(path)
+    return written
+
+
+def sensitivity(summary: pd.DataFrame, meta: dict, outcomes: list[str]) -> pd.DataFrame | None:
+    """Sobol or Morris indices of each outcome (replication means), per combination of crossed levers."""
+    method = meta.get("method")
+    if method not in ("sobol", "morris") or not meta.get("sampled"):
+        return None
+    names = meta["sampled"]
+    spec = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    unit = np.asarray(meta["unit"], dtype=float)
+    means = summary.set_index("point")
+    rows = []
+    for levers, ids in meta["blocks"]:
+        if not set(ids) <= set(means.index):
+            continue  # a partial sweep: analysis needs every point of the block
+        for name in outcomes:
+            y = means.loc[ids, name].to_numpy(dtype=float)
+            if not np.isfinite(y).all():
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if method == "sobol":
+                    from SALib.analyze import sobol
+
+                    res = sobol.analyze(spec, y, calc_second_order=bool(meta["options"].get("second_order")),
+                                        print_to_console=False, seed=1)
+                    for i, factor in enumerate(names):
+                        rows.append({**levers, "outcome": name, "factor": factor, "S1": res["S1"][i],
+                                     "S1_conf": res["S1_conf"][i], "ST": res["ST"][i], "ST_conf": res["ST_conf"][i]})
+                else:
+                    from SALib.analyze import morris
+
+                    res = morris.analyze(spec, unit, y, num_levels=int(meta["options"].get("levels", 4)),
+                                         print_to_console=False, seed=1)
+                    for i, factor in enumerate(names):
+                        rows.append({**levers, "outcome": name, "factor": factor, "mu_star": res["mu_star"][i],
+                                     "mu_star_conf": res["mu_star_conf"][i], "sigma": res["sigma"][i]})
+    return pd.DataFrame(rows) if rows else None
+
+
+@dataclass
+class SweepReport:
+    """What ``report`` read and wrote: the stored runs and the per-point summary."""
+
+    out: Path
+    manifest: dict
+    runs: pd.DataFrame
+    factor_names: list[str]  # identifier-safe columns
+    outcomes: list[str]
+    summary: pd.DataFrame  # one row per design point (empty when no run is stored yet)
+
+
+def report(out: str | Path, *, csv: bool = False) -> SweepReport:
+    """Write summary.parquet (and summary.csv with ``csv``), the figures and the sensitivity
+    indices from a sweep's stored results."""
+    out = Path(out)
+    store = Store(out)
+    if not store.exists():
+        raise SweepError(str(out), None, "not a sweep output folder (no manifest.json)")
+    manifest = store.read_manifest()
+    factor_names = [column_name(f["name"]) for f in manifest.get("factors", [])]  # identifier-safe columns
+    outcomes = list(manifest.get("settings", {}).get("outcomes", []))
+    runs = store.runs()
+    summary = summarise(runs, factor_names, outcomes) if len(runs) else pd.DataFrame()
+    if len(summary):
+        atomic_write_parquet(summary, out / "summary.parquet")
+        if csv:
+            atomic_write_csv(summary, out / "summary.csv")
+        draw_figures(runs, factor_names, outcomes, out / "figures")
+        meta_path = out / "design.json"
+        if meta_path.is_file():
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            indices = sensitivity(summary, meta, outcomes)
+            if indices is not None:
+                atomic_write_csv(indices, out / "sensitivity.csv")
+    return SweepReport(out, manifest, runs, factor_names, outcomes, summary)

@@ -1,0 +1,227 @@
+"""What the commands of ``sim.cli.main`` do: ``run``, ``compare``, ``calibrate``, ``validate``,
+``viz``, ``list``, ``odd`` and ``params``. Each checks its input, calls the library (heavy imports
+inside, so that the parser starts fast) and prints through ``sim.cli.tables``; it returns the exit
+code (bad input raises, and ``sim.cli.main.main`` turns that into one line and exit code 2)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from sim.config.errors import CliError
+from sim.config.params import PARAMS, ParamKind
+from sim.config.paths import DOCS, RESULTS
+from sim.config.scenario import load_scenario, parse_assignment
+
+
+def _overrides(args) -> dict[str, object]:
+    """The parameters ``run``'s options set: --set KEY=VALUE, then the named options."""
+    overrides: dict[str, object] = {}
+    for text in args.set:
+        key, value = parse_assignment(text)
+        overrides[key] = value
+    for key, value in (("days", args.days), ("scale", args.scale), ("workers_per_10k", args.workers_per_10k),
+                       ("escalation_rule", args.escalation_rule)):
+        if value is not None:
+            overrides[key] = value
+    return overrides
+
+
+def run_command(args) -> int:
+    """``run``: one scenario, its results folder and (unless --quiet) its summary."""
+    from sim.cli.tables import print_summary
+    from sim.results.figure_process import FigureProcess
+    from sim.results.folders import claim, safe_name
+    from sim.results.output import run_marker
+
+    started = time.perf_counter()
+
+    scenario = load_scenario(args.scenario).with_overrides(_overrides(args), source="command line")
+    out = args.out if args.out is not None else RESULTS / safe_name(scenario.name)
+    claim(out, run_marker(scenario, args.seed), force=args.force, whole=True)
+    # Input is good: start the figure helper now, so Matplotlib loads on the other core while
+    # this process loads Mesa and simulates.
+    figures = None if args.no_figure else FigureProcess()
+    try:
+        from rich.console import Console
+
+        from sim.results.api import run
+        from sim.results.output import write_results
+
+        console = Console(stderr=True, quiet=args.quiet)
+        days = scenario.params["days"]
+        with RunProgress(console, days, scenario.params["scale"] * days >= 100) as advance:
+            result = run(scenario, seed=args.seed, on_day=advance)
+        write_results(result, out, figure=figures is not None, figures=figures, force=args.force)
+    finally:
+        if figures is not None:
+            figures.close()
+    if not args.quiet:
+        print_summary(result.summary, out, time.perf_counter() - started)
+    return 0
+
+
+class RunProgress:
+    """A progress bar on stderr for long runs in a terminal; silent otherwise."""
+
+    def __init__(self, console, days: int, long_run: bool):
+        self.console, self.days = console, days
+        self.enabled = long_run and console.is_terminal and not console.quiet
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.bar = Progress(TextColumn("simulating"), BarColumn(), TextColumn("day {task.completed}/{task.total}"),
+                            TimeRemainingColumn(), console=self.console, transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("run", total=self.days)
+        return self.advance
+
+    def advance(self, day: int) -> None:
+        self.bar.update(self.task, completed=day)
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            self.bar.stop()
+
+
+def compare_command(args) -> int:
+    """``compare``: scenarios on common seeds, written to --out (whole or not at all), then the table."""
+    from sim.analyses.compare import compare_marker, comparison_table, run_comparison, write_comparison
+    from sim.batch.limits import check_runs
+    from sim.batch.progress import ProgressBar
+    from sim.cli.tables import make_console, print_comparison
+    from sim.results.folders import claim
+
+    if args.seeds < 2:
+        raise CliError(f"--seeds: expected at least 2 for confidence intervals, got {args.seeds}")
+    check_runs(len(args.scenarios) * args.seeds, f"--seeds: {len(args.scenarios)} scenarios × {args.seeds} seeds",
+               args.max_runs)
+    overrides = {key: value for key, value in (("days", args.days), ("scale", args.scale)) if value is not None}
+    scenarios = [load_scenario(path).with_overrides(overrides, source="command line") for path in args.scenarios]
+    marker = compare_marker(scenarios, args.seeds)
+    claim(args.out, marker, force=args.force, whole=True)
+    console = make_console(quiet=args.quiet)
+    started = time.perf_counter()
+    console.print(f"running {len(scenarios)} scenarios × {args.seeds} seeds ...", style="dim")
+    with ProgressBar("compare", len(scenarios) * args.seeds, quiet=args.quiet) as bar:
+        runs = run_comparison(scenarios, args.seeds, args.processes, on_run=bar.advance)
+    table = comparison_table(runs)
+
+    write_comparison(runs, table, args.out, marker, force=args.force)
+    print_comparison(table, [scenario.name for scenario in scenarios], args.seeds, console)
+    console.print(f"wrote {args.out}/comparison.csv, runs.csv, comparison.png in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+def calibrate_command(args) -> int:
+    """``calibrate``: regenerate the calibration report (docs/ at the full settings) or, with --fit, fit."""
+    import json
+
+    from sim.analyses import calibration
+    from sim.batch.limits import check_runs
+    from sim.batch.progress import ProgressBar
+    from sim.docgen import calibration_report
+    from sim.results.folders import check_writable, claim, write_marker
+
+    def say(message: str) -> None:
+        if not args.quiet:
+            print(message, flush=True)
+
+    if args.fit:
+        check_writable(DOCS)
+        result = calibration.fit(log=say)
+        DOCS.mkdir(exist_ok=True)
+        (DOCS / "calibration_fit.json").write_text(json.dumps(result, indent=2) + "\n")
+        say("fitted values (put them in sim/config/params.py as the defaults):")
+        for name, value in result["overrides"].items():
+            say(f"  {name} = {value:.4g}")
+        return 0
+    if args.seeds < 2:
+        raise CliError(f"--seeds: expected at least 2 for confidence intervals, got {args.seeds}")
+    for key in ("scale", "days"):
+        try:
+            PARAMS[key].check(getattr(args, key))
+        except ValueError as error:
+            raise CliError(f"--{key}: {error}") from None
+    check_runs(args.seeds, f"--seeds: {args.seeds} seeds", args.max_runs)
+    out, marker = calibration_report.report_folder(args.seeds, args.scale, args.days, args.out)
+    if marker is None:
+        check_writable(out)
+    else:
+        claim(out, marker, force=args.force)
+    with ProgressBar("calibrate", args.seeds, quiet=args.quiet) as bar:
+        rows = calibration_report.report(seeds=args.seeds, scale=args.scale, days=args.days, out=out,
+                                         processes=args.processes, log=say, on_run=bar.advance)
+    if marker is not None:
+        write_marker(out, marker)
+    failed = [target.measure for target, (mean, low, high) in rows if not target.passes(low, high)]
+    say(f"{len(rows) - len(failed)} targets pass, {len(failed)} fail" + (f": {', '.join(failed)}" if failed else ""))
+    return 0
+
+
+def validate_command(args) -> int:
+    """``validate``: the checks against theory; exit 1 if any disagrees."""
+    from sim.analyses.validation import all_checks
+    from sim.cli.tables import make_console, print_checks
+
+    console = make_console()
+    started = time.perf_counter()
+    checks = all_checks(progress=lambda message: console.print(f"  {message}", style="dim"))
+    print_checks(checks, console)
+    failed = [check for check in checks if not check.passed]
+    console.print(f"{len(checks) - len(failed)} passed, {len(failed)} failed ({time.perf_counter() - started:.0f} s)")
+    return 1 if failed else 0
+
+
+def viz_command(args) -> int:
+    """``viz``: serve the browser page (after checking the options and fetching its files once)."""
+    from sim.page.app import serve
+    from sim.page.assets import ensure_assets, missing
+
+    if not 0 < args.port < 65536:
+        raise CliError(f"--port: expected 1–65535, got {args.port}")
+    for name in args.allow_host:
+        if not name or any(c.isspace() or c in "/?#@," for c in name):
+            raise CliError(f"--allow-host: expected a host name or address (optionally with :port), got {name!r}")
+    if missing():
+        try:
+            ensure_assets()
+        except RuntimeError as error:
+            print(f"warning: the page will be blank without its front-end files: {error}", file=sys.stderr)
+    serve(host=args.host, port=args.port, allow_hosts=args.allow_host)
+    return 0
+
+
+def list_command(args) -> int:
+    """``list``: the scenario files and their purposes."""
+    from sim.config.scenario import list_scenarios
+
+    for scenario in list_scenarios():
+        print(f"{scenario.path.name:40s} {scenario.purpose}")
+    return 0
+
+
+def odd_command(args) -> int:
+    """``odd``: regenerate docs/odd.md's parameter tables."""
+    from sim.docgen.odd import ODD_PATH, write
+
+    print(f"{ODD_PATH}: {'parameter tables regenerated' if write() else 'already current'}")
+    return 0
+
+
+def params_command(args) -> int:
+    """``params``: every parameter (a Markdown table with --markdown)."""
+    if args.markdown:
+        from sim.docgen.parameters import parameter_table_markdown
+
+        print(parameter_table_markdown())
+        return 0
+    for kind in ParamKind:
+        print(f"\n[{kind.value}s]")
+        for param in PARAMS.values():
+            if param.kind is kind:
+                print(f"  {param.name} = {param.default!r}  ({param.unit}; {param.source})")
+    return 0

@@ -1,0 +1,190 @@
+"""Every outcome a run reports, declared once: identifier-safe name, unit, description and
+which way is better. Next to the parameter registry (``sim.config.params``), and read by the tables,
+the sweeps' Parquet metadata, the experiment engine and the EMA workbench client.
+
+A run's ``summary.json`` nests some measures (``days_to_close.mean``); the flat outcome row
+joins the keys with an underscore (``days_to_close_mean``), so every name is a Python
+identifier: no quoting in pandas ``query`` or duckdb.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from sim.config.enums import Channel, Level, Outcome, WorkerActivity
+
+
+class Better(StrEnum):
+    HIGHER = "higher"
+    LOWER = "lower"
+    NEUTRAL = "neutral"  # a count or a context figure: neither way is better
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeSpec:
+    name: str
+    unit: str
+    description: str
+    better: Better = Better.NEUTRAL
+
+
+_DECLARED: dict[str, OutcomeSpec] = {}
+
+
+def _declare(name: str, unit: str, description: str, better: Better = Better.NEUTRAL) -> None:
+    if name in _DECLARED:
+        raise RuntimeError(f"outcome {name} declared twice")
+    if not name.isidentifier():
+        raise RuntimeError(f"outcome {name} is not a Python identifier")
+    _DECLARED[name] = OutcomeSpec(name, unit, description, better)
+
+
+H, L, N = Better.HIGHER, Better.LOWER, Better.NEUTRAL
+
+# ---------------------------------------------------------------- the run's size and staff
+_declare("residents", "residents", "Residents simulated.")
+for _name, _what in (("grid_workers", "grid workers, full- and part-time"), ("part_time_grid_workers",
+                     "part-time grid workers"), ("volunteers", "volunteers"), ("mediators", "people's mediators"),
+                     ("clerks", "dispatch-centre clerks"), ("officers", "department case officers")):
+    _declare(_name, "people", f"Number of {_what} in the run.")
+# ---------------------------------------------------------------- cases
+_declare("cases_arisen", "cases", "Disputes and requests that arose (latent or not).")
+_declare("cases_reported", "cases", "Cases that surfaced and were reported.")
+_declare("cases_closed", "cases", "Reported cases closed by the end.")
+_declare("cases_open", "cases", "Reported cases still open at the end.")
+_declare("cases_latent", "cases", "Cases that arose and never surfaced by the end.")
+_declare("closure_rate", "share of reported cases", "Closed / reported (办结率).", H)
+_declare("resolution_rate", "share of closed cases", "Resolved / closed.", H)
+for _outcome in Outcome:
+    if _outcome is not Outcome.NONE:
+        _declare(f"outcomes_{_outcome.label}", "cases", f"Closed cases whose outcome is {_outcome.label}.")
+for _class, _what in (("disputes", "disputes"), ("public_service", "public-service requests")):
+    _declare(f"resolved_within_30_days_{_class}", f"share of {_what}", f"{_what.capitalize()} that arose at least 30 "
+             "days before the end and were resolved (followed up and closed) within 30 days of arising; exits and "
+             "withdrawals count as not resolved: the headline.", H)
+for _level in Level:
+    if _level not in (Level.DISPATCH, Level.FOLLOW_UP):
+        _declare(f"resolved_share_by_level_{_level.label}", "share of resolved cases",
+                 f"Share of resolved cases resolved at the {_level.label} level.")
+_declare("local_resolution_share", "share of resolved disputes", "Resolved disputes resolved at grid or community "
+         "level (小事不出村).", H)
+_declare("mediation_success", "share of mediated cases", "Disputes a committee took up that were resolved by "
+         "mediation, of those closed other than withdrawn.", H)
+_declare("escalated_share", "share of reported cases", "Reported cases handed up at least once.", L)
+_declare("misgraded_share", "share of graded cases", "Cases the dispatch centre graded one step off.", L)
+_declare("returned_share", "share of graded cases", "Cases graded too high that the level they reached handed down "
+         "(the order bounce rate, 退单).", L)
+for _spread in ("mean", "median", "p90"):
+    _declare(f"days_to_close_{_spread}", "days", f"Days from report to close, {_spread} over closed cases.", L)
+    _declare(f"days_from_arising_{_spread}", "days", f"Days from arising to close, {_spread} over closed cases "
+             "(detection delay counts).", L)
+_declare("closed_within_30_days", "share of reported cases", "Reported cases closed within 30 days of report.", H)
+_declare("closed_within_30_days_of_arising", "share of cases", "Cases that arose at least 30 days before the end "
+         "and closed within 30 days of arising: the headline.", H)
+_declare("satisfaction_rate", "share of followed-up cases", "Satisfied at closing, after any redo (回访满意率, the "
+         "article's figure).", H)
+_declare("satisfaction_first_follow_up", "share of followed-up cases", "Satisfied at the first follow-up visit.", H)
+_declare("redone_share", "share of followed-up cases", "Followed-up cases reopened at least once after a "
+         "dissatisfied follow-up (重办).", L)
+_declare("petitions", "cases", "Cases that surfaced as petitions plus parties who left to petition.")
+_declare("petitions_per_10k", "per 10,000 residents a year", "Petitions per 10,000 residents a year.", L)
+_declare("exits", "cases", "Parties who left for a court, arbitration or a petition.")
+_declare("exits_per_10k", "per 10,000 residents a year", "Exits per 10,000 residents a year.", L)
+_declare("police_alerts", "cases", "Latent disputes that surfaced as 110 police alerts.", L)
+_declare("cases_per_10k_per_year", "per 10,000 residents a year", "Reported cases per 10,000 residents a year.")
+for _channel in Channel:
+    if _channel is not Channel.COURT_REFERRAL:
+        _declare(f"reported_by_channel_{_channel.label}", "cases", f"Cases reported through the {_channel.label} "
+                 "channel.")
+_declare("patrol_found_share", "share of reported cases", "Reported cases found by grid workers' patrol.")
+_declare("committee_cases_per_10k", "per 10,000 residents a year", "Cases community and town mediation committees "
+         "took up (anchors: Shishi 36–50 per 10,000).")
+_declare("specialised_cases_per_10k", "per 10,000 residents a year", "Cases specialised committees and pilot-zone "
+         "desks took up.")
+_declare("city_centre_cases_per_year", "cases a year", "Cases the city centre took up, court referrals included "
+         "(anchors: 3,616 in 2022 at full scale).")
+_declare("city_centre_cases_per_10k", "per 10,000 residents a year", "Cases the city centre took up, court referrals "
+         "included.")
+# ---------------------------------------------------------------- grid workers' hours and handlers' load
+for _activity in WorkerActivity:
+    _declare(f"worker_hours_{_activity.label}", "share of grid workers' hours",
+             f"Share of all grid workers' hours spent on {_activity.label.replace('_', ' ')}.")
+_declare("worker_utilisation", "share of grid workers' hours", "1 − the idle share of grid workers' hours.")
+_declare("department_tasks_undone", "share of department tasks", "Departments' tasks no hours were left for.", L)
+for _level in Level:
+    if _level is not Level.FOLLOW_UP:
+        _declare(f"utilisation_{_level.label}", "share of capacity", f"Share of the {_level.label} level's handler "
+                 "capacity busy over the run.")
+_declare("public_service_within_deadline", "share of requests", "Public-service requests closed within "
+         "hotline_deadline_days of report.", H)
+# ---------------------------------------------------------------- court referrals (诉前调解)
+_declare("referrals_cases", "cases", "Disputes a court referred to the city centre in the run.")
+_declare("referrals_per_10k", "per 10,000 residents a year", "Court referrals per 10,000 residents a year.")
+_declare("referrals_settled_share", "share of closed referrals", "Court referrals the city centre settled.", H)
+# ---------------------------------------------------------------- Shishi's further systems
+_declare("systems_stationed_cadres", "cadres", "Stationed cadres in the run.")
+_declare("systems_cadre_cases", "cases", "Community mediations a stationed cadre joined.")
+_declare("systems_big_party_communities", "communities", "Communities with a big Party committee.")
+_declare("systems_member_unit_cases", "cases", "Disputes spared a level of authority by a member unit.")
+_declare("systems_pilot_zones", "zones", "Three-zone pilot zones.")
+_declare("systems_zone_desk_cases", "cases", "Disputes a pilot zone's desk took up.")
+_declare("systems_neighbourhood_centres", "centres", "Upgraded neighbourhood centres.")
+_declare("systems_circle_coverage", "share of residents", "Residents within the 15-minute circle of a centre.")
+_declare("systems_centre_settled_requests", "cases", "Requests settled on the spot at an upgraded centre.")
+_declare("systems_civility_certified_share", "share of residents", "Residents certified for civility points at "
+         "the end.")
+_declare("systems_civility_points_earned", "points", "Civility points earned during the run.")
+
+del H, L, N
+
+OUTCOMES: Mapping[str, OutcomeSpec] = MappingProxyType(_DECLARED)
+# The outcomes researchers compare and sweep by default ("outcomes = main"), with what "better" means.
+MAIN_OUTCOMES: Mapping[str, str] = MappingProxyType({name: OUTCOMES[name].better.value for name in (
+    "resolved_within_30_days_disputes", "resolved_within_30_days_public_service", "closure_rate", "resolution_rate",
+    "satisfaction_rate", "days_to_close_mean", "days_to_close_p90",
+    "closed_within_30_days", "days_from_arising_mean", "days_from_arising_p90", "closed_within_30_days_of_arising",
+    "escalated_share", "petitions_per_10k", "exits_per_10k", "cases_per_10k_per_year", "worker_utilisation",
+    "local_resolution_share", "mediation_success")})
+# Fields of the summary that describe the run rather than measure it (inputs, not outcomes).
+RUN_FIELDS = ("scenario", "seed", "days", "scale", "workers_per_10k", "escalation_rule")
+
+
+def column_name(name: str) -> str:
+    """An identifier-safe column name for a parameter or outcome: the dot becomes a double
+    underscore (``service_days.town`` → ``service_days__town``); outcome names are already safe."""
+    return name.replace(".", "__")
+
+
+def parameter_name(column: str) -> str:
+    """The registry name behind a column (``service_days__town`` → ``service_days.town``)."""
+    return column.replace("__", ".")
+
+
+TABLES = ("provenance", "towns", "by_kind")  # nested tables of a summary, not outcomes
+
+
+def flat_outcomes(summary: Mapping) -> dict[str, object]:
+    """One level of keys, joined by an underscore (``days_to_close_mean``); run fields kept; the
+    per-town and per-kind tables left out (they have files of their own)."""
+    flat: dict[str, object] = {}
+    for key, value in summary.items():
+        if key in TABLES:
+            continue
+        if isinstance(value, Mapping):
+            for sub, inner in value.items():
+                flat[f"{key}_{sub}"] = inner
+        else:
+            flat[key] = value
+    return flat
+
+
+def outcome_row(summary: Mapping) -> dict[str, float]:
+    """The declared outcomes of one run, as floats, in declaration order."""
+    flat = flat_outcomes(summary)
+    undeclared = [name for name in flat if name not in OUTCOMES and name not in RUN_FIELDS]
+    if undeclared:
+        raise KeyError(f"outcomes not declared in sim/config/outcomes.py: {', '.join(undeclared)}")
+    return {name: float(flat[name]) if flat.get(name) is not None else float("nan") for name in OUTCOMES}

@@ -1,0 +1,253 @@
+"""Outcome measures, computed from the case records, the daily counts, the hours ledger and the
+handler pools' busy time (and, for ``systems``, what the further systems hold).
+
+Every measure covers the reported window only: cases that arose before day 0 (the warm-up's)
+are left out, and counts of work (cases taken up, busy time, hours) start at day 0. Cases a
+court referred to the city centre (诉前调解) are not grid cases: they count in the city centre's
+volume and in ``referrals``, nowhere else.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.config.enums import EXITS, MEDIATION_LEVELS, CaseKind, Channel, EndReason, Level, Outcome
+from sim.model.arrivals import DAYS_PER_YEAR
+
+WITHIN_DAYS = 30.0
+COMMITTEE_LEVELS = (Level.COMMUNITY, Level.TOWN)  # the two-level people's-mediation network (anchors: 2,527 in 2018)
+CLASSES = {"disputes": lambda kind: kind != CaseKind.PUBLIC_SERVICE,
+           "public_service": lambda kind: kind == CaseKind.PUBLIC_SERVICE}
+
+
+def _share(part: float, whole: float) -> float:
+    return float(part / whole) if whole else float("nan")
+
+
+def _spread(values: np.ndarray) -> dict[str, float]:
+    if not len(values):
+        return {"mean": float("nan"), "median": float("nan"), "p90": float("nan")}
+    return {"mean": float(values.mean()), "median": float(np.median(values)), "p90": float(np.quantile(values, 0.9))}
+
+
+class CaseView:
+    """The window's cases as arrays (grid cases only unless ``referred`` is asked for)."""
+
+    def __init__(self, model, referred: bool = False):
+        book = model.cases
+        start = model.first_case
+        keep = (book.column("referred")[start:] == 1) if referred else (book.column("referred")[start:] == 0)
+        self.ids = np.flatnonzero(keep) + start
+        self.days = model.day
+
+        def column(name: str) -> np.ndarray:
+            return book.column(name)[self.ids]
+
+        self.column = column
+        self.kind = column("kind")
+        self.outcome = column("outcome")
+        self.t_arisen, self.t_reported, self.t_closed = column("t_arisen"), column("t_reported"), column("t_closed")
+        self.reported = ~np.isnan(self.t_reported)
+        self.closed = ~np.isnan(self.t_closed)
+        self.resolved = self.outcome == Outcome.RESOLVED
+        self.old_enough = self.t_arisen <= self.days - WITHIN_DAYS  # could have closed within 30 days by the end
+
+    def resolved_within(self, mask: np.ndarray) -> float:
+        """Of the cases in ``mask`` that arose 30+ days before the end: resolved (not withdrawn, not
+        left) within 30 days of arising, follow-up included."""
+        eligible = mask & self.old_enough
+        done = eligible & self.resolved & (self.t_closed - self.t_arisen <= WITHIN_DAYS)
+        return _share(done.sum(), eligible.sum())
+
+
+def summarise(model) -> dict:
+    """The run's outcome measures (see the README for each definition)."""
+    cases = CaseView(model)
+    days = model.day
+    residents = model.population.size
+    per_10k_year = 10_000 / residents * DAYS_PER_YEAR / days if days else float("nan")
+    reported, closed, resolved, outcome = cases.reported, cases.closed, cases.resolved, cases.outcome
+    dispute = cases.kind != CaseKind.PUBLIC_SERVICE
+    level_resolved = cases.column("level_resolved")
+    days_to_close = (cases.t_closed - cases.t_reported)[closed]
+    days_from_arising = (cases.t_closed - cases.t_arisen)[closed]
+    channel = cases.column("channel")
+    petitions = int(np.count_nonzero(channel == Channel.PETITION) + np.count_nonzero(outcome == Outcome.PETITION))
+    exits = int(np.isin(outcome, EXITS).sum())
+    n_resolved = int(resolved.sum())
+    resolved_disputes = resolved & dispute
+    local = np.isin(level_resolved, (Level.GRID, Level.COMMUNITY)) & resolved_disputes
+    satisfied, satisfied_first = cases.column("satisfied"), cases.column("satisfied_first")
+    mediated = mediated_cases(model)[cases.ids]
+    mediation_ended = mediated & closed & (outcome != Outcome.WITHDRAWN)
+    org = model.organisation
+    hours = model.worktime.shares()
+    taken_up = cases_taken_up(model)
+    misgraded = cases.column("misgraded")
+    return {
+        "cases_arisen": int(len(cases.ids)),
+        "cases_reported": int(reported.sum()),
+        "cases_closed": int(closed.sum()),
+        "cases_open": int((reported & ~closed).sum()),
+        "cases_latent": int((~reported).sum()),
+        "closure_rate": _share(closed.sum(), reported.sum()),
+        "resolution_rate": _share(n_resolved, closed.sum()),
+        "outcomes": {o.label: int(np.count_nonzero(outcome == o)) for o in Outcome if o is not Outcome.NONE},
+        "resolved_within_30_days": {name: cases.resolved_within(is_class(cases.kind)) for name, is_class in
+                                    CLASSES.items()},
+        "resolved_share_by_level": {level.label: _share(np.count_nonzero(level_resolved == level), n_resolved)
+                                    for level in Level if level not in (Level.DISPATCH, Level.FOLLOW_UP)},
+        "local_resolution_share": _share(local.sum(), resolved_disputes.sum()),
+        "mediation_success": _share((mediation_ended & resolved & np.isin(level_resolved, MEDIATION_LEVELS)).sum(),
+                                    mediation_ended.sum()),
+        "escalated_share": _share(np.count_nonzero(cases.column("escalations")[reported] > 0), reported.sum()),
+        "misgraded_share": _share(np.count_nonzero(misgraded == 1), np.count_nonzero(misgraded >= 0)),
+        "returned_share": _share(np.count_nonzero(cases.column("returned") == 1), np.count_nonzero(misgraded >= 0)),
+        "days_to_close": _spread(days_to_close),
+        "closed_within_30_days": _share(np.count_nonzero(days_to_close <= WITHIN_DAYS), reported.sum()),
+        "days_from_arising": _spread(days_from_arising),
+        "closed_within_30_days_of_arising": _share(
+            np.count_nonzero(closed & cases.old_enough & (cases.t_closed - cases.t_arisen <= WITHIN_DAYS)),
+            cases.old_enough.sum()),
+        "satisfaction_rate": _share(np.count_nonzero(satisfied == 1), np.count_nonzero(satisfied >= 0)),
+        "satisfaction_first_follow_up": _share(np.count_nonzero(satisfied_first == 1),
+                                               np.count_nonzero(satisfied_first >= 0)),
+        "redone_share": _share(np.count_nonzero(cases.column("redos") > 0), np.count_nonzero(satisfied >= 0)),
+        "petitions": petitions,
+        "petitions_per_10k": petitions * per_10k_year,
+        "exits": exits,
+        "exits_per_10k": exits * per_10k_year,
+        "police_alerts": int(np.count_nonzero(channel == Channel.POLICE_ALERT)),
+        "cases_per_10k_per_year": float(reported.sum() * per_10k_year),
+        "reported_by_channel": {c.label: int(np.count_nonzero(channel == c)) for c in Channel
+                                if c is not Channel.COURT_REFERRAL},
+        "patrol_found_share": _share(np.count_nonzero(channel == Channel.PATROL), reported.sum()),
+        "committee_cases_per_10k": taken_up["committees"] * per_10k_year,
+        "specialised_cases_per_10k": taken_up[Level.SPECIALISED] * per_10k_year,
+        "city_centre_cases_per_year": taken_up[Level.CITY] * DAYS_PER_YEAR / days if days else float("nan"),
+        "city_centre_cases_per_10k": taken_up[Level.CITY] * per_10k_year,
+        "worker_hours": hours,
+        "worker_utilisation": 1.0 - hours["idle"],
+        "department_tasks_undone": model.worktime.department_undone(),
+        "utilisation": {  # share of each level's handler capacity busy over the run
+            level.label: _share(sum(p.busy_time for p in org.pools if p.level is level and not p.volunteers),
+                                sum(p.capacity for p in org.pools if p.level is level and not p.volunteers) * days)
+            for level in Level if level is not Level.FOLLOW_UP},
+        "public_service_within_deadline": _share(
+            np.count_nonzero(closed & ~dispute & (cases.t_closed - cases.t_reported
+                                                  <= model.params["hotline_deadline_days"])),
+            np.count_nonzero(reported & ~dispute)),
+        "referrals": referrals_summary(model, per_10k_year),
+        "systems": systems_summary(model, cases),
+    }
+
+
+def cases_taken_up(model) -> dict[Level | str, int]:
+    """Distinct cases each level started handling in the window (a case graded too high and only
+    screened before it was handed down is not taken up), court referrals included; "committees"
+    counts a case taken up by the community committee, the town's or both once (a dispute
+    mediated, as Shishi counts them)."""
+    taken: dict[Level, set[int]] = {level: set() for level in Level}
+    for visit in model.cases.visit_log:
+        if visit.t_started >= 0 and visit.reason is not EndReason.RETURNED:  # NaN (never started) fails >= 0
+            taken[visit.level].add(visit.case)
+    counts: dict[Level | str, int] = {level: len(cases) for level, cases in taken.items()}
+    counts["committees"] = len(set().union(*(taken[level] for level in COMMITTEE_LEVELS)))
+    return counts
+
+
+def referrals_summary(model, per_10k_year: float) -> dict[str, float]:
+    referred = CaseView(model, referred=True)
+    return {"cases": int(referred.reported.sum()), "per_10k": float(referred.reported.sum() * per_10k_year),
+            "settled_share": _share(referred.resolved.sum(), referred.closed.sum())}
+
+
+def systems_summary(model, cases: CaseView) -> dict[str, float]:
+    """What Shishi's further systems did in the run (counts over the window; shares at its end)."""
+    systems, org = model.systems, model.organisation
+    population = model.population
+    zone_pools = {pool.index for pool in org.zone_pools}
+    zone_cases = {visit.case for visit in model.cases.visit_log
+                  if visit.pool in zone_pools and visit.t_started >= 0}  # started in the window (not NaN)
+    relief = model.authority.member_unit_relief(cases.kind, cases.column("authority_up_u"), cases.column("grid"))
+    grid_population = model.city.grid_population
+    return {
+        "stationed_cadres": len(org.cadres),
+        "cadre_cases": int(cases.column("cadre").sum()),
+        "big_party_communities": int(systems.big_party.sum()),
+        "member_unit_cases": int(relief.sum()),
+        "pilot_zones": len(systems.zones),
+        "zone_desk_cases": len(zone_cases),
+        "neighbourhood_centres": sum(centre.upgraded for centre in systems.centres),
+        "circle_coverage": float(np.average(systems.circle_coverage, weights=grid_population)),
+        "centre_settled_requests": int(cases.column("at_centre").sum()),
+        "civility_certified_share": float(population.certified.mean()) if population.size else float("nan"),
+        "civility_points_earned": int(model.civility.points_earned),
+    }
+
+
+def mediated_cases(model) -> np.ndarray:
+    """Per case: did a people's-mediation committee take it up (a mediation visit that started
+    and was not just the screening of a case graded too high)?"""
+    taken = np.zeros(model.cases.size, dtype=bool)
+    for visit in model.cases.visit_log:
+        if (visit.level in MEDIATION_LEVELS and visit.t_started == visit.t_started  # started (not NaN)
+                and visit.reason is not EndReason.RETURNED):
+            taken[visit.case] = True
+    return taken
+
+
+def by_kind(model) -> dict[str, dict[str, float]]:
+    """Per kind of case: reported, resolved within 30 days of arising, mean days from arising to
+    close, exits."""
+    cases = CaseView(model)
+    table = {}
+    for kind in CaseKind:
+        mine = cases.kind == kind
+        closed = mine & cases.closed
+        table[kind.label] = {
+            "reported": int((mine & cases.reported).sum()),
+            "resolved_within_30_days": cases.resolved_within(mine),
+            "days_from_arising_mean": float(np.mean((cases.t_closed - cases.t_arisen)[closed])) if closed.any()
+            else float("nan"),
+            "exits": int((mine & np.isin(cases.outcome, EXITS)).sum()),
+        }
+    return table
+
+
+def by_town(model) -> dict[str, dict[str, float]]:
+    """Per town: its residents, grid workers and the headline outcomes of its cases; the counts
+    add up to the city's."""
+    cases = CaseView(model)
+    city = model.city
+    town = city.grid_town[cases.column("grid")]
+    residents = np.bincount(city.grid_town, weights=city.grid_population, minlength=city.towns)
+    urban = model.params["urban_share"]
+    worker_town = np.bincount([city.community_town[w.community] for w in model.workers], minlength=city.towns)
+    full_time = np.bincount([city.community_town[w.community] for w in model.workers if not w.part_time],
+                            minlength=city.towns)
+    per_year = DAYS_PER_YEAR / model.day if model.day else float("nan")
+    satisfied = cases.column("satisfied")
+    table = {}
+    for t, name in enumerate(city.town_names):
+        mine = town == t
+        closed = mine & cases.closed
+        table[name] = {
+            "residents": int(residents[t]),
+            "grid_workers": int(worker_town[t]),
+            "workers_per_10k": float(full_time[t] / (urban * residents[t]) * 10_000) if residents[t] else float("nan"),
+            "cases_arisen": int(mine.sum()),
+            "cases_reported": int((mine & cases.reported).sum()),
+            "cases_closed": int(closed.sum()),
+            "cases_resolved": int((mine & cases.resolved).sum()),
+            "exits": int((mine & np.isin(cases.outcome, EXITS)).sum()),
+            "cases_per_10k_per_year": float((mine & cases.reported).sum() * 10_000 / residents[t] * per_year)
+            if residents[t] else float("nan"),
+            **{f"resolved_within_30_days_{name_}": cases.resolved_within(mine & is_class(cases.kind))
+               for name_, is_class in CLASSES.items()},
+            "days_from_arising_mean": float(np.mean((cases.t_closed - cases.t_arisen)[closed])) if closed.any()
+            else float("nan"),
+            "satisfaction_rate": _share(np.count_nonzero(mine & (satisfied == 1)),
+                                        np.count_nonzero(mine & (satisfied >= 0))),
+        }
+    return table
