@@ -36,11 +36,15 @@ import socket
 import time
 import traceback
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.config.ensemble import Member
 
 TIMEOUT_GRACE = 5.0  # seconds past the limit before a local worker is killed
 
@@ -70,6 +74,7 @@ class RunSpec:
     replication: int
     seed: int
     values: Mapping[str, object]
+    member: int = -1  # the ensemble member whose values are merged in (``plan``'s ``members``); -1: none
 
 
 class RunTimedOut(Exception):
@@ -90,13 +95,28 @@ def run_id(parameters: Mapping[str, object], point: int, seed: int) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def plan(job: Job, points: list[Mapping[str, object]], replication_seeds: list[int], base=None) -> list[RunSpec]:
+def plan(job: Job, points: list[Mapping[str, object]], replication_seeds: list[int], base=None,
+         members: Sequence[Member] = ()) -> list[RunSpec]:
     """Every (point, replication), replication-major (all points' first replication, then the
     second, …), so an interrupted batch has even coverage. ``base``: the job's base scenario when
-    the caller has it loaded already."""
+    the caller has it loaded already.
+
+    With ``members`` (calibrated worlds, ``sim.config.ensemble``), every point runs in every
+    member: the member's values first, the point's on top (a point that sets an uncertainty
+    overrides the member's value), on the same replication seeds (common random numbers within
+    and across members)."""
     base = (base if base is not None else _base_scenario(job)).params.changed()
-    return [RunSpec(run_id({**base, **values}, point, seed), point, replication, seed, dict(values))
-            for replication, seed in enumerate(replication_seeds) for point, values in enumerate(points)]
+    if not members:
+        return [RunSpec(run_id({**base, **values}, point, seed), point, replication, seed, dict(values))
+                for replication, seed in enumerate(replication_seeds) for point, values in enumerate(points)]
+    specs = []
+    for replication, seed in enumerate(replication_seeds):
+        for member in members:
+            for point, values in enumerate(points):
+                merged = {**member.values, **values}
+                specs.append(RunSpec(run_id({**base, **merged, "ensemble_member": member.index}, point, seed), point,
+                                     replication, seed, merged, member.index))
+    return specs
 
 
 # ---------------------------------------------------------------- one run
@@ -159,6 +179,8 @@ def make_row(spec: RunSpec, job: Job, status: str, error: str, values: Mapping[s
     from sim.config.outcomes import column_name
 
     row = {"run_id": spec.run_id, "point": spec.point, "replication": spec.replication, "seed": spec.seed}
+    if spec.member >= 0:
+        row["member"] = spec.member
     row.update({column_name(name): spec.values[name] for name in job.factor_names})
     names = list(job.outcomes) or [name for name in values if name not in row]
     row.update({column_name(name): _number(values.get(name)) for name in names})
