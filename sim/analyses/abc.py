@@ -16,11 +16,11 @@ parameter sets whose runs reproduce Shishi's patterns (``calibration.TARGETS`` n
   logistic prior (the image of the uniform one), so the kernel never proposes outside the range
   (in 170 dimensions a box-bounded kernel would almost never land inside);
 - **the kernel**: the first generation (prior draws) shows which parameters move a fitted
-  pattern (rank correlation, ``abc_kernels.informative_parameters``); those are perturbed by a
-  multivariate normal kernel fitted to the weighted population, every other one is drawn from
-  its prior again (weight ratio 1). Perturbing all 170 would collapse the importance weights onto
-  a few particles (tried: an effective sample size of 1.4 of 12), and nine patterns inform few
-  parameters;
+  pattern (rank correlation, ``abc_kernels.informative_parameters``); each of those is perturbed
+  by a normal kernel fitted to the weighted population, every other one is drawn from its prior
+  again (weight ratio 1). Perturbing all 170, or the informative ones jointly, collapses the
+  importance weights onto a few particles (tried: effective sample sizes of 1.4 of 12 and 2 of
+  150), and nine patterns inform few parameters;
 - **held-out patterns** (``Target.held_out``) are measured on the same runs and never used in
   the distance: the posterior predictive check.
 
@@ -46,6 +46,7 @@ import pandas as pd
 
 from sim.analyses.calibration import TARGETS, Target, measure
 from sim.config.ensemble import ID_COLUMNS, MEMBERS_FILE, PROVENANCE_FILE
+from sim.config.presets import AbcSettings
 from sim.config.errors import CliError
 from sim.config.params import PARAMS, ParamKind
 
@@ -190,7 +191,7 @@ def run_abc(names: Sequence[str], targets: Sequence[Target], base_overrides: Map
     history = abc.new(f"sqlite:///{database}", {target.measure: target.point for target in targets})
     screening.history = history
     started = time.perf_counter()
-    progress = _GenerationLog(log, counter, started)
+    progress = _GenerationLog(log, counter, started, max_runs)
     abc_logger, history_logger = logging.getLogger("ABC"), logging.getLogger("ABC.History")
     saved = abc_logger.level, abc_logger.propagate, abc_logger.handlers[:], history_logger.level
     abc_logger.setLevel(logging.INFO)
@@ -230,9 +231,10 @@ def run_abc(names: Sequence[str], targets: Sequence[Target], base_overrides: Map
 class _GenerationLog(logging.Handler):
     """Turns pyabc's per-generation log records into one progress line a generation."""
 
-    def __init__(self, log: Callable[[str], None], counter, started: float):
+    def __init__(self, log: Callable[[str], None], counter, started: float, max_runs: int | None):
         super().__init__()
-        self.say, self.counter, self.started, self.epsilon = log, counter, started, math.nan
+        self.say, self.counter, self.started, self.max_runs = log, counter, started, max_runs
+        self.epsilon, self.generation = math.nan, "?"
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
@@ -242,9 +244,13 @@ class _GenerationLog(logging.Handler):
         elif message.startswith("Accepted:"):
             rate = message.split("=")[1].split(",")[0].strip()
             ess = message.split("ESS:")[1].strip(" .")
+            runs, elapsed = self.counter.value, time.perf_counter() - self.started
+            left = ""
+            if self.max_runs and runs < self.max_runs:
+                left = f", at most ≈ {(self.max_runs - runs) * elapsed / max(runs, 1) / 60:.0f} min left (budget)"
             self.say(f"  generation {self.generation}: tolerance {self.epsilon:.3g} band widths, acceptance "
-                     f"{float(rate):.1%}, effective sample size {float(ess):.0f}; {self.counter.value} runs, "
-                     f"{time.perf_counter() - self.started:.0f} s so far")
+                     f"{float(rate):.1%}, effective sample size {float(ess):.0f}; {runs} runs, "
+                     f"{elapsed / 60:.1f} min so far{left}")
         elif message.startswith("Stopping"):
             self.say(f"  {message}")
 
@@ -274,19 +280,6 @@ def write_ensemble(result: AbcResult, folder: Path, provenance: Mapping[str, obj
 
 
 # ---------------------------------------------------------------------- rebuilding the ensemble
-@dataclass(frozen=True)
-class AbcSettings:
-    """What ``python run.py calibrate`` runs by default (the shipped ensemble was built with these)."""
-
-    scale: float = 0.25  # share of the city: 175,000 residents, volumes within a few % of full scale
-    days: int = 365  # one year after the warm-up, as the patterns are yearly
-    population: int = 150  # accepted parameter sets per generation (the ensemble's size)
-    generations: int = 8  # at most
-    max_runs: int = 3000  # simulation budget (≈ 1 h on two cores)
-    min_acceptance: float = 0.01
-    minimum_epsilon: float = 1.0  # every fitted pattern inside its band
-
-
 def build_ensemble(folder: Path, settings: AbcSettings, *, processes: int, database: Path,
                    log: Callable[[str], None] = print) -> AbcResult:
     """Run ABC-SMC over every calibrated uncertainty against the fitted patterns (the held-out ones
@@ -295,14 +288,14 @@ def build_ensemble(folder: Path, settings: AbcSettings, *, processes: int, datab
 
     from sim.results.provenance import git_commit, versions
 
-    started = datetime.now(timezone.utc)
+    started, commit = datetime.now(timezone.utc), git_commit()  # the code that ran, before anyone edits it
     result = run_abc(calibrated_parameters(), FITTED, {"scale": settings.scale, "days": settings.days},
                      held_out=HELD_OUT, population=settings.population, generations=settings.generations,
                      min_acceptance=settings.min_acceptance, minimum_epsilon=settings.minimum_epsilon,
                      max_runs=settings.max_runs, processes=processes, database=database, log=log)
     write_ensemble(result, folder, {
         "made_by": "python run.py calibrate", "started": started.isoformat(timespec="seconds"),
-        "git_commit": git_commit(), "versions": versions(), "scale": settings.scale, "days": settings.days,
+        "git_commit": commit, "versions": versions(), "scale": settings.scale, "days": settings.days,
         "fitted": [target.measure for target in FITTED], "held_out": [target.measure for target in HELD_OUT],
         "targets": {target.measure: {"low": target.low, "high": target.high, "point": target.point,
                                      "held_out": target.held_out} for target in TARGETS}})
