@@ -39,6 +39,7 @@ import multiprocessing
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 
 import numpy as np
@@ -46,9 +47,9 @@ import pandas as pd
 
 from sim.analyses.calibration import TARGETS, Target, measure
 from sim.config.ensemble import ID_COLUMNS, MEMBERS_FILE, PROVENANCE_FILE
-from sim.config.presets import AbcSettings
 from sim.config.errors import CliError
 from sim.config.params import PARAMS, ParamKind
+from sim.config.presets import AbcSettings
 
 FITTED = tuple(target for target in TARGETS if not target.held_out)
 HELD_OUT = tuple(target for target in TARGETS if target.held_out)
@@ -181,32 +182,19 @@ def run_abc(names: Sequence[str], targets: Sequence[Target], base_overrides: Map
     counter = multiprocessing.get_context("fork").Value("l", 0)
     simulator = Simulator(tuple(names), dict(base_overrides), measures, counter)
     prior = pyabc.Distribution(**{name: pyabc.RV("logistic", 0, 1) for name in names})
-    sampler = (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=processes) if processes > 1
-               else pyabc.sampler.SingleCoreSampler())
-    screening = ScreeningKernel(tuple(names), tuple(target.measure for target in targets),
-                                most=max(1, population // 5))
-    abc = pyabc.ABCSMC(simulator, prior, Distance(tuple(targets)), population_size=population, sampler=sampler,
-                       transitions=screening)
-    database.parent.mkdir(parents=True, exist_ok=True)
-    history = abc.new(f"sqlite:///{database}", {target.measure: target.point for target in targets})
-    screening.history = history
     started = time.perf_counter()
-    progress = _GenerationLog(log, counter, started, max_runs)
-    abc_logger, history_logger = logging.getLogger("ABC"), logging.getLogger("ABC.History")
-    saved = abc_logger.level, abc_logger.propagate, abc_logger.handlers[:], history_logger.level
-    abc_logger.setLevel(logging.INFO)
-    abc_logger.propagate = False  # progress is ours: one line a generation
-    abc_logger.handlers[:] = [progress]
-    history_logger.setLevel(logging.WARNING)
-    try:
+    with _PyabcQuiet(_GenerationLog(log, counter, started, max_runs)):
+        sampler = (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=processes) if processes > 1
+                   else pyabc.sampler.SingleCoreSampler())
+        screening = ScreeningKernel(tuple(names), tuple(target.measure for target in targets),
+                                    most=max(1, population // 5))
+        abc = pyabc.ABCSMC(simulator, prior, Distance(tuple(targets)), population_size=population, sampler=sampler,
+                           transitions=screening)
+        database.parent.mkdir(parents=True, exist_ok=True)
+        screening.history = abc.new(f"sqlite:///{database}", {target.measure: target.point for target in targets})
         history = abc.run(minimum_epsilon=minimum_epsilon, max_nr_populations=generations,
                           min_acceptance_rate=min_acceptance,
                           max_total_nr_simulations=max_runs if max_runs is not None else np.inf)
-    finally:
-        abc_logger.setLevel(saved[0])
-        abc_logger.propagate = saved[1]
-        abc_logger.handlers[:] = saved[2]
-        history_logger.setLevel(saved[3])
     screening.history = None
     informative = list(screening.informative or ())
     table = history.get_all_populations().query("t >= 0")
@@ -224,8 +212,45 @@ def run_abc(names: Sequence[str], targets: Sequence[Target], base_overrides: Map
         member["weight"] /= total
     return AbcResult(tuple(names), members, done, int(counter.value), time.perf_counter() - started,
                      {"perturbed": informative, "population": population, "max_generations": generations,
-                      "min_acceptance": min_acceptance, "minimum_epsilon": minimum_epsilon, "max_runs": max_runs, "processes": processes,
-                      "base_overrides": dict(base_overrides)})
+                      "min_acceptance": min_acceptance, "minimum_epsilon": minimum_epsilon, "max_runs": max_runs,
+                      "processes": processes, "base_overrides": dict(base_overrides)})
+
+
+class _PyabcQuiet:
+    """While pyabc runs: its "ABC" log records go to ``progress`` (one line a generation), its other
+    loggers only warn, and the RuntimeWarnings of its own arithmetic on infinite tolerances are
+    silenced (``--quiet`` means nothing on the terminal)."""
+
+    NAMES = ("ABC.History", "ABC.Sampler", "ABC.Epsilon", "ABC.Distance", "ABC.Acceptor", "ABC.Predictor",
+             "ABC.Population", "ABC.Adaptation")
+
+    def __init__(self, progress: logging.Handler):
+        self.progress = progress
+
+    def __enter__(self):
+        import warnings
+
+        self.warnings = warnings.catch_warnings()
+        self.warnings.__enter__()
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyabc")
+        self.main = logging.getLogger("ABC")
+        self.saved = (self.main.level, self.main.propagate, self.main.handlers[:],
+                      [logging.getLogger(name).level for name in self.NAMES])
+        self.main.setLevel(logging.INFO)
+        self.main.propagate = False
+        self.main.handlers[:] = [self.progress]
+        for name in self.NAMES:
+            logging.getLogger(name).setLevel(logging.WARNING)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        level, propagate, handlers, levels = self.saved
+        self.main.setLevel(level)
+        self.main.propagate = propagate
+        self.main.handlers[:] = handlers
+        for name, saved in zip(self.NAMES, levels, strict=True):
+            logging.getLogger(name).setLevel(saved)
+        self.warnings.__exit__(*exc)
 
 
 class _GenerationLog(logging.Handler):
@@ -284,11 +309,11 @@ def build_ensemble(folder: Path, settings: AbcSettings, *, processes: int, datab
                    log: Callable[[str], None] = print) -> AbcResult:
     """Run ABC-SMC over every calibrated uncertainty against the fitted patterns (the held-out ones
     measured alongside) and write the ensemble to ``folder``."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sim.results.provenance import git_commit, versions
 
-    started, commit = datetime.now(timezone.utc), git_commit()  # the code that ran, before anyone edits it
+    started, commit = datetime.now(UTC), git_commit()  # the code that ran, before anyone edits it
     result = run_abc(calibrated_parameters(), FITTED, {"scale": settings.scale, "days": settings.days},
                      held_out=HELD_OUT, population=settings.population, generations=settings.generations,
                      min_acceptance=settings.min_acceptance, minimum_epsilon=settings.minimum_epsilon,

@@ -25,11 +25,11 @@ class PriorDraw(Transition):
     Draws use NumPy's global generator because pyabc seeds exactly that one in each sampling
     process (a private generator would repeat the same draws in every forked worker)."""
 
-    def fit(self, X: pd.DataFrame, w: np.ndarray) -> None:  # noqa: N803 (pyabc's signature)
+    def fit(self, X: pd.DataFrame, w: np.ndarray) -> None:
         self.keys = list(X.columns)
 
     def rvs_single(self) -> Parameter:
-        return Parameter(dict(zip(self.keys, np.random.logistic(0.0, 1.0, len(self.keys)), strict=True)))  # noqa: NPY002
+        return Parameter(dict(zip(self.keys, np.random.logistic(0.0, 1.0, len(self.keys)), strict=True)))
 
     def pdf(self, x: Parameter | pd.Series | pd.DataFrame) -> float | np.ndarray:
         if isinstance(x, pd.DataFrame):
@@ -86,7 +86,7 @@ class ScreeningKernel(Transition):
         self.informative: list[str] | None = None
         self.inner = None
 
-    def fit(self, X: pd.DataFrame, w: np.ndarray) -> None:  # noqa: N803 (pyabc's signature)
+    def fit(self, X: pd.DataFrame, w: np.ndarray) -> None:
         if self.informative is None:
             particles = self.history.get_population(t=self.history.max_t).particles
             parameters = pd.DataFrame([dict(p.parameter) for p in particles])[list(self.names)]

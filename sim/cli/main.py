@@ -150,11 +150,13 @@ def _parser(prog: str = "run.py") -> argparse.ArgumentParser:
     calibrate.add_argument("--seeds", type=int, default=None,
                            help=f"--central: seeds for the report (default {PRESETS['full'].seeds})")
     calibrate.add_argument("--scale", type=float, default=None,
-                           help=f"scale (default {ABC.scale:g} for the ensemble, {PRESETS['full'].scale:g} with --central)")
+                           help=f"scale (default {ABC.scale:g} for the ensemble, "
+                                f"{PRESETS['full'].scale:g} with --central)")
     calibrate.add_argument("--days", type=int, default=None,
                            help=f"days (default {ABC.days}; {PRESETS['full'].days} with --central)")
     calibrate.add_argument("--population", type=int, default=ABC.population,
-                           help=f"ABC: parameter sets accepted per generation, the ensemble's size (default {ABC.population})")
+                           help="ABC: parameter sets accepted per generation, the ensemble's size "
+                                f"(default {ABC.population})")
     calibrate.add_argument("--generations", type=int, default=ABC.generations,
                            help=f"ABC: at most this many generations (default {ABC.generations})")
     calibrate.add_argument("--budget", type=int, default=ABC.max_runs,

@@ -306,7 +306,7 @@ def print_across(table, worlds: int, seeds: int, console) -> None:
         share = "share" in OUTCOMES[outcome].unit if outcome in OUTCOMES else False
         scale, unit = (100.0, " %") if share else (1.0, "")
 
-        def number(value: float) -> str:
+        def number(value: float, scale: float = scale) -> str:
             value *= scale
             if value != value:
                 return "–"
