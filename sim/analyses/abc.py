@@ -20,7 +20,8 @@ parameter sets whose runs reproduce Shishi's patterns (``calibration.TARGETS`` n
   by a normal kernel fitted to the weighted population, every other one is drawn from its prior
   again (weight ratio 1). Perturbing all 170, or the informative ones jointly, collapses the
   importance weights onto a few particles (tried: effective sample sizes of 1.4 of 12 and 2 of
-  150), and nine patterns inform few parameters;
+  150; so did a product kernel over 30), and nine patterns inform few parameters: at most
+  ``abc_kernels.MAX_PERTURBED`` are perturbed, each by a normal kernel twice Silverman's width;
 - **held-out patterns** (``Target.held_out``) are measured on the same runs and never used in
   the distance: the posterior predictive check.
 
@@ -186,8 +187,7 @@ def run_abc(names: Sequence[str], targets: Sequence[Target], base_overrides: Map
     with _PyabcQuiet(_GenerationLog(log, counter, started, max_runs)):
         sampler = (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=processes) if processes > 1
                    else pyabc.sampler.SingleCoreSampler())
-        screening = ScreeningKernel(tuple(names), tuple(target.measure for target in targets),
-                                    most=max(1, population // 5))
+        screening = ScreeningKernel(tuple(names), tuple(target.measure for target in targets))
         abc = pyabc.ABCSMC(simulator, prior, Distance(tuple(targets)), population_size=population, sampler=sampler,
                            transitions=screening)
         database.parent.mkdir(parents=True, exist_ok=True)

@@ -46,8 +46,8 @@ class AbcSettings:
     scale: float = 0.25  # share of the city: 175,000 residents, volumes within a few % of full scale
     days: int = 365  # one year after the warm-up, as the patterns are yearly
     population: int = 150  # accepted parameter sets per generation (the ensemble's size)
-    generations: int = 8  # at most
-    max_runs: int = 2500  # simulation budget (≈ 50 min on two cores)
+    generations: int = 10  # at most
+    max_runs: int = 4000  # simulation budget (≈ 35 min on two idle cores)
     min_acceptance: float = 0.01
     minimum_epsilon: float = 1.0  # every fitted pattern inside its band
 
