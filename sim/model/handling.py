@@ -192,7 +192,7 @@ class CaseFlow:
             party = book.party[case]
             self.population.reports[party] += 1
             self.civility.credit(party, self.civility.points_per_report)
-        if (channel == Channel.WALK_IN and book.kind[case] == CaseKind.PUBLIC_SERVICE
+        if (channel == Channel.WALK_IN and int(book.kind[case]) == CaseKind.PUBLIC_SERVICE
                 and book.uniforms[case, U_CENTRE] < self.centre_on_spot[book.grid[case]]):
             book.at_centre[case] = 1  # one of the six service functions settles it there and then
             book.level[case] = Level.COMMUNITY
@@ -276,9 +276,10 @@ class CaseFlow:
             book.misgraded[case] = 0
             return
         step = -1 if book.uniforms[case, U_GRADE_DIRECTION] < 0.5 else 1
-        graded = _shifted(CaseKind(book.kind[case]), severity, authority, step)
+        kind = _KINDS[book.kind[case]]
+        graded = _shifted(kind, severity, authority, step)
         if graded == (severity, authority):
-            graded = _shifted(CaseKind(book.kind[case]), severity, authority, -step)
+            graded = _shifted(kind, severity, authority, -step)
         book.graded_severity[case], book.graded_authority[case] = graded
         book.misgraded[case] = 1
 
@@ -337,8 +338,8 @@ class CaseFlow:
     def _redo_level(self, case: int) -> Level:
         """Where a reopened case is redone: the level that resolved it, or, for a request settled
         on the spot at a neighbourhood centre, where the rule sends such a request."""
-        level = Level(self.book.level_resolved[case])
-        if level in ladder(CaseKind(self.book.kind[case])):
+        level = _LEVELS[self.book.level_resolved[case]]
+        if level in ladder(_KINDS[self.book.kind[case]]):
             return level
         return self.dispatcher.first_level(self.true_view(case))
 
@@ -401,7 +402,7 @@ class CaseFlow:
         book, level = self.book, pool.level
         if book.referred[case]:
             return self.referral_success
-        kind, severity = book.kind[case], book.severity[case]
+        kind, severity = int(book.kind[case]), book.severity[case]  # int: a NumPy scalar compares slowly with an enum
         p = self.volunteer_success if pool.volunteers else self.success[level][severity]
         rank = AUTHORITY_RANK[level]
         if cadre and book.uniforms[case, U_CADRE] < self.cadre_authority:
@@ -448,15 +449,15 @@ class CaseFlow:
         visit_index = state.visits - 1
         book.failures[case] += 1
         if book.referred[case]:  # back to the court or the arbitration commission
-            self._close(case, Outcome.ARBITRATION if book.kind[case] == CaseKind.LABOUR else Outcome.LITIGATION, t)
+            self._close(case, Outcome.ARBITRATION if int(book.kind[case]) == CaseKind.LABOUR else Outcome.LITIGATION, t)
             return
         party = book.party[case]
         trust = self.population.trust
         trust[party] = max(0.0, trust[party] - self.trust_loss_per_failure)
         worsens = book.uniforms[case, U_WORSEN + visit_index] < self.worsen_per_failure
-        if worsens and book.severity[case] < Severity.MAJOR:
+        if worsens and int(book.severity[case]) < Severity.MAJOR:
             book.severity[case] += 1
-            book.graded_severity[case] = min(book.graded_severity[case] + 1, Severity.MAJOR)
+            book.graded_severity[case] = min(int(book.graded_severity[case]) + 1, Severity.MAJOR)
             needed = self.authority.needed_one(book.kind[case], book.severity[case], book.authority_u[case],
                                                book.authority_up_u[case], book.grid[case])
             if AUTHORITY_RANK[needed] > _RANK[book.graded_authority[case]]:
