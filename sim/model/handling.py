@@ -31,8 +31,9 @@ day by day on Mesa's clock.
 
 from __future__ import annotations
 
-import heapq
 import math
+from heapq import heappop as _heappop
+from heapq import heappush as _heappush
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import TYPE_CHECKING
@@ -157,7 +158,7 @@ class CaseFlow:
     def _push(self, t: float, kind: int, case: int, ref: object = None) -> float:
         """Schedule an event; returns its time."""
         self._seq += 1
-        heapq.heappush(self.heap, (t, self._seq, kind, case, ref))
+        _heappush(self.heap, (t, self._seq, kind, case, ref))
         return t
 
     def report(self, case: int, channel: int, t: float) -> None:
@@ -165,18 +166,11 @@ class CaseFlow:
 
     def run_until(self, t_end: float) -> None:
         heap = self.heap
+        # the handler of each kind of event, by its code (_REPORT, _END, _TIMEOUT, _WITHDRAW, _ARRIVE)
+        handlers = (self._on_report, self._on_end, self._on_timeout, self._on_withdraw, self._on_arrive)
         while heap and heap[0][0] < t_end:
-            t, _, kind, case, ref = heapq.heappop(heap)
-            if kind == _REPORT:
-                self._on_report(case, ref, t)
-            elif kind == _END:
-                self._on_end(case, ref, t)
-            elif kind == _TIMEOUT:
-                self._on_timeout(case, ref, t)
-            elif kind == _ARRIVE:
-                self._on_arrive(case, ref, t)
-            else:
-                self._on_withdraw(case, ref, t)
+            t, _, kind, case, ref = _heappop(heap)
+            handlers[kind](case, ref, t)
 
     def _on_report(self, case: int, channel: int, t: float) -> None:
         book = self.book
@@ -376,7 +370,7 @@ class CaseFlow:
                 and self.cadres.join(pool.community)):
             state.cadre = True  # the community's stationed cadre takes part
             book.cadre[case] = 1
-        u = book.uniforms[case, U_SERVICE + state.visits - 1]
+        u = float(book.uniforms[case, U_SERVICE + state.visits - 1])  # a Python float: cheaper to compute with
         severity = book.severity[case]
         if pool.level is Level.DISPATCH:
             duration = self._draw(self.triage_days, u)
@@ -431,6 +425,10 @@ class CaseFlow:
             state.waited += t - state.waiting_since
 
     def _pull(self, pool: HandlerPool, t: float) -> None:
+        """The freed handler takes the first case in line (stale entries, of cases that left while
+        waiting, are dropped on the way; with none waiting, any left are dropped later)."""
+        if not pool.waiting:
+            return
         for queue in pool.queues:
             while queue:
                 case, visit = queue.popleft()
@@ -463,7 +461,7 @@ class CaseFlow:
             if AUTHORITY_RANK[needed] > _RANK[book.graded_authority[case]]:
                 book.graded_authority[case] = needed
             book.authority[case] = needed
-        effective_trust = float(self.population.effective_trust([party])[0])
+        effective_trust = self.population.effective_trust_of(party)
         if book.uniforms[case, U_EXIT + visit_index] < self.exit_per_failure * (1.0 - effective_trust):
             self._exit(case, t)
             return
