@@ -81,12 +81,16 @@ if TYPE_CHECKING:
     from sim.model.dispatch import Dispatcher
 
 _REPORT, _END, _TIMEOUT, _WITHDRAW, _ARRIVE = range(5)
-_KINDS, _SEVERITIES, _LEVELS = tuple(CaseKind), tuple(Severity), tuple(Level)  # code → member, without a lookup
+_KINDS, _LEVELS = tuple(CaseKind), tuple(Level)  # code → member, without a lookup
 _RANK = tuple(AUTHORITY_RANK[level] for level in Level)  # level code → authority rank
 _INVERSE_NORMAL = NormalDist().inv_cdf
 _LOCAL_KINDS = (CaseKind.NEIGHBOUR, CaseKind.FAMILY)  # where lower levels' local knowledge counts
 _REMOTE_LEVELS = (Level.TOWN, Level.CITY)
 _CADRE_RANK = AUTHORITY_RANK[Level.DEPARTMENT]  # a stationed cadre brings a city department's authority
+# Every view a rule can be shown, by (kind, severity, authority) code: views are immutable, so the
+# flow hands out these instead of building one for each routing question.
+_VIEWS = tuple(tuple(tuple(CaseView(kind, severity, level) for level in Level) for severity in Severity)
+               for kind in CaseKind)
 
 
 @dataclass(slots=True)
@@ -279,12 +283,11 @@ class CaseFlow:
 
     def view(self, case: int) -> CaseView:
         book = self.book
-        return CaseView(_KINDS[book.kind[case]], _SEVERITIES[book.graded_severity[case]],
-                        _LEVELS[book.graded_authority[case]])
+        return _VIEWS[book.kind[case]][book.graded_severity[case]][book.graded_authority[case]]
 
     def true_view(self, case: int) -> CaseView:
         book = self.book
-        return CaseView(_KINDS[book.kind[case]], _SEVERITIES[book.severity[case]], _LEVELS[book.authority[case]])
+        return _VIEWS[book.kind[case]][book.severity[case]][book.authority[case]]
 
     def _go(self, case: int, state: OpenCase, where: tuple[Level, HandlerPool] | None, t: float) -> None:
         """Enter the level and pool the dispatcher chose, or close the case if there is none."""
