@@ -32,9 +32,9 @@ day by day on Mesa's clock.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from heapq import heappop as _heappop
 from heapq import heappush as _heappush
-from dataclasses import dataclass
 from statistics import NormalDist
 from typing import TYPE_CHECKING
 
