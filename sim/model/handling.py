@@ -31,9 +31,10 @@ day by day on Mesa's clock.
 
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass
+from heapq import heappop as _heappop
+from heapq import heappush as _heappush
 from statistics import NormalDist
 from typing import TYPE_CHECKING
 
@@ -80,12 +81,16 @@ if TYPE_CHECKING:
     from sim.model.dispatch import Dispatcher
 
 _REPORT, _END, _TIMEOUT, _WITHDRAW, _ARRIVE = range(5)
-_KINDS, _SEVERITIES, _LEVELS = tuple(CaseKind), tuple(Severity), tuple(Level)  # code → member, without a lookup
+_KINDS, _LEVELS = tuple(CaseKind), tuple(Level)  # code → member, without a lookup
 _RANK = tuple(AUTHORITY_RANK[level] for level in Level)  # level code → authority rank
 _INVERSE_NORMAL = NormalDist().inv_cdf
 _LOCAL_KINDS = (CaseKind.NEIGHBOUR, CaseKind.FAMILY)  # where lower levels' local knowledge counts
 _REMOTE_LEVELS = (Level.TOWN, Level.CITY)
 _CADRE_RANK = AUTHORITY_RANK[Level.DEPARTMENT]  # a stationed cadre brings a city department's authority
+# Every view a rule can be shown, by (kind, severity, authority) code: views are immutable, so the
+# flow hands out these instead of building one for each routing question.
+_VIEWS = tuple(tuple(tuple(CaseView(kind, severity, level) for level in Level) for severity in Severity)
+               for kind in CaseKind)
 
 
 @dataclass(slots=True)
@@ -157,7 +162,7 @@ class CaseFlow:
     def _push(self, t: float, kind: int, case: int, ref: object = None) -> float:
         """Schedule an event; returns its time."""
         self._seq += 1
-        heapq.heappush(self.heap, (t, self._seq, kind, case, ref))
+        _heappush(self.heap, (t, self._seq, kind, case, ref))
         return t
 
     def report(self, case: int, channel: int, t: float) -> None:
@@ -165,18 +170,11 @@ class CaseFlow:
 
     def run_until(self, t_end: float) -> None:
         heap = self.heap
+        # the handler of each kind of event, by its code (_REPORT, _END, _TIMEOUT, _WITHDRAW, _ARRIVE)
+        handlers = (self._on_report, self._on_end, self._on_timeout, self._on_withdraw, self._on_arrive)
         while heap and heap[0][0] < t_end:
-            t, _, kind, case, ref = heapq.heappop(heap)
-            if kind == _REPORT:
-                self._on_report(case, ref, t)
-            elif kind == _END:
-                self._on_end(case, ref, t)
-            elif kind == _TIMEOUT:
-                self._on_timeout(case, ref, t)
-            elif kind == _ARRIVE:
-                self._on_arrive(case, ref, t)
-            else:
-                self._on_withdraw(case, ref, t)
+            t, _, kind, case, ref = _heappop(heap)
+            handlers[kind](case, ref, t)
 
     def _on_report(self, case: int, channel: int, t: float) -> None:
         book = self.book
@@ -192,7 +190,7 @@ class CaseFlow:
             party = book.party[case]
             self.population.reports[party] += 1
             self.civility.credit(party, self.civility.points_per_report)
-        if (channel == Channel.WALK_IN and book.kind[case] == CaseKind.PUBLIC_SERVICE
+        if (channel == Channel.WALK_IN and int(book.kind[case]) == CaseKind.PUBLIC_SERVICE
                 and book.uniforms[case, U_CENTRE] < self.centre_on_spot[book.grid[case]]):
             book.at_centre[case] = 1  # one of the six service functions settles it there and then
             book.level[case] = Level.COMMUNITY
@@ -276,20 +274,20 @@ class CaseFlow:
             book.misgraded[case] = 0
             return
         step = -1 if book.uniforms[case, U_GRADE_DIRECTION] < 0.5 else 1
-        graded = _shifted(CaseKind(book.kind[case]), severity, authority, step)
+        kind = _KINDS[book.kind[case]]
+        graded = _shifted(kind, severity, authority, step)
         if graded == (severity, authority):
-            graded = _shifted(CaseKind(book.kind[case]), severity, authority, -step)
+            graded = _shifted(kind, severity, authority, -step)
         book.graded_severity[case], book.graded_authority[case] = graded
         book.misgraded[case] = 1
 
     def view(self, case: int) -> CaseView:
         book = self.book
-        return CaseView(_KINDS[book.kind[case]], _SEVERITIES[book.graded_severity[case]],
-                        _LEVELS[book.graded_authority[case]])
+        return _VIEWS[book.kind[case]][book.graded_severity[case]][book.graded_authority[case]]
 
     def true_view(self, case: int) -> CaseView:
         book = self.book
-        return CaseView(_KINDS[book.kind[case]], _SEVERITIES[book.severity[case]], _LEVELS[book.authority[case]])
+        return _VIEWS[book.kind[case]][book.severity[case]][book.authority[case]]
 
     def _go(self, case: int, state: OpenCase, where: tuple[Level, HandlerPool] | None, t: float) -> None:
         """Enter the level and pool the dispatcher chose, or close the case if there is none."""
@@ -337,8 +335,8 @@ class CaseFlow:
     def _redo_level(self, case: int) -> Level:
         """Where a reopened case is redone: the level that resolved it, or, for a request settled
         on the spot at a neighbourhood centre, where the rule sends such a request."""
-        level = Level(self.book.level_resolved[case])
-        if level in ladder(CaseKind(self.book.kind[case])):
+        level = _LEVELS[self.book.level_resolved[case]]
+        if level in ladder(_KINDS[self.book.kind[case]]):
             return level
         return self.dispatcher.first_level(self.true_view(case))
 
@@ -375,7 +373,7 @@ class CaseFlow:
                 and self.cadres.join(pool.community)):
             state.cadre = True  # the community's stationed cadre takes part
             book.cadre[case] = 1
-        u = book.uniforms[case, U_SERVICE + state.visits - 1]
+        u = float(book.uniforms[case, U_SERVICE + state.visits - 1])  # a Python float: cheaper to compute with
         severity = book.severity[case]
         if pool.level is Level.DISPATCH:
             duration = self._draw(self.triage_days, u)
@@ -401,7 +399,7 @@ class CaseFlow:
         book, level = self.book, pool.level
         if book.referred[case]:
             return self.referral_success
-        kind, severity = book.kind[case], book.severity[case]
+        kind, severity = int(book.kind[case]), book.severity[case]  # int: a NumPy scalar compares slowly with an enum
         p = self.volunteer_success if pool.volunteers else self.success[level][severity]
         rank = AUTHORITY_RANK[level]
         if cadre and book.uniforms[case, U_CADRE] < self.cadre_authority:
@@ -430,6 +428,10 @@ class CaseFlow:
             state.waited += t - state.waiting_since
 
     def _pull(self, pool: HandlerPool, t: float) -> None:
+        """The freed handler takes the first case in line (stale entries, of cases that left while
+        waiting, are dropped on the way; with none waiting, any left are dropped later)."""
+        if not pool.waiting:
+            return
         for queue in pool.queues:
             while queue:
                 case, visit = queue.popleft()
@@ -448,21 +450,21 @@ class CaseFlow:
         visit_index = state.visits - 1
         book.failures[case] += 1
         if book.referred[case]:  # back to the court or the arbitration commission
-            self._close(case, Outcome.ARBITRATION if book.kind[case] == CaseKind.LABOUR else Outcome.LITIGATION, t)
+            self._close(case, Outcome.ARBITRATION if int(book.kind[case]) == CaseKind.LABOUR else Outcome.LITIGATION, t)
             return
         party = book.party[case]
         trust = self.population.trust
         trust[party] = max(0.0, trust[party] - self.trust_loss_per_failure)
         worsens = book.uniforms[case, U_WORSEN + visit_index] < self.worsen_per_failure
-        if worsens and book.severity[case] < Severity.MAJOR:
+        if worsens and int(book.severity[case]) < Severity.MAJOR:
             book.severity[case] += 1
-            book.graded_severity[case] = min(book.graded_severity[case] + 1, Severity.MAJOR)
+            book.graded_severity[case] = min(int(book.graded_severity[case]) + 1, Severity.MAJOR)
             needed = self.authority.needed_one(book.kind[case], book.severity[case], book.authority_u[case],
                                                book.authority_up_u[case], book.grid[case])
             if AUTHORITY_RANK[needed] > _RANK[book.graded_authority[case]]:
                 book.graded_authority[case] = needed
             book.authority[case] = needed
-        effective_trust = float(self.population.effective_trust([party])[0])
+        effective_trust = self.population.effective_trust_of(party)
         if book.uniforms[case, U_EXIT + visit_index] < self.exit_per_failure * (1.0 - effective_trust):
             self._exit(case, t)
             return
