@@ -94,27 +94,33 @@ def print_summary(summary: dict, out: Path, seconds: float) -> None:
 
 
 def print_comparison(table, names: list[str], seeds: int, console) -> None:
-    """Each compared outcome per scenario: mean ± 95 % half-width, and the paired difference
-    against the first scenario."""
+    """Each compared outcome (the headline first) per scenario, formatted as the run's summary is
+    (percentages for shares, thousands separators): mean ± 95 % half-width, and the paired difference
+    against the first scenario (percentage points for a share; a floating-point residue prints as 0)."""
     from rich.table import Table
 
     from sim.analyses.compare import COMPARED
+    from sim.config.display import axis_label, format_difference, format_estimate
 
     console.print(f"{seeds} seeds each (common random numbers): mean ± 95 % half-width; "
-                  f"Δ = paired difference against {names[0]}")
+                  f"Δ = paired difference against {names[0]} (pp = percentage points)")
     view = Table()
-    view.add_column("outcome")
+    view.add_column("outcome (unit)", overflow="fold")
     for position, name in enumerate(names):
-        view.add_column(f"{position + 1}. {name}", justify="right")
+        view.add_column(f"{position + 1}. {name}", justify="right", overflow="fold")
     for outcome in COMPARED:
         part = table[table["outcome"] == outcome].sort_values("position")
+        if not len(part):
+            continue
+        reference = float(part["mean"].iloc[0]) if part["mean"].iloc[0] == part["mean"].iloc[0] else 1.0
         cells = []
         for row in part.itertuples():
-            cell = f"{row.mean:.3g} ± {_half(row.ci_low, row.ci_high)}"
+            cell = format_estimate(outcome, row.mean, row.ci_low, row.ci_high)
             if row.position:
-                cell += f"\nΔ {row.diff_vs_first:+.3g} ± {_half(row.diff_ci_low, row.diff_ci_high)}"
+                cell += "\nΔ " + format_difference(outcome, row.diff_vs_first, row.diff_ci_low, row.diff_ci_high,
+                                                    reference=reference)
             cells.append(cell)
-        view.add_row(outcome, *cells)
+        view.add_row(axis_label(outcome), *cells)
     console.print(view)
 
 
