@@ -91,7 +91,7 @@ def clean(value: float, reference: float = 1.0) -> float:
 def decimals(value: float, half: float | None = None, *, share: bool = False) -> int:
     """Decimals for a value (already scaled for display): its 95 % half-width to one significant figure
     (two when it starts with 1 or 2) when there is one, else three significant figures of the value; at
-    least one for a percentage, at most three."""
+    least one for a percentage and at most two, at most three for anything else."""
     low = 1 if share else 0
     if half is not None and math.isfinite(half) and half > 0:
         magnitude = math.floor(math.log10(half))
@@ -100,7 +100,7 @@ def decimals(value: float, half: float | None = None, *, share: bool = False) ->
         places = 2 - math.floor(math.log10(abs(value)))
     else:
         return low
-    return min(3, max(low, places))
+    return min(2 if share else 3, max(low, places))
 
 
 def number(value: float, places: int, *, sign: bool = False) -> str:
