@@ -31,7 +31,7 @@ from sim.results.plotting import RoundFormatter, text_overlaps
 # Every unit a figure may name: the registries' (a share as "% of …"), and what a difference or a
 # figure's own axes use.
 UNITS = {shown_unit(spec.unit) for spec in OUTCOMES.values()} | {shown_unit(p.unit) for p in PARAMS.values()} \
-    | {"percentage points", "days", "cases"}
+    | {"percentage points", "days", "cases", "%"}
 NUMBER = re.compile(r"^[−-]?[\d,]*\.?\d+%?$")
 
 
@@ -210,3 +210,43 @@ def test_every_outcome_and_main_lever_has_a_label():
     assert all(spec.label and spec.label[0].isupper() for spec in OUTCOMES.values())
     summary = pd.Series({name: axis_label(name) for name in OUTCOMES})
     assert not summary.str.contains("_").any(), summary[summary.str.contains("_")].tolist()
+
+
+# ---------------------------------------------------------------- the analyses' figures (synthetic inputs)
+
+
+def test_staffing_sensitivity_and_calibration_figures_are_slide_ready():
+    from sim.analyses.calibration import TARGETS
+    from sim.analyses.sensitivity import DUMMY, draw_morris, draw_sobol
+    from sim.analyses.staffing import RULE_COLUMN, SearchConfig, SearchResult, draw_figure
+    from sim.analyses.standard import DEFAULT_STANDARD, parse_standard
+    from sim.docgen.calibration_report import draw_targets
+
+    standard = parse_standard(DEFAULT_STANDARD)
+    rows = []
+    for rule in ("three_level", "bottom_up"):
+        for workers, share, petitions, decision in ((9, 0.90, 1.4, "missed"), (18, 0.96, 0.8, "met"),
+                                                    (24, 0.97, 0.7, "met")):
+            rows.append({RULE_COLUMN: rule, "workers_per_10k": workers, "replications": 4, "decision": decision,
+                         **{name: value for criterion, value in zip(standard.criteria, (share, petitions),
+                                                                     strict=True)
+                            for name, value in ((criterion.outcome, value),
+                                                (criterion.outcome + "_low", value * 0.98),
+                                                (criterion.outcome + "_high", value * 1.02))}})
+    config = SearchConfig(None, {}, "workers_per_10k", (9, 18, 24), ("three_level", "bottom_up"), standard)
+    answers = pd.DataFrame({RULE_COLUMN: ["three_level", "bottom_up"], "smallest_met": [18.0, 18.0]})
+    fig = draw_figure(SearchResult(config, pd.DataFrame(), pd.DataFrame(rows), answers, pd.DataFrame()))
+    assert_slide_ready(fig, "staffing.png")
+    assert fig.axes[0].get_ylabel() == "Closed within 30 days of arising (% of cases)"
+
+    factors = ["dispute_rate_per_10k.labour", "service_days.town", "handoff_days", DUMMY]
+    outcomes = ["closed_within_30_days", "days_to_close_mean"]
+    ranking = pd.DataFrame({"factor": factors, "rank": [1, 2, 3, 4], "score": [1.0, 0.5, 0.2, 0.0],
+                            **{f"mu_star:{o}": [0.3, 0.2, 0.1, 0.0] for o in outcomes},
+                            **{f"mu_star_conf:{o}": [0.05, 0.04, 0.02, 0.0] for o in outcomes}})
+    assert_slide_ready(draw_morris(ranking, outcomes), "morris.png")
+    indices = pd.DataFrame([{"outcome": o, "factor": f, "S1": 0.3, "S1_conf": 0.1, "ST": 0.4, "ST_conf": 0.1}
+                            for o in outcomes for f in factors[:3]])
+    assert_slide_ready(draw_sobol(indices), "sobol.png")
+    values = [(target, (target.point, target.point * 0.97, target.point * 1.03)) for target in TARGETS]
+    assert_slide_ready(draw_targets(values, 10), "calibration.png")

@@ -10,6 +10,7 @@ within floating-point error of zero is printed as 0.
 from __future__ import annotations
 
 import math
+import re
 
 from sim.config.outcomes import OUTCOMES, parameter_name
 from sim.config.params import PARAMS
@@ -28,11 +29,25 @@ def shown_unit(unit: str) -> str:
     return "% of" + unit[len(SHARE):] if is_share(unit) else unit
 
 
+# Outcomes a service standard may name beyond the registry's (sim.analyses.standard): label, unit.
+_WITHIN = re.compile(r"^closed_within_(\d+)_days$")
+DERIVED = {"mean_wait_days": ("Mean wait for a handler", "days")}
+
+
+def _derived(name: str) -> tuple[str, str] | None:
+    match = _WITHIN.match(name)
+    if match:
+        return f"Closed within {match.group(1)} days of report", "share of reported cases"
+    return DERIVED.get(name)
+
+
 def unit_of(name: str) -> str:
     """The registry's unit of an outcome or a parameter (a column name like ``service_days__town`` too);
     "" when neither registry knows the name."""
     if name in OUTCOMES:
         return OUTCOMES[name].unit
+    if _derived(name):
+        return _derived(name)[1]
     param = PARAMS.get(parameter_name(name))
     return param.unit if param is not None else ""
 
@@ -52,6 +67,8 @@ def label(name: str) -> str:
     """The plain-language label of an outcome or a parameter (without its unit)."""
     if name in OUTCOMES:
         return OUTCOMES[name].label
+    if _derived(name):
+        return _derived(name)[0]
     param = PARAMS.get(parameter_name(name))
     return param.label if param is not None and param.label else humanise(name)
 

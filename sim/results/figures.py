@@ -22,15 +22,15 @@ def summary_figure(summary: dict, daily, days_to_close):
     no global state, and a fixed layout, which draws faster than a constrained one."""
     fig = Figure(figsize=(15, 4.4))
     ax_open, ax_days, ax_level = fig.subplots(1, 3)
-    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.13, top=0.86, wspace=0.24)
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.17, top=0.86, wspace=0.24)
     days = np.asarray(daily["day"]) + 1
     stacks = [np.asarray(daily[f"open_{level.label}"]) for level in Level]
-    ax_open.stackplot(days, stacks, labels=[level.label for level in Level],
+    ax_open.stackplot(days, stacks, labels=[level.label.replace("_", " ") for level in Level],
                       colors=[LEVEL_COLOURS[level.label] for level in Level], alpha=0.9)
     ax_open.set(title="Open cases by level", xlabel="Day of the run (days)",
                 ylabel="Open cases at the end of the day (cases)")
     round_ticks(ax_open)
-    ax_open.legend(loc="upper left", fontsize=8, frameon=False)
+    ax_open.legend(loc="upper left", fontsize=8, framealpha=0.85, edgecolor="none")
 
     to_close = np.asarray(days_to_close, dtype=float)
     if len(to_close):
@@ -57,10 +57,13 @@ def summary_figure(summary: dict, daily, days_to_close):
     ax_level.set(title="Where resolved cases were resolved", xlabel="Level (where the case was resolved)",
                  ylabel="Resolved cases (% of resolved cases)", ylim=(0, 105))
     round_ticks(ax_level, "y")
-    ax_level.tick_params(axis="x", labelsize=8)
+    ax_level.tick_params(axis="x", labelsize=8, labelrotation=20)
+    for tick in ax_level.get_xticklabels():
+        tick.set_horizontalalignment("right")
+        tick.set_rotation_mode("anchor")
     fig.suptitle(f"{summary['scenario']} — {summary['residents']:,} residents, {summary['days']} days, "
-                 f"{summary['workers_per_10k']:g} workers per 10,000, {summary['escalation_rule']}, "
-                 f"seed {summary['seed']}", fontsize=11)
+                 f"{summary['workers_per_10k']:g} grid workers per 10,000 urban residents, escalation rule "
+                 f"{summary['escalation_rule']}, seed {summary['seed']}", fontsize=11)
     return fig
 
 
