@@ -249,14 +249,18 @@ def print_staffing(result, console=None) -> None:
     config = result.config
     console.print(f"standard: {config.standard}   lever: {config.lever}   stopping rule: {config.stopping_rule()}",
                   style="dim")
-    table = Table(title=f"Staffing search over {config.lever} (grid search; mean [{config.confidence:.0%} CI])",
+    table = Table(title=f"Staffing search over {config.lever} (grid search; mean ± {config.confidence:.0%} CI "
+                        "half-width)",
                   title_justify="left")
+    from sim.config.display import axis_label, format_estimate
+
     for column in (RULE_COLUMN, config.lever, "reps", *config.standard.outcomes, "decision"):
-        table.add_column(column, justify="left" if column in (RULE_COLUMN, "decision") else "right")
+        table.add_column(column if column in (RULE_COLUMN, "reps", "decision") else axis_label(column),
+                         justify="left" if column in (RULE_COLUMN, "decision") else "right", overflow="fold")
     for _, row in result.points.iterrows():
-        cells = [str(row[RULE_COLUMN]), f"{row[config.lever]:g}", str(row["replications"])]
+        cells = [str(row[RULE_COLUMN]), _value(config.lever, row[config.lever]), str(row["replications"])]
         for name in config.standard.outcomes:
-            cells.append(f"{row[name]:.4g} [{row[name + '_low']:.4g}, {row[name + '_high']:.4g}]")
+            cells.append(format_estimate(name, row[name], row[name + "_low"], row[name + "_high"]))
         cells.append(str(row["decision"]))
         table.add_row(*cells)
     console.print(table)
