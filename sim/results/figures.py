@@ -22,7 +22,7 @@ def summary_figure(summary: dict, daily, days_to_close):
     no global state, and a fixed layout, which draws faster than a constrained one."""
     fig = Figure(figsize=(15, 4.4))
     ax_open, ax_days, ax_level = fig.subplots(1, 3)
-    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.17, top=0.86, wspace=0.24)
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.14, top=0.86, wspace=0.24)
     days = np.asarray(daily["day"]) + 1
     stacks = [np.asarray(daily[f"open_{level.label}"]) for level in Level]
     ax_open.stackplot(days, stacks, labels=[level.label.replace("_", " ") for level in Level],
@@ -57,10 +57,7 @@ def summary_figure(summary: dict, daily, days_to_close):
     ax_level.set(title="Where resolved cases were resolved", xlabel="Level (where the case was resolved)",
                  ylabel="Resolved cases (% of resolved cases)", ylim=(0, 105))
     round_ticks(ax_level, "y")
-    ax_level.tick_params(axis="x", labelsize=8, labelrotation=20)
-    for tick in ax_level.get_xticklabels():
-        tick.set_horizontalalignment("right")
-        tick.set_rotation_mode("anchor")
+    ax_level.tick_params(axis="x", labelsize=7.5)
     fig.suptitle(f"{summary['scenario']} — {summary['residents']:,} residents, {summary['days']} days, "
                  f"{summary['workers_per_10k']:g} grid workers per 10,000 urban residents, escalation rule "
                  f"{summary['escalation_rule']}, seed {summary['seed']}", fontsize=11)
