@@ -244,7 +244,6 @@ def central_calibration(args) -> int:
     from sim.analyses import calibration
     from sim.batch.limits import check_runs
     from sim.batch.progress import ProgressBar
-    from sim.config.presets import PRESETS
     from sim.docgen import calibration_report
     from sim.results.folders import check_writable, claim, write_marker
 
