@@ -232,7 +232,8 @@ def frontier_table(worlds: pd.DataFrame, weights: Mapping[int, float] | None = N
             if previous is not None:
                 gain = point[f"{name}_pct"] - previous[f"{name}_pct"]
                 if gain > 0:
-                    table.loc[index, f"marginal_{name}_yuan_per_point"] = (point["cost_yuan"] - previous["cost_yuan"]) / gain
+                    extra = point["cost_yuan"] - previous["cost_yuan"]
+                    table.loc[index, f"marginal_{name}_yuan_per_point"] = extra / gain
             previous = point
     return table
 

@@ -147,8 +147,15 @@ def ema_policy_grid(scale: float, days: int, seeds: Sequence[int], members: Sequ
     seeds whose outcomes are the seed means. Sequential (the workbench's default evaluator)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="ipyparallel not installed")
-        from ema_workbench import (CategoricalParameter, Constant, RealParameter, ReplicatorModel, Sample,
-                                   ScalarOutcome, perform_experiments)
+        from ema_workbench import (
+            CategoricalParameter,
+            Constant,
+            RealParameter,
+            ReplicatorModel,
+            Sample,
+            ScalarOutcome,
+            perform_experiments,
+        )
 
     from sim.config.outcomes import column_name
 

@@ -11,7 +11,6 @@ Also the Markdown of the ``cost`` and ``robust`` commands' summary.md (``cost_su
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -176,8 +175,7 @@ def _heads_by_scale(scales=(0.05, 0.1, 0.25, 1.0)) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim.analyses.cost import run_policy_grid  # noqa: F401 (the engine's workers import it by name)
-    from sim.analyses.cost import RULES, STAFFING, add_costs, world_means, write_cost_outputs
+    from sim.analyses.cost import RULES, STAFFING, add_costs, run_policy_grid, world_means, write_cost_outputs
     from sim.analyses.robust import HEADLINE_SCORE, regret_figure, robust_tables
     from sim.batch.engine import default_processes
     from sim.batch.seeds import sequential_seeds
