@@ -309,7 +309,8 @@ def frontier_figure(table: pd.DataFrame, title: str = ""):
                ylabel=f"{CLASS_LABELS[name]} resolved within 30 days (%)",
                title=f"{CLASS_LABELS[name].capitalize()}")
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8, frameon=False, title="rule (label: workers per 10,000)", title_fontsize=8)
+    axes[0].legend(loc="lower right", fontsize=8, frameon=False, title="rule (label: workers per 10,000)",
+                   title_fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
