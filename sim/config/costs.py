@@ -107,8 +107,8 @@ _cost("community_centre", 22_000, "yuan per centre a year",
       "mediation and grid work are based) besides staff pay.", (5_000, 60_000))
 # ---------------------------------------------------------------- the analyst's price of service
 _cost("value_of_a_point", 3_000_000, "yuan a year per percentage point",
-      ESTIMATE + " (an analyst's choice, not a fact): about what a point costs by adding grid workers at the norm "
-      "(docs/cost.md, the marginal cost)",
+      ESTIMATE + " (an analyst's choice, not a fact): a point a year is worth ≈ 3 % of the baseline's ≈ 100 M yuan "
+      "a year; compare the marginal costs in docs/cost.md and set your own with --price",
       "What one more percentage point of cases resolved within 30 days is worth a year, for the cost-adjusted "
       "score of the robust choice (points − cost / this).", (500_000, 20_000_000))
 
