@@ -105,7 +105,7 @@ def cost_lines_markdown(lines_table: pd.DataFrame, rule: str = "shishi") -> list
     for name, label in {**LINES, "cost_total": "**total**"}.items():
         lines.append(f"| {label} | " + " | ".join(_yuan(v) for v in table[name]) + " |")
     for name in STAFF:
-        lines.append(f"| heads: {name.removeprefix('staff_').replace('_', ' ')} (full city) | "
+        lines.append(f"| heads in the run: {name.removeprefix('staff_').replace('_', ' ')} | "
                      + " | ".join(f"{v:,.0f}" for v in table[name]) + " |")
     return lines
 
