@@ -109,6 +109,16 @@ def test_step_changes_map_and_charts(page):
     assert attr(svg(page, "grid-map"), "data-day") == "33"
 
 
+def test_a_town_fills_the_map_and_towns_are_coloured_by_an_outcome(page):
+    click(page, "+30 days")
+    select(page, "Colour towns by").v_model = "Cases reported (per 10,000 residents a year)"
+    grid_map = svg(page, "grid-map")
+    assert "Towns coloured by" in grid_map and grid_map.count('class="town"') == 9
+    select(page, "Show town").v_model = "Baogai"
+    grid_map = svg(page, "grid-map")
+    assert attr(grid_map, "data-town") == "Baogai" and 0 < grid_map.count('class="grid"') < 139
+
+
 def test_chart_ticks_are_round_and_shares_in_percent(page):
     for _ in range(11):
         click(page, "Step")

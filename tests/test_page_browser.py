@@ -80,6 +80,16 @@ def wait_day(page, day: int) -> None:
     page.wait_for_function(f"document.querySelector('#grid-map')?.getAttribute('data-day') == '{day}' && {charts}")
 
 
+def shot(page, name: str, height: int = 2400) -> None:
+    """A screenshot of the page in a tall window (the page scrolls inside Solara's layout, so a
+    full-page screenshot would stop at the window's height)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1600, "height": height})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SHOTS / name))
+    page.set_viewport_size({"width": 1600, "height": 1000})
+
+
 def header(page) -> str:
     return page.locator(".run-summary").inner_text()
 
@@ -115,16 +125,9 @@ def test_grouped_controls_with_units_and_a_slider_changes_the_model(page):
     wait_day(page, 30)
     ticks = page.locator("#chart-satisfaction").get_attribute("data-yticks")
     assert ticks == "0%,20%,40%,60%,80%,100%"
-    assert page.locator("#chart-case_flow").get_attribute("data-xticks") == "0,5,10,15,20,25,30"
+    assert page.locator("#chart-case_flow").get_attribute("data-xticks") == "0,10,20,30"
     assert page.locator("#town-table tbody tr").count() == 9
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "page_default.png"), full_page=True)
-    page.locator(".viz-map").scroll_into_view_if_needed()
-    page.get_by_role("button", name=re.compile("Whole city")).click()
-    page.get_by_role("option", name="Baogai").click()
-    page.wait_for_function("document.querySelector('#grid-map').getAttribute('data-town') == 'Baogai'")
-    shown = page.locator("#grid-map .grid").count()
-    assert 0 < shown < 139
+    shot(page, "page_default.png")
 
 
 def test_compare_mode_shows_two_settings_on_the_same_seed_and_their_difference(page):
@@ -144,7 +147,7 @@ def test_compare_mode_shows_two_settings_on_the_same_seed_and_their_difference(p
     last_b = dict(item.split("=") for item in chart.get_attribute("data-last-b").split(";"))
     assert last_a["arisen"] == last_b["arisen"]  # common random numbers: the same disputes arise
     assert "B − A" in page.locator("#town-table").inner_text()
-    page.screenshot(path=str(SHOTS / "page_compare.png"), full_page=True)
+    shot(page, "page_compare.png")
 
 
 def test_experiment_panel_runs_three_points_and_shows_the_curve(page):
@@ -164,4 +167,4 @@ def test_experiment_panel_runs_three_points_and_shows_the_curve(page):
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
     assert len(rows) == 6 and {row["workers_per_10k"] for row in rows} == {"6.0", "18.0", "30.0"}
     assert {row["seed"] for row in rows} == {"1", "2"} and all(row["status"] == "ok" for row in rows)
-    page.screenshot(path=str(SHOTS / "page_experiment.png"), full_page=True)
+    shot(page, "page_experiment.png")

@@ -525,9 +525,9 @@ def ExperimentPanel(state: PageState):
         state.exp_request.set(state.exp_request.value + 1)
 
     with solara.Card("Experiment: one lever at a few values", classes=["experiment-panel"]):
-        solara.Markdown("Runs the model at each value of one lever, on the same seeds at every value (common random "
-                        "numbers), with setting A's other levers and the scenario file. Runs go on in the background, "
-                        "on worker processes.")
+        Prose("Runs the model at each value of one lever, on the same seeds at every value (common random "
+              "numbers), with setting A's other levers and the scenario file. Runs go on in the background, "
+              "on worker processes.", "experiment-about")
         with solara.Row(gap="12px", style={"flex-wrap": "wrap"}):
             with solara.Column(style={"min-width": "360px"}):
                 solara.Select(label="Lever", value=lever_label, values=list(lever_by_label), on_value=choose_lever)
