@@ -385,13 +385,13 @@ def line_chart_svg(chart: str, series: dict[str, np.ndarray], width: int = 520, 
     title, ylabel, lines, ymax_fixed = CHARTS[chart]
     percent = chart in PERCENT_CHARTS
     diff_h = 120 if compare is not None else 0
-    n_rows = 2 if compare is not None or len(lines) > 4 else 1
-    height = height + diff_h + 16 * (n_rows - 1)
+    texts = _legend_texts(lines, series, compare, percent)
+    n_rows = _legend_rows(texts, 54, width)
+    height = height + diff_h + 15 * (n_rows - 1)
     days = series["day"]
     if compare is not None and len(compare["day"]) > len(days):
         days = compare["day"]
-    n_rows = 2 if compare is not None or len(lines) > 4 else 1  # legend rows
-    left, right, top, bottom = 54, 12, 26, 40 + 16 * n_rows + diff_h
+    left, right, top, bottom = 54, 12, 26, 48 + 15 * n_rows + diff_h
     w, h = width - left - right, height - top - bottom
     x_ticks = nice_ticks(0, max(float(days[-1]) if len(days) else 0.0, 5.0), 5, integer=True)
     xmax = x_ticks[-1]
@@ -444,17 +444,9 @@ def line_chart_svg(chart: str, series: dict[str, np.ndarray], width: int = 520, 
             parts.extend(_polylines(compare["day"], compare[key], sx, sy, colour, f"{label} (B)", dash="5,3",
                                     clip=ymax))
     if compare is not None:
-        parts.extend(_difference_panel(lines, series, compare, left, top + h + 64 + 16 * n_rows, w, diff_h - 40,
-                                       sx, percent))
-    x0, row = left, top + h + 48 + diff_h
-    fmt = (lambda v: tick_text(round(v, 3), percent)) if percent else (lambda v: _fmt(round(v, 3)))
-    for key, label, colour in lines:
-        value = last[key]
-        text = f"{label} {fmt(value) if value is not None else '–'}"
-        if compare is not None:
-            other = last_of(compare, key)
-            text = (f"{label} A {fmt(value) if value is not None else '–'} · "
-                    f"B {fmt(other) if other is not None else '–'}")
+        parts.extend(_difference_panel(lines, series, compare, left, top + h + 56, w, diff_h - 36, sx, percent))
+    x0, row = left, top + h + 44 + diff_h + 6
+    for (_, _, colour), text in zip(lines, texts, strict=True):
         item = 20 + 6 * len(text)
         if x0 + item > width and x0 > left:
             x0, row = left, row + 15
@@ -465,6 +457,32 @@ def line_chart_svg(chart: str, series: dict[str, np.ndarray], width: int = 520, 
         parts.append(f'<text x="{left + w}" y="15" text-anchor="end" fill="#555">solid: A · dashed: B</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _legend_texts(lines, series, compare, percent) -> list[str]:
+    """Each line's legend: its label and last value (A's and B's in compare mode)."""
+    def last_of(s, key):
+        return float(s[key][-1]) if len(s[key]) and np.isfinite(s[key][-1]) else None
+
+    def fmt(v):
+        if v is None:
+            return "–"
+        return tick_text(round(v, 3), percent) if percent else _fmt(round(v, 3))
+
+    if compare is None:
+        return [f"{label} {fmt(last_of(series, key))}" for key, label, _ in lines]
+    return [f"{label} A {fmt(last_of(series, key))} · B {fmt(last_of(compare, key))}" for key, label, _ in lines]
+
+
+def _legend_rows(texts: list[str], left: float, width: float) -> int:
+    """How many rows the legend wraps to (the same rule as drawing it)."""
+    x0, rows = left, 1
+    for text in texts:
+        item = 20 + 6 * len(text)
+        if x0 + item > width and x0 > left:
+            x0, rows = left, rows + 1
+        x0 += item
+    return rows
 
 
 def _difference_panel(lines, a, b, left, top, w, h, sx, percent) -> list[str]:
