@@ -141,8 +141,8 @@ def t_quantile(n: int) -> float:
 
 
 def curve(frame: pd.DataFrame, plan: ExperimentPlan, outcome: str) -> list[dict]:
-    """Per value: the outcome's mean over the replications and its 95% interval (Student's t;
-    none with one run)."""
+    """Per value: the outcome's mean over the replications and its 95% interval (Student's t,
+    clipped to 0–1 for a share; none with one run)."""
     column = column_name(plan.lever)
     points = []
     for point, value in enumerate(plan.values):
@@ -153,6 +153,8 @@ def curve(frame: pd.DataFrame, plan: ExperimentPlan, outcome: str) -> list[dict]
         if n >= 2:
             half = t_quantile(n) * float(runs.std(ddof=1)) / math.sqrt(n)
             low, high = mean - half, mean + half
+            if OUTCOMES.get(outcome, ("", False))[1]:  # a share: the interval stays within 0 and 1
+                low, high = max(low, 0.0), min(high, 1.0)
         else:
             low = high = None
         x = value if isinstance(value, (int, float)) and not isinstance(value, bool) else (

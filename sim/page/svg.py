@@ -515,7 +515,7 @@ def curve_svg(points: list[dict], lever_label: str, outcome_label: str, percent:
     """An experiment's curve: the outcome's mean at each value of the lever, with its 95% interval
     (bars and a band); ``points``: dicts with ``x`` (a number or a label), ``mean``, ``low``,
     ``high``, ``n``."""
-    left, right, top, bottom = 64, 20, 30, 56
+    left, right, top, bottom = 64, 20, 30, 62
     w, h = width - left - right, height - top - bottom
     numeric = all(isinstance(p["x"], (int, float)) for p in points)
     xs = [float(p["x"]) for p in points] if numeric else list(range(len(points)))
@@ -580,6 +580,6 @@ def curve_svg(points: list[dict], lever_label: str, outcome_label: str, percent:
                      f'cx="{sx(x):.1f}" cy="{sy(p["mean"]):.1f}" r="4" fill="#1f77b4"><title>{escape(str(p["x"]))}: '
                      f'{fmt(p["mean"])} (95% interval {fmt(p["low"]) if p["low"] is not None else "–"} to '
                      f'{fmt(p["high"]) if p["high"] is not None else "–"}; {p["n"]} runs)</title></circle>')
-    parts.append(f'<text x="{left + w}" y="16" text-anchor="end" fill="#555">mean of the runs, with 95% interval'
-                 f'</text></svg>')
+    parts.append(f'<text x="{left + w}" y="{height - 6}" text-anchor="end" fill="#555">points: mean of the runs; '
+                 f'bars and band: 95% interval</text></svg>')
     return "".join(parts)
