@@ -115,7 +115,7 @@ def test_grouped_controls_with_units_and_a_slider_changes_the_model(page):
     page.wait_for_function("document.querySelector('.run-summary').innerText.includes('60 full-time')")
     assert "Full-time grid workers: 60 per 10,000 urban residents" in page.locator("body").inner_text()
     assert "changed from the scenario file: Full-time grid workers: 18 → 60" in header(page)
-    assert page.locator("#grid-map .worker").count() > workers
+    page.wait_for_function(f"document.querySelectorAll('#grid-map .worker').length > {workers}")  # the map redrawn
     assert page.locator("#grid-map").get_attribute("data-day") == "0"
     # a closed group opens; its selects name their choices in words
     page.get_by_role("button", name=re.compile("Escalation and dispatch")).click()

@@ -440,7 +440,7 @@ def test_quiet_commands_print_nothing_and_piped_ones_show_no_progress_bar(tmp_pa
     assert capsys.readouterr() == ("", "") and (tmp_path / "q" / "comparison.csv").is_file()
     assert cli(["compare", base, other, *size, "--out", str(tmp_path / "p")]) == 0
     piped = capsys.readouterr()
-    assert "closure_rate" in piped.out and piped.err == ""  # no progress bar when stderr is not a terminal
+    assert "Closure rate" in piped.out and piped.err == ""  # no progress bar when stderr is not a terminal
     assert cli(["staffing", "--grid", "12,18", "--rules", "three_level", "--scale", "0.005", "--days", "20",
                 "--min-replications", "2", "--max-replications", "2", "--processes", "1", "--quiet",
                 "--out", str(tmp_path / "s")]) == 0
