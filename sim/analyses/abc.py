@@ -1,0 +1,309 @@
+"""Calibration as approximate Bayesian computation: the ensemble of calibrated worlds.
+
+Every uncertainty with a plausible range (``ParamKind.UNCERTAINTY``; the surge's, which only a
+surge scenario switches on, aside) gets a uniform prior over that range. ABC-SMC (pyabc:
+sequential Monte Carlo with adaptive tolerances and importance weights; it samples on local
+processes, or on Dask or Redis clusters) keeps the
+parameter sets whose runs reproduce Shishi's patterns (``calibration.TARGETS`` not held out):
+
+- **distance**: for each fitted pattern, how far the run's value is from the target's point in
+  units of the band on that side (so 1 is the band's edge); the distance is the largest of these.
+  A particle accepted at tolerance ≤ 1 reproduces *every* fitted pattern inside its band;
+- **one seed per particle**: a stochastic model in ABC needs no averaging (the accepted set then
+  carries the model's own noise); the seed is a hash of the parameter values, so a member's run
+  can be repeated exactly;
+- **the search space**: each parameter as the logit of its position in its range, with a
+  logistic prior (the image of the uniform one), so the kernel never proposes outside the range
+  (in 170 dimensions a box-bounded kernel would almost never land inside);
+- **the kernel**: the first generation (prior draws) shows which parameters move a fitted
+  pattern (rank correlation, ``abc_kernels.informative_parameters``); those are perturbed by a
+  multivariate normal kernel fitted to the weighted population, every other one is drawn from
+  its prior again (weight ratio 1). Perturbing all 170 would collapse the importance weights onto
+  a few particles (tried: an effective sample size of 1.4 of 12), and nine patterns inform few
+  parameters;
+- **held-out patterns** (``Target.held_out``) are measured on the same runs and never used in
+  the distance: the posterior predictive check.
+
+The accepted sets of the last generation, with their weights and patterns, are the ensemble
+(``sim.config.ensemble``). ``python run.py calibrate`` rebuilds it (docs/ensemble.md says how
+long that took).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import multiprocessing
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.analyses.calibration import TARGETS, Target, measure
+from sim.config.ensemble import ID_COLUMNS, MEMBERS_FILE, PROVENANCE_FILE
+from sim.config.errors import CliError
+from sim.config.params import PARAMS, ParamKind
+
+FITTED = tuple(target for target in TARGETS if not target.held_out)
+HELD_OUT = tuple(target for target in TARGETS if target.held_out)
+
+
+def calibrated_parameters() -> tuple[str, ...]:
+    """Every uncertainty the ensemble spans: those with a plausible range, except the surge's (a
+    surge is a scenario, off in the baseline)."""
+    return tuple(p.name for p in PARAMS.values()
+                 if p.kind is ParamKind.UNCERTAINTY and p.plausible is not None and not p.name.startswith("surge."))
+
+
+# ---------------------------------------------------------------------- the search space
+def to_value(name: str, z: float) -> float | int:
+    """A parameter's value from its logit coordinate: low + (high − low) · sigmoid(z)."""
+    low, high = PARAMS[name].plausible
+    value = low + (high - low) / (1.0 + math.exp(-max(min(z, 700.0), -700.0)))
+    return int(round(value)) if PARAMS[name].type is int else float(value)
+
+
+def to_logit(name: str, value: float) -> float:
+    low, high = PARAMS[name].plausible
+    u = min(max((value - low) / (high - low), 1e-9), 1 - 1e-9)
+    return math.log(u / (1 - u))
+
+
+def values_of(parameter: Mapping[str, float], names: Sequence[str]) -> dict[str, float | int]:
+    return {name: to_value(name, float(parameter[name])) for name in names}
+
+
+def seed_of(values: Mapping[str, float]) -> int:
+    """A member's run seed: a hash of its values (the same values always run on the same seed)."""
+    text = json.dumps({name: repr(float(value)) for name, value in sorted(values.items())})
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little") % 2**31
+
+
+# ---------------------------------------------------------------------- distance and simulation
+def band_distance(value: float, target: Target) -> float:
+    """How far a value is from the target's point, in units of the band on that side (1: the edge)."""
+    if value is None or not math.isfinite(value):
+        return math.inf
+    if value >= target.point:
+        side = target.high - target.point
+        return (value - target.point) / side if side > 0 else (0.0 if value == target.point else math.inf)
+    side = target.point - target.low
+    return (target.point - value) / side if side > 0 else math.inf
+
+
+@dataclass
+class Distance:
+    """The largest band distance over the fitted patterns (pyabc calls it with the simulated and the
+    observed statistics; the targets' points are the observed ones)."""
+
+    targets: Sequence[Target]
+
+    def __call__(self, simulated: Mapping[str, float], observed: Mapping[str, float] | None = None, *_args) -> float:
+        return max(band_distance(simulated.get(target.measure, math.nan), target) for target in self.targets)
+
+
+@dataclass
+class Simulator:
+    """One particle's run: the baseline with the particle's values, at the calibration's scale and
+    length, on the seed its values hash to; returns every target's measure."""
+
+    names: Sequence[str]
+    base_overrides: Mapping[str, object]
+    measures: Sequence[str]
+    counter: object = None  # a shared multiprocessing.Value counting runs (progress), or None
+
+    def __call__(self, parameter: Mapping[str, float]) -> dict[str, float]:
+        values = values_of(parameter, self.names)
+        return run_member(values, self.base_overrides, self.measures, counter=self.counter)
+
+
+def run_member(values: Mapping[str, object], base_overrides: Mapping[str, object], measures: Sequence[str],
+               seed: int | None = None, counter=None) -> dict[str, float]:
+    """A member's patterns: the baseline with its values run on its seed (NaN where the run fails)."""
+    from sim.config.scenario import load_scenario
+    from sim.results.api import run
+
+    try:
+        scenario = load_scenario(None, {**base_overrides, **values})
+        found = measure(run(scenario, seed=seed if seed is not None else seed_of(values)))
+        result = {name: float(found[name]) for name in measures}
+    except Exception:  # a parameter set the model cannot run is rejected, not fatal
+        result = {name: math.nan for name in measures}
+    if counter is not None:
+        with counter.get_lock():
+            counter.value += 1
+    return result
+
+
+# ---------------------------------------------------------------------- the run
+@dataclass
+class Generation:
+    t: int
+    epsilon: float
+    runs: int  # simulations this generation took
+    acceptance: float
+    seconds: float
+
+
+@dataclass
+class AbcResult:
+    names: tuple[str, ...]
+    members: list[dict]  # {"member", "weight", "distance", "values": {...}, "patterns": {...}, "seed"}
+    generations: list[Generation]
+    total_runs: int
+    wall_seconds: float
+    settings: dict = field(default_factory=dict)
+
+
+def run_abc(names: Sequence[str], targets: Sequence[Target], base_overrides: Mapping[str, object], *,
+            held_out: Sequence[Target] = (), population: int = 200, generations: int = 8,
+            min_acceptance: float = 0.01, minimum_epsilon: float = 1.0, max_runs: int | None = None,
+            processes: int = 1, database: Path, log: Callable[[str], None] = print) -> AbcResult:
+    """ABC-SMC over ``names`` (uniform priors on their plausible ranges) against ``targets``' bands;
+    stops when the tolerance reaches ``minimum_epsilon``, after ``generations`` generations, or when
+    a generation's acceptance rate falls below ``min_acceptance``, or once ``max_runs``
+    simulations have been spent (a generation under way is finished). The pyabc history (every
+    generation's particles) is kept in ``database`` (SQLite)."""
+    try:
+        import pyabc
+    except ImportError:
+        raise CliError("calibrate: the ensemble is built with pyabc, which is not installed; "
+                       "use ./dev run calibrate (it installs the locked extras) or pip install pyabc") from None
+    from sim.analyses.abc_kernels import ScreeningKernel
+
+    measures = [target.measure for target in (*targets, *held_out)]
+    counter = multiprocessing.get_context("fork").Value("l", 0)
+    simulator = Simulator(tuple(names), dict(base_overrides), measures, counter)
+    prior = pyabc.Distribution(**{name: pyabc.RV("logistic", 0, 1) for name in names})
+    sampler = (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=processes) if processes > 1
+               else pyabc.sampler.SingleCoreSampler())
+    screening = ScreeningKernel(tuple(names), tuple(target.measure for target in targets),
+                                most=max(1, population // 5))
+    abc = pyabc.ABCSMC(simulator, prior, Distance(tuple(targets)), population_size=population, sampler=sampler,
+                       transitions=screening)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    history = abc.new(f"sqlite:///{database}", {target.measure: target.point for target in targets})
+    screening.history = history
+    started = time.perf_counter()
+    progress = _GenerationLog(log, counter, started)
+    abc_logger, history_logger = logging.getLogger("ABC"), logging.getLogger("ABC.History")
+    saved = abc_logger.level, abc_logger.propagate, abc_logger.handlers[:], history_logger.level
+    abc_logger.setLevel(logging.INFO)
+    abc_logger.propagate = False  # progress is ours: one line a generation
+    abc_logger.handlers[:] = [progress]
+    history_logger.setLevel(logging.WARNING)
+    try:
+        history = abc.run(minimum_epsilon=minimum_epsilon, max_nr_populations=generations,
+                          min_acceptance_rate=min_acceptance,
+                          max_total_nr_simulations=max_runs if max_runs is not None else np.inf)
+    finally:
+        abc_logger.setLevel(saved[0])
+        abc_logger.propagate = saved[1]
+        abc_logger.handlers[:] = saved[2]
+        history_logger.setLevel(saved[3])
+    screening.history = None
+    informative = list(screening.informative or ())
+    table = history.get_all_populations().query("t >= 0")
+    done = [Generation(int(row.t), float(row.epsilon), int(row.samples), population / int(row.samples),
+                       float(row.wall_time)) for row in table.itertuples()]
+    population_found = history.get_population()
+    members = []
+    for index, particle in enumerate(population_found.particles):
+        values = values_of(particle.parameter, names)
+        members.append({"member": index, "weight": float(particle.weight), "distance": float(particle.distance),
+                        "values": values, "seed": seed_of(values),
+                        "patterns": {name: float(particle.sum_stat[name]) for name in measures}})
+    total = sum(member["weight"] for member in members)
+    for member in members:
+        member["weight"] /= total
+    return AbcResult(tuple(names), members, done, int(counter.value), time.perf_counter() - started,
+                     {"perturbed": informative, "population": population, "max_generations": generations,
+                      "min_acceptance": min_acceptance, "minimum_epsilon": minimum_epsilon, "max_runs": max_runs, "processes": processes,
+                      "base_overrides": dict(base_overrides)})
+
+
+class _GenerationLog(logging.Handler):
+    """Turns pyabc's per-generation log records into one progress line a generation."""
+
+    def __init__(self, log: Callable[[str], None], counter, started: float):
+        super().__init__()
+        self.say, self.counter, self.started, self.epsilon = log, counter, started, math.nan
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("t: ") and "eps:" in message:
+            self.generation = message.split(",")[0][3:]
+            self.epsilon = float(message.split("eps:")[1].strip(" ."))
+        elif message.startswith("Accepted:"):
+            rate = message.split("=")[1].split(",")[0].strip()
+            ess = message.split("ESS:")[1].strip(" .")
+            self.say(f"  generation {self.generation}: tolerance {self.epsilon:.3g} band widths, acceptance "
+                     f"{float(rate):.1%}, effective sample size {float(ess):.0f}; {self.counter.value} runs, "
+                     f"{time.perf_counter() - self.started:.0f} s so far")
+        elif message.startswith("Stopping"):
+            self.say(f"  {message}")
+
+
+# ---------------------------------------------------------------------- the ensemble's files
+def write_ensemble(result: AbcResult, folder: Path, provenance: Mapping[str, object], shuffle_seed: int = 1) -> None:
+    """members.csv (rows in a seeded random order, so the first n are a random sample) and
+    provenance.json (how it was made, the generations, each member's seed and patterns), each
+    written whole or not at all."""
+    from sim.results.files import atomic_write_csv, atomic_write_json
+
+    order = np.random.default_rng(shuffle_seed).permutation(len(result.members))
+    rows = [{"member": m["member"], "weight": m["weight"], "distance": m["distance"], **m["values"]}
+            for m in (result.members[i] for i in order)]
+    frame = pd.DataFrame(rows, columns=[*ID_COLUMNS, *result.names])
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_csv(frame, folder / MEMBERS_FILE)
+    atomic_write_json({**provenance,
+                       "names": list(result.names),
+                       "prior": {name: list(PARAMS[name].plausible) for name in result.names},
+                       "settings": result.settings,
+                       "generations": [vars(g) for g in result.generations],
+                       "total_runs": result.total_runs, "wall_seconds": round(result.wall_seconds, 1),
+                       "seeds": {str(m["member"]): m["seed"] for m in result.members},
+                       "patterns": {str(m["member"]): m["patterns"] for m in result.members}},
+                      folder / PROVENANCE_FILE)
+
+
+# ---------------------------------------------------------------------- rebuilding the ensemble
+@dataclass(frozen=True)
+class AbcSettings:
+    """What ``python run.py calibrate`` runs by default (the shipped ensemble was built with these)."""
+
+    scale: float = 0.25  # share of the city: 175,000 residents, volumes within a few % of full scale
+    days: int = 365  # one year after the warm-up, as the patterns are yearly
+    population: int = 150  # accepted parameter sets per generation (the ensemble's size)
+    generations: int = 8  # at most
+    max_runs: int = 3000  # simulation budget (≈ 1 h on two cores)
+    min_acceptance: float = 0.01
+    minimum_epsilon: float = 1.0  # every fitted pattern inside its band
+
+
+def build_ensemble(folder: Path, settings: AbcSettings, *, processes: int, database: Path,
+                   log: Callable[[str], None] = print) -> AbcResult:
+    """Run ABC-SMC over every calibrated uncertainty against the fitted patterns (the held-out ones
+    measured alongside) and write the ensemble to ``folder``."""
+    from datetime import datetime, timezone
+
+    from sim.results.provenance import git_commit, versions
+
+    started = datetime.now(timezone.utc)
+    result = run_abc(calibrated_parameters(), FITTED, {"scale": settings.scale, "days": settings.days},
+                     held_out=HELD_OUT, population=settings.population, generations=settings.generations,
+                     min_acceptance=settings.min_acceptance, minimum_epsilon=settings.minimum_epsilon,
+                     max_runs=settings.max_runs, processes=processes, database=database, log=log)
+    write_ensemble(result, folder, {
+        "made_by": "python run.py calibrate", "started": started.isoformat(timespec="seconds"),
+        "git_commit": git_commit(), "versions": versions(), "scale": settings.scale, "days": settings.days,
+        "fitted": [target.measure for target in FITTED], "held_out": [target.measure for target in HELD_OUT],
+        "targets": {target.measure: {"low": target.low, "high": target.high, "point": target.point,
+                                     "held_out": target.held_out} for target in TARGETS}})
+    return result
