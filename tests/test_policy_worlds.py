@@ -107,3 +107,63 @@ def test_discovery_over_members_finds_the_worlds_that_miss(tmp_path):
     assert row["missed"] == sum(m.values["service_days.town"] > 3.5 for m in members)
     assert "service_days.town above" in row["description"] and "success" not in row["description"]
     assert row["coverage"] == 1.0 and row["density"] >= 0.8  # the largest-coverage box at density ≥ 0.8
+
+
+def write_tiny_ensemble(folder, members: int = 6):
+    """An ensemble folder as ``python run.py calibrate`` writes it (sim.config.ensemble), with two
+    uncertainties and unequal weights."""
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(7)
+    weights = rng.uniform(0.5, 1.5, members)
+    weights /= weights.sum()
+    lines = ["member,weight,distance,service_days.town,success.town.moderate"]
+    for index in range(members):
+        lines.append(f"{index},{weights[index]:.6f},0.8,{rng.uniform(1, 5):.4f},{rng.uniform(0.5, 0.9):.4f}")
+    (folder / "members.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "provenance.json").write_text(json.dumps({"scale": 0.25, "command": "test"}), encoding="utf-8")
+    return folder
+
+
+def _stand_in_engine():
+    """Outcomes that depend on staffing, rule and the member's town service days, without the model."""
+    from sim.batch.engine import Engine, make_row
+
+    def execute(spec, job):
+        v = spec.values
+        good = 0.9 + 0.004 * v["workers_per_10k"] - 0.01 * v.get("service_days.town", 3.0) \
+            + (0.01 if v["escalation_rule"] == "shishi" else 0.0)
+        values = {name: min(1.0, good) for name in job.outcomes}
+        return make_row(spec, job, "ok", "", values, 0.0), None
+
+    return Engine(execute_run=execute)
+
+
+def test_policy_analysis_prints_its_plan_progress_and_time_left_and_writes_the_answers(tmp_path):
+    pytest.importorskip("ema_workbench", reason="the optional extra 'ema'")
+    from sim.docgen.policy_report import DOC_BEGIN, DOC_END, policy_analysis, write_doc
+
+    ensemble = write_tiny_ensemble(tmp_path / "ensemble")
+    said = []
+    report = policy_analysis(tmp_path / "out", parse_standard(DEFAULT_STANDARD), ensemble=ensemble, members=5,
+                             seeds=1, grid=(12.0, 18.0, 24.0), scale=0.01, days=5, trajectories=1,
+                             progress=said.append, engine=_stand_in_engine(), every_seconds=0.0)
+    assert said[0].startswith("plan: ") and "runs" in said[0]
+    ticks = [line for line in said if "runs," in line and "elapsed" in line]
+    assert ticks and all("left" in line or "estimating" in line for line in ticks)
+    assert ticks[-1].split(":")[1].strip().startswith(tuple(str(n) for n in range(10)))
+    assert any("about" in line and "left" in line for line in ticks)
+    text = report.read_text(encoding="utf-8")
+    assert "Ministry of Justice order no. 75" in text and "calibrated worlds" in text
+    assert "## 2. What the decisions are sensitive to" in text and "slope 12 → 24" in text
+    spread = pd.read_csv(tmp_path / "out" / "worlds" / "spread.csv")
+    assert set(spread["escalation_rule"]) == {"shishi", "three_level", "direct_dispatch", "bottom_up"}
+    answers = pd.read_csv(tmp_path / "out" / "worlds" / "member_answers.csv")
+    assert len(answers[answers["standard"] == "default"]) == 5 * 4
+    doc = tmp_path / "policy.md"
+    doc.write_text(f"# Policy\n\nintro\n\n{DOC_BEGIN}\nOLD-ANSWERS\n{DOC_END}\n\ntail\n", encoding="utf-8")
+    write_doc(tmp_path / "out", doc, "stand-in engine")
+    written = doc.read_text(encoding="utf-8")
+    assert "OLD-ANSWERS" not in written and "stand-in engine" in written and written.endswith("tail\n")
+    assert "### 1. Staffing per rule across calibrated worlds" in written

@@ -66,14 +66,15 @@ STRICTNESS = 0.95  # "as a rule" / "close to 100 %" (see the module docstring)
 STRICTNESS_VARIANTS = (0.90, 0.99)  # the same rules read more loosely and more strictly
 # criterion (without its threshold) → the rule it encodes, with its source
 SOURCES: dict[str, str] = {
-    "mediations_within_30_days": "Ministry of Justice order no. 75 (2002), art. 33: 人民调解委员会调解纠纷，一般在一个月内"
-                                 "调结 — a committee concludes a mediation within one month of accepting it, as a rule "
-                                 "(extension if both parties agree)",
-    "requests_within_5_working_days": "Shandong 2020 (山东省政务服务热线管理办法): a hotline order within 5 working days "
-                                      "(extension ≤ 10); Fuzhou 2017 (福州日报 2017-12-27): suggestions 5 working days "
-                                      "(help 3, complaints 10)",
+    "mediations_within_30_days":
+        "Ministry of Justice order no. 75 (2002), art. 33: 人民调解委员会调解纠纷，一般在一个月内调结 — a committee "
+        "concludes a mediation within one month of accepting it, as a rule (extension if both parties agree)",
+    "requests_within_5_working_days":
+        "Shandong 2020 (山东省政务服务热线管理办法): a hotline order within 5 working days (extension ≤ 10); "
+        "Fuzhou 2017 (福州日报 2017-12-27): suggestions 5 working days (help 3, complaints 10)",
     "closure_rate": "the article (2023 on): 办结率 … 接近100% — closure rate close to 100 %",
-    "satisfaction_rate": "the article (2023 on): 回访满意率 … 接近100% — satisfaction on follow-up visits close to 100 %",
+    "satisfaction_rate":
+        "the article (2023 on): 回访满意率 … 接近100% — satisfaction on follow-up visits close to 100 %",
 }
 # Fuzhou 2017's limits by type bound Shandong's single limit: help requests (3) and complaints (10)
 RULE_VARIANTS = {"requests_within_5_working_days": ("requests_within_3_working_days",

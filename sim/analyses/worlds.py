@@ -73,6 +73,20 @@ class WorldsConfig:
         return len(self.grid) * len(self.rules) * len(self.seeds) * members
 
 
+def execute_timed(spec, job):
+    """The engine's ``execute`` with the run's CPU seconds in its row (``cpu_seconds``): on a
+    machine shared with other work, wall time says how busy the machine was, CPU time what the
+    analysis costs (its sum over runs / processes = the wall time on idle cores)."""
+    import time
+
+    from sim.batch.engine import execute
+
+    started = time.process_time()
+    row, daily = execute(spec, job)
+    row["cpu_seconds"] = time.process_time() - started
+    return row, daily
+
+
 def run_grid(config: WorldsConfig, members: Sequence[Member], *, engine: Engine | None = None,
              on_done: Callable | None = None) -> pd.DataFrame:
     """Every grid point under every rule in every member on the config's seeds: one row per run
@@ -231,7 +245,8 @@ def discover(marked: pd.DataFrame, members: Sequence[Member], standard: Standard
                 continue
             box = found[0]
             rows.append({**row, "description": box.describe(), "coverage": box.coverage, "density": box.density,
-                         "mass": box.mass, "quasi_p": json.dumps({k: float(f"{v:.3g}") for k, v in box.quasi_p.items()}),
+                         "mass": box.mass,
+                         "quasi_p": json.dumps({k: float(f"{v:.3g}") for k, v in box.quasi_p.items()}),
                          "stability": box.stability_text()})
     return pd.DataFrame(rows)
 
