@@ -168,9 +168,9 @@ def analyse(out: Path, standard: Standard, *, factors: Mapping[str, tuple[float,
     design = pd.DataFrame({n: [_value(n, factors[n], u) for u in unit[:, i]] for i, n in enumerate(names)})
     labels = combos()
     points, keys = [], []
-    for index, row in design.iterrows():
+    for index, row in enumerate(design.to_dict("records")):  # per column types: whole numbers stay whole
         for label, lever in labels.items():
-            points.append({**row.to_dict(), **lever})
+            points.append({**row, **lever})
             keys.append((index, label))
     outcomes = list(dict.fromkeys([*standard.outcomes, *extra_outcomes]))
     job = Job(scenario_path, {"scale": scale, "days": days, "surge.days": 0}, tuple(outcomes),
