@@ -421,7 +421,8 @@ def test_a_missing_extra_is_refused_before_any_folder(argv, module, tmp_path, mo
 def test_an_unwritable_out_is_found_before_the_work(tmp_path, capsys):
     base = str(REPO / "scenarios" / "shishi_baseline.toml")
     for argv in (["compare", base, base], ["sweep", str(tiny(tmp_path))], ["staffing"], ["sensitivity"],
-                 ["calibrate", "--scale", "0.01", "--seeds", "2"]):
+                 ["calibrate", "--central", "--scale", "0.01", "--seeds", "2"],
+                 ["calibrate", "--scale", "0.01", "--population", "10", "--budget", "20"]):
         started = time.perf_counter()
         assert cli([*argv, "--out", "/proc/no-such-results"]) == 2, argv
         assert time.perf_counter() - started < 10, argv
@@ -469,13 +470,46 @@ def test_the_progress_bar_shows_runs_and_time_left_on_a_terminal():
 def test_calibrate_at_reduced_settings_writes_to_results_never_docs(tmp_path):
     docs = REPO / "docs" / "calibration.md"
     before = (docs.read_bytes(), docs.stat().st_mtime_ns)
-    done = run_cli("calibrate", "--scale", "0.005", "--seeds", "2", "--days", "30", "--processes", "1", "--quiet",
+    done = run_cli("calibrate", "--central", "--scale", "0.005", "--seeds", "2", "--days", "30", "--processes", "1",
+                   "--quiet",
                    cwd=tmp_path)
     assert done.returncode == 0 and done.stdout == "" and done.stderr == "", done.stderr
     report = tmp_path / "results" / "calibration" / "scale0.005-days30-seeds2" / "calibration.md"
     assert "--seeds 2 --scale 0.005 --days 30" in report.read_text()
     assert (docs.read_bytes(), docs.stat().st_mtime_ns) == before
-    refused = run_cli("calibrate", "--scale", "0.005", "--seeds", "2", "--out", str(REPO / "docs"), cwd=tmp_path)
+    refused = run_cli("calibrate", "--central", "--scale", "0.005", "--seeds", "2", "--out", str(REPO / "docs"),
+                      cwd=tmp_path)
     assert refused.returncode == 2
     one_error_line(refused.stderr, "docs/")
     assert (docs.read_bytes(), docs.stat().st_mtime_ns) == before
+
+
+def test_rebuilding_the_ensemble_at_other_settings_writes_to_results_never_the_shipped_one(tmp_path):
+    shipped = REPO / "scenarios" / "ensemble" / "members.csv"
+    before = (shipped.read_bytes(), shipped.stat().st_mtime_ns) if shipped.is_file() else None
+    done = run_cli("calibrate", "--scale", "0.005", "--days", "20", "--population", "10", "--generations", "2",
+                   "--budget", "40", "--processes", "1", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout == "" and done.stderr == "", done.stderr
+    folder = tmp_path / "results" / "calibration" / "abc-scale0.005-days20-pop10-budget40"
+    from sim.config.ensemble import load_ensemble
+
+    ensemble = load_ensemble(folder)
+    assert len(ensemble) == 10 and ensemble.provenance["scale"] == 0.005
+    assert "posterior predictive check" in (folder / "ensemble.md").read_text().lower()
+    assert list((tmp_path / "results" / "calibration" / "abc-history").glob("abc-*.db"))
+    assert (((shipped.read_bytes(), shipped.stat().st_mtime_ns) if shipped.is_file() else None) == before)
+    refused = run_cli("calibrate", "--scale", "0.005", "--out", str(REPO / "scenarios" / "ensemble"), cwd=tmp_path)
+    assert refused.returncode == 2
+    one_error_line(refused.stderr, "shipped ensemble")
+
+
+def test_answers_across_worlds_need_an_ensemble_and_say_so(tmp_path, capsys, monkeypatch):
+    import sim.config.ensemble as ensemble
+
+    monkeypatch.setattr(ensemble, "ENSEMBLE_DIR", tmp_path / "none")
+    base = str(REPO / "scenarios" / "shishi_baseline.toml")
+    for argv in (["run", "--ensemble", "3"], ["compare", base, base, "--ensemble", "3"]):
+        assert cli([*argv, "--scale", "0.005", "--days", "10", "--out", str(tmp_path / "o")]) == 2, argv
+        one_error_line(capsys.readouterr().err, "members.csv", "python run.py calibrate")
+    assert cli(["run", "--ensemble", "0"]) == 2
+    one_error_line(capsys.readouterr().err, "--ensemble")

@@ -49,14 +49,18 @@ def test_an_installed_copy_finds_the_scenario_library(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
     probe = ("import sim.config.scenario as s; print(s.SCENARIO_DIR); "
-             "print(len(s.list_scenarios())); print(s.load_scenario().params['workers_per_10k'])")
+             "print(len(s.list_scenarios())); print(s.load_scenario().params['workers_per_10k']); "
+             "import sim.config.ensemble as e; print(len(e.load_ensemble()) if e.MEMBERS_FILE in "
+             "[p.name for p in e.ENSEMBLE_DIR.glob('*')] else 0)")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path,
                           env={**os.environ, "PYTHONPATH": str(target)})
     assert done.returncode == 0, done.stderr
     assert (target / "bin" / "shishi").is_file()  # the console command comes with the package
-    folder, count, norm = done.stdout.split()
+    folder, count, norm, members = done.stdout.split()
     assert folder.startswith(str(target)) and int(count) == len(list((REPO / "scenarios").glob("*.toml")))
     assert float(norm) == 18.0
+    shipped = REPO / "scenarios" / "ensemble" / "members.csv"
+    assert int(members) == (len(shipped.read_text().splitlines()) - 1 if shipped.is_file() else 0)
 
 
 def test_the_paths_module_points_into_the_repository_and_is_the_only_one_that_looks():

@@ -16,11 +16,12 @@ parameter sets whose runs reproduce Shishi's patterns (``calibration.TARGETS`` n
   logistic prior (the image of the uniform one), so the kernel never proposes outside the range
   (in 170 dimensions a box-bounded kernel would almost never land inside);
 - **the kernel**: the first generation (prior draws) shows which parameters move a fitted
-  pattern (rank correlation, ``abc_kernels.informative_parameters``); those are perturbed by a
-  multivariate normal kernel fitted to the weighted population, every other one is drawn from
-  its prior again (weight ratio 1). Perturbing all 170 would collapse the importance weights onto
-  a few particles (tried: an effective sample size of 1.4 of 12), and nine patterns inform few
-  parameters;
+  pattern (rank correlation, ``abc_kernels.informative_parameters``); each of those is perturbed
+  by a normal kernel fitted to the weighted population, every other one is drawn from its prior
+  again (weight ratio 1). Perturbing all 170, or the informative ones jointly, collapses the
+  importance weights onto a few particles (tried: effective sample sizes of 1.4 of 12 and 2 of
+  150; so did a product kernel over 30), and nine patterns inform few parameters: at most
+  ``abc_kernels.MAX_PERTURBED`` are perturbed, each by a normal kernel twice Silverman's width;
 - **held-out patterns** (``Target.held_out``) are measured on the same runs and never used in
   the distance: the posterior predictive check.
 
@@ -39,6 +40,7 @@ import multiprocessing
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +50,7 @@ from sim.analyses.calibration import TARGETS, Target, measure
 from sim.config.ensemble import ID_COLUMNS, MEMBERS_FILE, PROVENANCE_FILE
 from sim.config.errors import CliError
 from sim.config.params import PARAMS, ParamKind
+from sim.config.presets import AbcSettings
 
 FITTED = tuple(target for target in TARGETS if not target.held_out)
 HELD_OUT = tuple(target for target in TARGETS if target.held_out)
@@ -180,32 +183,18 @@ def run_abc(names: Sequence[str], targets: Sequence[Target], base_overrides: Map
     counter = multiprocessing.get_context("fork").Value("l", 0)
     simulator = Simulator(tuple(names), dict(base_overrides), measures, counter)
     prior = pyabc.Distribution(**{name: pyabc.RV("logistic", 0, 1) for name in names})
-    sampler = (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=processes) if processes > 1
-               else pyabc.sampler.SingleCoreSampler())
-    screening = ScreeningKernel(tuple(names), tuple(target.measure for target in targets),
-                                most=max(1, population // 5))
-    abc = pyabc.ABCSMC(simulator, prior, Distance(tuple(targets)), population_size=population, sampler=sampler,
-                       transitions=screening)
-    database.parent.mkdir(parents=True, exist_ok=True)
-    history = abc.new(f"sqlite:///{database}", {target.measure: target.point for target in targets})
-    screening.history = history
     started = time.perf_counter()
-    progress = _GenerationLog(log, counter, started)
-    abc_logger, history_logger = logging.getLogger("ABC"), logging.getLogger("ABC.History")
-    saved = abc_logger.level, abc_logger.propagate, abc_logger.handlers[:], history_logger.level
-    abc_logger.setLevel(logging.INFO)
-    abc_logger.propagate = False  # progress is ours: one line a generation
-    abc_logger.handlers[:] = [progress]
-    history_logger.setLevel(logging.WARNING)
-    try:
+    with _PyabcQuiet(_GenerationLog(log, counter, started, max_runs)):
+        sampler = (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=processes) if processes > 1
+                   else pyabc.sampler.SingleCoreSampler())
+        screening = ScreeningKernel(tuple(names), tuple(target.measure for target in targets))
+        abc = pyabc.ABCSMC(simulator, prior, Distance(tuple(targets)), population_size=population, sampler=sampler,
+                           transitions=screening)
+        database.parent.mkdir(parents=True, exist_ok=True)
+        screening.history = abc.new(f"sqlite:///{database}", {target.measure: target.point for target in targets})
         history = abc.run(minimum_epsilon=minimum_epsilon, max_nr_populations=generations,
                           min_acceptance_rate=min_acceptance,
                           max_total_nr_simulations=max_runs if max_runs is not None else np.inf)
-    finally:
-        abc_logger.setLevel(saved[0])
-        abc_logger.propagate = saved[1]
-        abc_logger.handlers[:] = saved[2]
-        history_logger.setLevel(saved[3])
     screening.history = None
     informative = list(screening.informative or ())
     table = history.get_all_populations().query("t >= 0")
@@ -223,16 +212,54 @@ def run_abc(names: Sequence[str], targets: Sequence[Target], base_overrides: Map
         member["weight"] /= total
     return AbcResult(tuple(names), members, done, int(counter.value), time.perf_counter() - started,
                      {"perturbed": informative, "population": population, "max_generations": generations,
-                      "min_acceptance": min_acceptance, "minimum_epsilon": minimum_epsilon, "max_runs": max_runs, "processes": processes,
-                      "base_overrides": dict(base_overrides)})
+                      "min_acceptance": min_acceptance, "minimum_epsilon": minimum_epsilon, "max_runs": max_runs,
+                      "processes": processes, "base_overrides": dict(base_overrides)})
+
+
+class _PyabcQuiet:
+    """While pyabc runs: its "ABC" log records go to ``progress`` (one line a generation), its other
+    loggers only warn, and the RuntimeWarnings of its own arithmetic on infinite tolerances are
+    silenced (``--quiet`` means nothing on the terminal)."""
+
+    NAMES = ("ABC.History", "ABC.Sampler", "ABC.Epsilon", "ABC.Distance", "ABC.Acceptor", "ABC.Predictor",
+             "ABC.Population", "ABC.Adaptation")
+
+    def __init__(self, progress: logging.Handler):
+        self.progress = progress
+
+    def __enter__(self):
+        import warnings
+
+        self.warnings = warnings.catch_warnings()
+        self.warnings.__enter__()
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module="pyabc")
+        self.main = logging.getLogger("ABC")
+        self.saved = (self.main.level, self.main.propagate, self.main.handlers[:],
+                      [logging.getLogger(name).level for name in self.NAMES])
+        self.main.setLevel(logging.INFO)
+        self.main.propagate = False
+        self.main.handlers[:] = [self.progress]
+        for name in self.NAMES:
+            logging.getLogger(name).setLevel(logging.WARNING)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        level, propagate, handlers, levels = self.saved
+        self.main.setLevel(level)
+        self.main.propagate = propagate
+        self.main.handlers[:] = handlers
+        for name, saved in zip(self.NAMES, levels, strict=True):
+            logging.getLogger(name).setLevel(saved)
+        self.warnings.__exit__(*exc)
 
 
 class _GenerationLog(logging.Handler):
     """Turns pyabc's per-generation log records into one progress line a generation."""
 
-    def __init__(self, log: Callable[[str], None], counter, started: float):
+    def __init__(self, log: Callable[[str], None], counter, started: float, max_runs: int | None):
         super().__init__()
-        self.say, self.counter, self.started, self.epsilon = log, counter, started, math.nan
+        self.say, self.counter, self.started, self.max_runs = log, counter, started, max_runs
+        self.epsilon, self.generation = math.nan, "?"
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
@@ -242,9 +269,13 @@ class _GenerationLog(logging.Handler):
         elif message.startswith("Accepted:"):
             rate = message.split("=")[1].split(",")[0].strip()
             ess = message.split("ESS:")[1].strip(" .")
+            runs, elapsed = self.counter.value, time.perf_counter() - self.started
+            left = ""
+            if self.max_runs and runs < self.max_runs:
+                left = f", at most ≈ {(self.max_runs - runs) * elapsed / max(runs, 1) / 60:.0f} min left (budget)"
             self.say(f"  generation {self.generation}: tolerance {self.epsilon:.3g} band widths, acceptance "
-                     f"{float(rate):.1%}, effective sample size {float(ess):.0f}; {self.counter.value} runs, "
-                     f"{time.perf_counter() - self.started:.0f} s so far")
+                     f"{float(rate):.1%}, effective sample size {float(ess):.0f}; {runs} runs, "
+                     f"{elapsed / 60:.1f} min so far{left}")
         elif message.startswith("Stopping"):
             self.say(f"  {message}")
 
@@ -274,35 +305,22 @@ def write_ensemble(result: AbcResult, folder: Path, provenance: Mapping[str, obj
 
 
 # ---------------------------------------------------------------------- rebuilding the ensemble
-@dataclass(frozen=True)
-class AbcSettings:
-    """What ``python run.py calibrate`` runs by default (the shipped ensemble was built with these)."""
-
-    scale: float = 0.25  # share of the city: 175,000 residents, volumes within a few % of full scale
-    days: int = 365  # one year after the warm-up, as the patterns are yearly
-    population: int = 150  # accepted parameter sets per generation (the ensemble's size)
-    generations: int = 8  # at most
-    max_runs: int = 3000  # simulation budget (≈ 1 h on two cores)
-    min_acceptance: float = 0.01
-    minimum_epsilon: float = 1.0  # every fitted pattern inside its band
-
-
 def build_ensemble(folder: Path, settings: AbcSettings, *, processes: int, database: Path,
                    log: Callable[[str], None] = print) -> AbcResult:
     """Run ABC-SMC over every calibrated uncertainty against the fitted patterns (the held-out ones
     measured alongside) and write the ensemble to ``folder``."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sim.results.provenance import git_commit, versions
 
-    started = datetime.now(timezone.utc)
+    started, commit = datetime.now(UTC), git_commit()  # the code that ran, before anyone edits it
     result = run_abc(calibrated_parameters(), FITTED, {"scale": settings.scale, "days": settings.days},
                      held_out=HELD_OUT, population=settings.population, generations=settings.generations,
                      min_acceptance=settings.min_acceptance, minimum_epsilon=settings.minimum_epsilon,
                      max_runs=settings.max_runs, processes=processes, database=database, log=log)
     write_ensemble(result, folder, {
         "made_by": "python run.py calibrate", "started": started.isoformat(timespec="seconds"),
-        "git_commit": git_commit(), "versions": versions(), "scale": settings.scale, "days": settings.days,
+        "git_commit": commit, "versions": versions(), "scale": settings.scale, "days": settings.days,
         "fitted": [target.measure for target in FITTED], "held_out": [target.measure for target in HELD_OUT],
         "targets": {target.measure: {"low": target.low, "high": target.high, "point": target.point,
                                      "held_out": target.held_out} for target in TARGETS}})

@@ -16,15 +16,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analyses.stats import mean_ci
+from sim.analyses.stats import mean_ci, median_interval
 from sim.batch.store import Store, atomic_write_parquet
 from sim.config.errors import SweepError
 from sim.config.outcomes import MAIN_OUTCOMES, column_name
 from sim.results.files import atomic_write_csv
 
 
-def summarise(runs: pd.DataFrame, factor_names: list[str], outcomes: list[str]) -> pd.DataFrame:
-    """One row per design point: its factor values, run counts, and mean / low / high of each outcome."""
+def summarise(runs: pd.DataFrame, factor_names: list[str], outcomes: list[str],
+              weights: dict[int, float] | None = None) -> pd.DataFrame:
+    """One row per design point: its factor values, run counts, and mean / low / high of each outcome.
+    In a sweep across calibrated worlds (a ``member`` column; ``weights``: member → weight) also the
+    weighted median and 90 % interval across worlds of each world's mean over its seeds
+    (``NAME_worlds_median``, ``NAME_worlds_low``, ``NAME_worlds_high``)."""
+    across = "member" in runs.columns and runs["member"].notna().any()
     rows = []
     for point, group in runs.groupby("point", sort=True):
         first = group.iloc[0]
@@ -35,6 +40,12 @@ def summarise(runs: pd.DataFrame, factor_names: list[str], outcomes: list[str]) 
         for name in outcomes:
             mean, low, high = mean_ci(ok[name].to_numpy(dtype=float)) if len(ok) else (math.nan,) * 3
             row[name], row[f"{name}_low"], row[f"{name}_high"] = mean, low, high
+            if across and len(ok):
+                means = ok.groupby("member")[name].mean()
+                member_weights = [weights.get(int(m), 0.0) if weights else 1.0 for m in means.index]
+                median, w_low, w_high = median_interval(means.to_numpy(dtype=float), member_weights)
+                row[f"{name}_worlds_median"], row[f"{name}_worlds_low"], row[f"{name}_worlds_high"] = (
+                    median, w_low, w_high)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -161,7 +172,9 @@ def report(out: str | Path, *, csv: bool = False) -> SweepReport:
     factor_names = [column_name(f["name"]) for f in manifest.get("factors", [])]  # identifier-safe columns
     outcomes = list(manifest.get("settings", {}).get("outcomes", []))
     runs = store.runs()
-    summary = summarise(runs, factor_names, outcomes) if len(runs) else pd.DataFrame()
+    ensemble = manifest.get("settings", {}).get("ensemble") or {}
+    weights = dict(zip(ensemble.get("members", []), ensemble.get("weights", []), strict=False)) or None
+    summary = summarise(runs, factor_names, outcomes, weights) if len(runs) else pd.DataFrame()
     if len(summary):
         atomic_write_parquet(summary, out / "summary.parquet")
         if csv:

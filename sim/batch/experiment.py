@@ -13,6 +13,7 @@ An experiment file is TOML (see experiments/README.md for the full format)::
     daily = true             # keep the per-day table
     timeout = 600            # seconds per run (0 = no limit)
     retries = 2              # re-runs of a run whose worker process died
+    ensemble = 0             # run every point in the first N calibrated worlds (scenarios/ensemble/); 0: none
 
     [design]
     method = "full_factorial"   # full_factorial | latin_hypercube | morris | sobol
@@ -60,7 +61,7 @@ from sim.config.tomlfile import parse_toml
 
 METHODS = ("full_factorial", "latin_hypercube", "morris", "sobol")
 TOP_KEYS = ("name", "purpose", "scenario", "seed", "replications", "days", "scale", "outcomes", "daily",
-            "timeout", "retries", "design", "levers", "uncertainties", "fixed")
+            "timeout", "retries", "ensemble", "design", "levers", "uncertainties", "fixed")
 DESIGN_KEYS = {
     "full_factorial": ("method",),
     "latin_hypercube": ("method", "samples", "levers", "seed"),
@@ -91,6 +92,7 @@ class Experiment:
     levers: tuple[Factor, ...]
     uncertainties: tuple[Factor, ...]
     fixed: dict = field(default_factory=dict)
+    members: tuple = ()  # the calibrated worlds every point runs in (``sim.config.ensemble.Member``); () none
     path: Path | None = None  # the file it was read from; None when built from values
     text: str = ""  # the file as read ("" when built from values)
     sha256: str = ""  # what a resumed sweep must match: the file's hash, or the values'
@@ -100,12 +102,14 @@ class Experiment:
 
     @classmethod
     def from_values(cls, values: Mapping[str, object], *, source: str = "experiment", folder: Path | None = None,
-                    scale=None, days=None, replications=None, timeout=None, max_runs: int = MAX_RUNS) -> Experiment:
+                    scale=None, days=None, replications=None, timeout=None, ensemble=None,
+                    max_runs: int = MAX_RUNS) -> Experiment:
         """Build and check an experiment from values shaped like an experiment file (see the module
         docstring); ``source`` names it in errors, ``folder`` is where a relative ``scenario`` is
         looked for first (default: the current folder). ``scale``, ``days``, ``replications`` and
-        ``timeout`` override the values (the command line's options, checked like them). A design
-        of more than ``max_runs`` runs is refused before it is built."""
+        ``timeout`` override the values (the command line's options, checked like them); so does
+        ``ensemble`` (members of the calibrated ensemble). A design of more than ``max_runs`` runs is
+        refused before it is built."""
         for key in values:
             if key not in TOP_KEYS:
                 raise SweepError(source, key, _unknown(key, TOP_KEYS, "unknown key"))
@@ -129,6 +133,9 @@ class Experiment:
         if retries < 0:
             raise SweepError(source, "retries", f"expected a whole number ≥ 0, got {retries}")
         outcomes = _outcomes(doc.get("outcomes", "main"), source)
+        worlds = _get(doc, source, "ensemble", int, 0) if ensemble is None else ensemble
+        if isinstance(worlds, bool) or not isinstance(worlds, int) or worlds < 0:
+            raise SweepError(source, "ensemble", f"expected a whole number of calibrated worlds ≥ 0, got {worlds!r}")
 
         levers = _factors(doc.get("levers", {}), source, "levers", ParamKind.LEVER)
         uncertainties = _factors(doc.get("uncertainties", {}), source, "uncertainties", ParamKind.UNCERTAINTY)
@@ -141,7 +148,8 @@ class Experiment:
         method, options = _design(doc.get("design"), source, levers, uncertainties)
         points = design_size(method, options, levers, uncertainties)
         counted = _replications_option(replications) or file_replications
-        message = run_count_error(points * counted, f"{points:,} design points × {counted} replications", max_runs)
+        message = run_count_error(points * counted * max(worlds, 1), f"{points:,} design points × {counted} "
+                                  f"replications" + (f" × {worlds} calibrated worlds" if worlds else ""), max_runs)
         if message:
             raise SweepError(source, "design", message)
 
@@ -151,8 +159,8 @@ class Experiment:
                          days=file_days if days is None else days, scale=file_scale if scale is None else scale,
                          outcomes=outcomes, daily=daily, timeout=float(file_timeout if timeout is None else timeout),
                          retries=retries, method=method, design_options=options, levers=tuple(levers),
-                         uncertainties=tuple(uncertainties), fixed=fixed, sha256=_values_hash(values),
-                         definition=dict(values))
+                         uncertainties=tuple(uncertainties), fixed=fixed, members=_members(worlds, source),
+                         sha256=_values_hash(values), definition=dict(values))
         base = _base_scenario(experiment, source)
         try:  # the design itself: sampler arguments, every value against the parameter's range
             design = build_design(method, options, levers, uncertainties, seed)
@@ -184,11 +192,15 @@ class Experiment:
         return spawned_seeds(self.seed, self.replications)
 
     def settings(self) -> dict:
-        return {"days": self.days, "scale": self.scale, "replications": self.replications, "seed": self.seed,
-                "method": self.method, "outcomes": list(self.outcomes)}
+        settings = {"days": self.days, "scale": self.scale, "replications": self.replications, "seed": self.seed,
+                    "method": self.method, "outcomes": list(self.outcomes)}
+        if self.members:
+            settings["ensemble"] = {"members": [m.index for m in self.members],
+                                    "weights": [m.weight for m in self.members]}
+        return settings
 
 
-def load_experiment(path: str | Path, *, scale=None, days=None, replications=None, timeout=None,
+def load_experiment(path: str | Path, *, scale=None, days=None, replications=None, timeout=None, ensemble=None,
                     max_runs: int = MAX_RUNS) -> Experiment:
     """Read an experiment file and build it (``Experiment.from_values``, with the command line's
     overrides); raise ``SweepError`` naming the file if anything is wrong."""
@@ -205,12 +217,24 @@ def load_experiment(path: str | Path, *, scale=None, days=None, replications=Non
     document = parse_toml(raw, source, SweepError)
     experiment = Experiment.from_values({"name": path.stem, **document}, source=source, folder=path.parent,
                                         scale=scale, days=days, replications=replications, timeout=timeout,
-                                        max_runs=max_runs)
+                                        ensemble=ensemble, max_runs=max_runs)
     return replace(experiment, path=path.resolve(), text=raw.decode("utf-8"), sha256=hashlib.sha256(raw).hexdigest(),
                    definition=document)
 
 
 # ---------------------------------------------------------------- pieces
+
+
+def _members(count: int, source: str) -> tuple:
+    """The first ``count`` members of the shipped ensemble (none for 0)."""
+    if not count:
+        return ()
+    from sim.config.ensemble import EnsembleError, load_ensemble
+
+    try:
+        return load_ensemble().take(count, source)
+    except EnsembleError as error:
+        raise SweepError(source, "ensemble", str(error)) from None
 
 
 def _replications_option(value) -> int | None:

@@ -47,7 +47,8 @@ FLUSH_ROWS, FLUSH_SECONDS = 50, 2.0
 def plan_runs(experiment: Experiment) -> list[RunSpec]:
     """Every run of the experiment (the engine's plan: replication-major, run ids from the full
     parameter set, the point and the seed)."""
-    return plan(job_for(experiment), experiment.design.points, experiment.seeds(), base=experiment.base_scenario())
+    return plan(job_for(experiment), experiment.design.points, experiment.seeds(), base=experiment.base_scenario(),
+                members=experiment.members)
 
 
 def job_for(experiment: Experiment) -> Job:
@@ -245,6 +246,10 @@ def _open_manifest(store: Store, experiment: Experiment, out: Path, *, created: 
                                             f"({old.get('path')}, sha256 {str(old.get('sha256'))[:12]}…); "
                                             "choose another --out")
         settings = manifest.get("settings", {})
+        if settings.get("ensemble") != experiment.settings().get("ensemble"):
+            raise SweepError("--out", None, f"{out} holds a sweep in other calibrated worlds "
+                                            f"({len((settings.get('ensemble') or {}).get('members', []))} members, not "
+                                            f"{len(experiment.members)}); choose another --out")
         for key in ("days", "scale", "seed"):
             if settings.get(key) != getattr(experiment, key):
                 raise SweepError("--out", None, f"{out} holds a sweep with {key} = {settings.get(key)}, not "

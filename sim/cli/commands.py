@@ -5,12 +5,14 @@ code (bad input raises, and ``sim.cli.main.main`` turns that into one line and e
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
 from sim.config.errors import CliError
 from sim.config.params import PARAMS, ParamKind
 from sim.config.paths import DOCS, RESULTS
+from sim.config.presets import PRESETS
 from sim.config.scenario import load_scenario, parse_assignment
 
 
@@ -37,6 +39,9 @@ def run_command(args) -> int:
     started = time.perf_counter()
 
     scenario = load_scenario(args.scenario).with_overrides(_overrides(args), source="command line")
+    if args.ensemble:
+        return across_worlds(args, [scenario], [args.seed], "run",
+                             args.out if args.out is not None else RESULTS / f"{safe_name(scenario.name)}-ensemble")
     out = args.out if args.out is not None else RESULTS / safe_name(scenario.name)
     claim(out, run_marker(scenario, args.seed), force=args.force, whole=True)
     # Input is good: start the figure helper now, so Matplotlib loads on the other core while
@@ -101,6 +106,12 @@ def compare_command(args) -> int:
                args.max_runs)
     overrides = {key: value for key, value in (("days", args.days), ("scale", args.scale)) if value is not None}
     scenarios = [load_scenario(path).with_overrides(overrides, source="command line") for path in args.scenarios]
+    if args.ensemble:
+        from sim.batch.seeds import sequential_seeds
+        from sim.config.presets import PRESETS
+
+        return across_worlds(args, scenarios, sequential_seeds(PRESETS["compare"].first_seed, args.seeds), "compare",
+                             args.out)
     marker = compare_marker(scenarios, args.seeds)
     claim(args.out, marker, force=args.force, whole=True)
     console = make_console(quiet=args.quiet)
@@ -116,8 +127,118 @@ def compare_command(args) -> int:
     return 0
 
 
+def across_worlds(args, scenarios, seeds: list[int], command: str, out) -> int:
+    """``run --ensemble N`` / ``compare --ensemble N``: the scenarios in N calibrated worlds on common
+    seeds; writes across_runs.csv (one row per scenario, world and seed) and across.csv (medians
+    and 90 % intervals across worlds), prints the table."""
+    from sim.analyses.across import across_table, run_across
+    from sim.analyses.compare import COMPARED
+    from sim.batch.limits import MAX_RUNS, check_runs
+    from sim.batch.progress import ProgressBar
+    from sim.config.ensemble import load_ensemble
+    from sim.results.files import atomic_write_csv
+    from sim.results.folders import Marker, claim, identity, write_marker
+
+    ensemble = load_ensemble()
+    members = ensemble.take(args.ensemble)
+    total = len(scenarios) * len(members) * len(seeds)
+    check_runs(total, f"--ensemble: {len(scenarios)} scenarios × {len(members)} worlds × {len(seeds)} seeds",
+               getattr(args, "max_runs", MAX_RUNS))
+    described = {"scenarios": [{"scenario": s.name, "parameters": s.params.changed()} for s in scenarios],
+                 "members": [m.index for m in members], "seeds": list(seeds),
+                 "ensemble": str(ensemble.provenance.get("started", ""))}
+    marker = Marker(f"{command} --ensemble", identity(described),
+                    {"scenarios": ", ".join(s.name for s in scenarios), "worlds": len(members), "seeds": len(seeds)},
+                    ("across_runs.csv", "across.csv"))
+    claim(out, marker, force=args.force, whole=True)
+    started = time.perf_counter()
+    if not args.quiet:
+        print(f"running {len(scenarios)} scenario(s) in {len(members)} calibrated worlds × {len(seeds)} seed(s) "
+              f"= {total} runs ...", file=sys.stderr, flush=True)
+    with ProgressBar(command, total, quiet=args.quiet) as bar:
+        runs = run_across(scenarios, members, seeds, COMPARED, args.processes, on_run=bar.advance)
+    table = across_table(runs, COMPARED)
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_csv(runs, out / "across_runs.csv")
+    atomic_write_csv(table, out / "across.csv")
+    write_marker(out, marker)
+    if not args.quiet:
+        from sim.cli.tables import make_console, print_across
+
+        print_across(table, len(members), len(seeds), make_console())
+        print(f"wrote {out}/across.csv, across_runs.csv in {time.perf_counter() - started:.0f} s")
+    return 0
+
+
 def calibrate_command(args) -> int:
-    """``calibrate``: regenerate the calibration report (docs/ at the full settings) or, with --fit, fit."""
+    """``calibrate``: rebuild the ensemble (ABC); --central: the defaults' report; --fit: the old fit."""
+    if args.central or args.fit:
+        return central_calibration(args)
+    return rebuild_ensemble(args)
+
+
+def rebuild_ensemble(args) -> int:
+    """``calibrate``: ABC-SMC over every uncertainty; the accepted sets are the ensemble."""
+    from dataclasses import replace
+
+    from sim.analyses.abc import build_ensemble
+    from sim.config.ensemble import ENSEMBLE_DIR
+    from sim.config.presets import ABC
+    from sim.docgen import ensemble_report
+    from sim.results.folders import check_writable, claim, identity, write_marker
+
+    def say(message: str) -> None:
+        if not args.quiet:
+            print(message, flush=True)
+
+    if args.seeds is not None:
+        raise CliError("--seeds: the ensemble runs one seed per parameter set (a hash of its values); "
+                       "--seeds is for calibrate --central")
+    settings = replace(ABC, scale=ABC.scale if args.scale is None else args.scale,
+                       days=ABC.days if args.days is None else args.days, population=args.population,
+                       generations=args.generations, max_runs=args.budget)
+    for key in ("scale", "days"):
+        try:
+            PARAMS[key].check(getattr(settings, key))
+        except ValueError as error:
+            raise CliError(f"--{key}: {error}") from None
+    for option, value, least in (("--population", settings.population, 10), ("--generations", settings.generations, 1),
+                                 ("--budget", settings.max_runs, settings.population)):
+        if value < least:
+            raise CliError(f"{option}: expected a whole number ≥ {least}, got {value}")
+    from sim.batch.limits import check_runs
+
+    check_runs(settings.max_runs, f"--budget: {settings.max_runs:,} runs", args.max_runs)
+    described = {key: getattr(settings, key) for key in ("scale", "days", "population", "generations", "max_runs")}
+    shipped = settings == ABC and args.out is None
+    out = ENSEMBLE_DIR if shipped else (args.out or RESULTS / "calibration" / (
+        f"abc-scale{settings.scale:g}-days{settings.days}-pop{settings.population}-budget{settings.max_runs}"))
+    marker = None
+    if shipped:
+        ensemble_report.check_ensemble_folder(out)
+    else:
+        if ensemble_report.inside(out, ENSEMBLE_DIR):
+            raise CliError(f"--out: {out} is the shipped ensemble, which only the default settings rebuild; "
+                           "choose a folder outside scenarios/ensemble/")
+        from sim.results.folders import Marker
+
+        marker = Marker("calibrate", identity(described), described)
+        claim(out, marker, force=args.force)
+    history = RESULTS / "calibration" / "abc-history"
+    check_writable(history)
+    processes = args.processes or os.cpu_count() or 1
+    say(ensemble_report.time_estimate(settings, processes))
+    database = history / f"abc-{time.strftime('%Y%m%d-%H%M%S')}.db"
+    build_ensemble(out, settings, processes=processes, database=database, log=say)
+    if marker is not None:
+        write_marker(out, marker)
+    report = ensemble_report.write_report(out, DOCS / "ensemble.md" if shipped else out / "ensemble.md")
+    say(f"wrote {out}/members.csv, provenance.json and {report} (pyabc's history: {database})")
+    return 0
+
+
+def central_calibration(args) -> int:
+    """``calibrate --central``: regenerate the calibration report (docs/ at the full settings) or, with --fit, fit."""
     import json
 
     from sim.analyses import calibration
@@ -139,6 +260,9 @@ def calibrate_command(args) -> int:
         for name, value in result["overrides"].items():
             say(f"  {name} = {value:.4g}")
         return 0
+    args.seeds = PRESETS["full"].seeds if args.seeds is None else args.seeds
+    args.scale = PRESETS["full"].scale if args.scale is None else args.scale
+    args.days = PRESETS["full"].days if args.days is None else args.days
     if args.seeds < 2:
         raise CliError(f"--seeds: expected at least 2 for confidence intervals, got {args.seeds}")
     for key in ("scale", "days"):

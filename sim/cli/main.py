@@ -18,10 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sim.cli import commands
-from sim.cli.options import add_limit_options, run_seed
+from sim.cli.options import add_limit_options, member_count, process_count, run_seed
 from sim.config.errors import EXIT_BAD_INPUT, EXIT_IO_ERROR, CliError, Interrupted, ScenarioError
 from sim.config.paths import BASELINE, RESULTS
-from sim.config.presets import PRESETS
+from sim.config.presets import ABC, PRESETS
 from sim.config.rule_names import POLICY_RULES
 
 COMMANDS = ("run", "compare", "sweep", "sweep-report", "staffing", "sensitivity", "discover", "policy-report",
@@ -113,6 +113,10 @@ def _parser(prog: str = "run.py") -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true",
                      help="replace a results folder of another run (never one this program did not write)")
     run.add_argument("--no-figure", action="store_true", help="skip summary.png")
+    run.add_argument("--ensemble", type=member_count, metavar="N",
+                     help="run in the first N calibrated worlds (scenarios/ensemble/) on --seed: the answer's median "
+                          "and 90 %% interval across worlds")
+    run.add_argument("--processes", type=process_count, help="worker processes for --ensemble (default: the cores)")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     run.set_defaults(handler=commands.run_command)
 
@@ -126,23 +130,41 @@ def _parser(prog: str = "run.py") -> argparse.ArgumentParser:
     compare.add_argument("--force", action="store_true",
                          help="replace the results of another comparison (never a folder this program did not write)")
     compare.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress bar)")
+    compare.add_argument("--ensemble", type=member_count, metavar="N",
+                         help="compare in each of the first N calibrated worlds (common seeds within each): the "
+                              "differences' median and 90 %% interval across worlds")
     compare.set_defaults(handler=commands.compare_command)
 
-    calibrate = sub.add_parser("calibrate", help="regenerate docs/calibration.md (or fit, with --fit)",
-                               description="At the full default settings (10 seeds, scale 1, 365 days) regenerate "
-                                           "docs/calibration.md; any other settings write to results/calibration/.")
+    calibrate = sub.add_parser(
+        "calibrate", help="rebuild the calibrated ensemble by ABC (--central: the defaults against Shishi's figures)",
+        description="Without options: rebuild scenarios/ensemble/ (the calibrated worlds) by approximate Bayesian "
+                    f"computation at scale {ABC.scale:g}, {ABC.days} days, population {ABC.population}, at most "
+                    f"{ABC.generations} generations and {ABC.max_runs:,} runs (it says how long before it starts), "
+                    "and regenerate docs/ensemble.md; other settings write to results/calibration/. --central: "
+                    "the registry's defaults against Shishi's figures (docs/calibration.md at 10 seeds, scale 1, "
+                    "365 days; other settings write to results/calibration/). --fit: the old least-squares fit.")
+    calibrate.add_argument("--central", action="store_true",
+                           help="report the registry's defaults against Shishi's figures (docs/calibration.md)")
     calibrate.add_argument("--fit", action="store_true",
                            help="fit the open parameters; store docs/calibration_fit.json")
-    calibrate.add_argument("--seeds", type=int, default=PRESETS["full"].seeds,
-                           help=f"seeds for the report (default {PRESETS['full'].seeds})")
-    calibrate.add_argument("--scale", type=float, default=PRESETS["full"].scale,
-                           help=f"scale for the report (default {PRESETS['full'].scale:g})")
-    calibrate.add_argument("--days", type=int, default=PRESETS["full"].days,
-                           help=f"days for the report (default {PRESETS['full'].days})")
-    calibrate.add_argument("--out", type=Path, help="folder for calibration.md and .png (default: docs/ at the full "
-                                                    "default settings, else results/calibration/SETTINGS)")
-    calibrate.add_argument("--force", action="store_true", help="replace another calibration's report in --out")
-    calibrate.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress bar)")
+    calibrate.add_argument("--seeds", type=int, default=None,
+                           help=f"--central: seeds for the report (default {PRESETS['full'].seeds})")
+    calibrate.add_argument("--scale", type=float, default=None,
+                           help=f"scale (default {ABC.scale:g} for the ensemble, "
+                                f"{PRESETS['full'].scale:g} with --central)")
+    calibrate.add_argument("--days", type=int, default=None,
+                           help=f"days (default {ABC.days}; {PRESETS['full'].days} with --central)")
+    calibrate.add_argument("--population", type=int, default=ABC.population,
+                           help="ABC: parameter sets accepted per generation, the ensemble's size "
+                                f"(default {ABC.population})")
+    calibrate.add_argument("--generations", type=int, default=ABC.generations,
+                           help=f"ABC: at most this many generations (default {ABC.generations})")
+    calibrate.add_argument("--budget", type=int, default=ABC.max_runs,
+                           help=f"ABC: stop after the generation that spends this many runs (default {ABC.max_runs:,})")
+    calibrate.add_argument("--out", type=Path, help="folder (default: scenarios/ensemble/ or docs/ at the default "
+                                                    "settings, else results/calibration/SETTINGS)")
+    calibrate.add_argument("--force", action="store_true", help="replace another calibration's output in --out")
+    calibrate.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress)")
     add_limit_options(calibrate)
     calibrate.set_defaults(handler=commands.calibrate_command)
 

@@ -33,6 +33,17 @@ def add_limit_options(parser, *, processes: bool = True) -> None:
                         help=f"refuse to start more runs than this (default {MAX_RUNS:,})")
 
 
+def member_count(text: str) -> int:
+    """``--ensemble N``: a whole number ≥ 1 of calibrated worlds."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of calibrated worlds ≥ 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of calibrated worlds ≥ 1, got {value}")
+    return value
+
+
 def run_seed(text: str) -> int:
     """``run --seed``: a whole number ≥ 0."""
     try:

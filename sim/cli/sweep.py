@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.cli.options import add_limit_options
+from sim.cli.options import add_limit_options, member_count
 from sim.config.paths import RESULTS
 from sim.results.folders import safe_name
 
@@ -29,6 +29,8 @@ def add_parsers(subparsers) -> None:
     sweep.add_argument("--scale", type=float, help="share of the 700,000 residents (overrides the file)")
     sweep.add_argument("--days", type=int, help="days to simulate (overrides the file)")
     sweep.add_argument("--replications", type=int, help="replications per design point (overrides the file)")
+    sweep.add_argument("--ensemble", type=member_count, metavar="N",
+                       help="run every design point in the first N calibrated worlds (overrides the file's ensemble)")
     sweep.add_argument("--timeout", type=float, help="seconds per run before it is stopped as timed_out (0 = none)")
     sweep.add_argument("--dask", metavar="ADDRESS|local",
                        help="run on Dask: a scheduler address (tcp://host:8786) or 'local' for a LocalCluster")
@@ -54,7 +56,8 @@ def sweep_command(args) -> int:
     from sim.cli.tables import print_sweep_report
 
     experiment = load_experiment(args.experiment, scale=args.scale, days=args.days,
-                                 replications=args.replications, timeout=args.timeout, max_runs=args.max_runs)
+                                 replications=args.replications, timeout=args.timeout, ensemble=args.ensemble,
+                                 max_runs=args.max_runs)
     out = args.out if args.out is not None else DEFAULT_OUT / safe_name(experiment.name, "sweep")
     engine = Engine(args.processes or default_processes(), dask=args.dask)
     result = run_sweep(experiment, out, engine, retry_failed=args.retry_failed, quiet=args.quiet)

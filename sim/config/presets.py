@@ -38,6 +38,21 @@ PRESETS: Mapping[str, RunPreset] = MappingProxyType({preset.name: preset for pre
     RunPreset("validation", 0.1, 365, 1, 10, "python run.py validate: queueing-theory checks"),
     RunPreset("ema", 0.05, 365, 1, 1, "sim.analyses.ema.shishi_model: the EMA workbench client"),
 )})
+@dataclass(frozen=True)
+class AbcSettings:
+    """What ``python run.py calibrate`` runs by default (``sim.analyses.abc``; the shipped ensemble,
+    scenarios/ensemble/, was built with these)."""
+
+    scale: float = 0.25  # share of the city: 175,000 residents, volumes within a few % of full scale
+    days: int = 365  # one year after the warm-up, as the patterns are yearly
+    population: int = 150  # accepted parameter sets per generation (the ensemble's size)
+    generations: int = 10  # at most
+    max_runs: int = 4000  # simulation budget (≈ 35 min on two idle cores)
+    min_acceptance: float = 0.01
+    minimum_epsilon: float = 1.0  # every fitted pattern inside its band
+
+
+ABC = AbcSettings()
 FIRST_SEED = PRESETS["full"].first_seed  # a model built without a seed runs on this one
 # The staffing norm the analyses examine (国办发〔2021〕56号) and Shishi's rule: the registry's defaults.
 NORM_WORKERS_PER_10K = float(PARAMS["workers_per_10k"].default)
