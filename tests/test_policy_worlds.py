@@ -54,6 +54,14 @@ def test_the_staffing_answer_spread_is_computed_from_per_member_answers():
     assert spread(answers, weights).iloc[0]["need_p90"] == 30.0
 
 
+def test_every_screened_uncertainty_belongs_to_a_system():
+    from sim.analyses.decisions import DUMMY_GROUP, OTHER_SYSTEM, SYSTEMS, default_factors, system_of
+
+    groups = {name: system_of(name) for name in default_factors()}
+    assert [name for name, group in groups.items() if group == OTHER_SYSTEM] == []
+    assert set(groups.values()) == {*SYSTEMS, DUMMY_GROUP}
+
+
 def _linear_engine():
     """A stand-in for the model: outcome = a·workers + b with a from service_days.town and b from
     success.town.moderate; the rules add nothing. The slope (24 − 12) is 12·a: only a's group moves it."""
