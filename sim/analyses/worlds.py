@@ -176,16 +176,18 @@ def spread(answers: pd.DataFrame, weights: Mapping[int, float], *, levels: Seque
 
 def sentence(row: Mapping, norm: float = NORM_WORKERS_PER_10K, grid_top: float | None = None) -> str:
     """The answer in words: "18 per 10,000 meets the standard in x % of calibrated worlds; 90 % of
-    worlds need at most y"."""
-    def need(value: float) -> str:
+    worlds need at most y" (or "more than 10 % need more than the grid's largest value")."""
+    top = f"{grid_top:g} per 10,000" if grid_top else "the grid's largest value"
+
+    def need(value: float, level: int) -> str:
         if math.isnan(value):
-            return "n/a"
-        return f"more than {grid_top:g} (beyond the grid)" if math.isinf(value) and grid_top else \
-            "more than the grid's largest value" if math.isinf(value) else f"{value:g} per 10,000"
+            return f"{level} %: n/a"
+        if math.isinf(value):
+            return f"more than {100 - level} % of the weight needs more than {top} (beyond the grid)"
+        return f"{level} % of worlds need at most {value:g} per 10,000"
 
     return (f"{norm:g} per 10,000 meets the standard in {row['share_met_at_norm']:.0%} of calibrated worlds "
-            f"({row['members']} members, weighted); half of the worlds need at most {need(row['need_p50'])}, "
-            f"90 % at most {need(row['need_p90'])}")
+            f"({row['members']} members, weighted); {need(row['need_p50'], 50)}; {need(row['need_p90'], 90)}")
 
 
 # ---------------------------------------------------------------- discovery over members

@@ -243,7 +243,8 @@ def worlds_section(folder: Path) -> list[str]:
     lines = standard_section(manifest["standard"])
     lines += ["## 1. Staffing per rule across calibrated worlds", "",
               f"A staffing grid ({', '.join(f'{v:g}' for v in grid)} workers per 10,000) under each rule, in each of "
-              f"{manifest['members']} members of the calibrated ensemble ({manifest['ensemble']}), on "
+              f"{manifest['members']} members of the calibrated ensemble ({_shown(manifest['ensemble'].split(',')[0])}"
+              f"{',' + manifest['ensemble'].split(',', 1)[1] if ',' in manifest['ensemble'] else ''}), on "
               f"{len(manifest['seeds'])} common seeds (scale {manifest['scale']}, {manifest['days']} days). Per world "
               "the answer is the smallest grid value from which every larger one meets the standard; the spread is "
               "over these per-world answers, weighted by the members' importance weights.", ""]
@@ -291,8 +292,10 @@ def decisions_section(folder: Path) -> list[str]:
              f"{manifest['scale']}, {manifest['days']} days). Quantities: the **level** (shishi at 18), the **slope** "
              "(shishi at 24 minus 12) and the **rule differences** (shishi minus each other rule at 18), of each "
              f"criterion's outcome and of the standard's margin (`{MARGIN}`: the smallest distance to a threshold, "
-             "positive when met). μ* per unit of the plausible range, in the outcome's units; × dummy = μ* over the "
-             "dummy group's (noise floor).", ""]
+             "positive when met). μ* per unit of the plausible range, in the outcome's units. The dummy's μ* is the "
+             "floor: with common seeds an inert factor changes nothing (μ* = 0 exactly), so it shows that no effect "
+             "is manufactured by the design, not how large run noise is — moving a real parameter also reshuffles "
+             "the random draws, and μ* of a few thousandths in a share is within that reshuffling.", ""]
     for quantity_kind, title in (("level", "level at 18"), ("slope_12_24", "slope 12 → 24"),
                                  ("shishi_minus_three_level", "shishi − three_level"),
                                  ("shishi_minus_direct_dispatch", "shishi − direct_dispatch"),
@@ -306,8 +309,7 @@ def decisions_section(folder: Path) -> list[str]:
             dummy = block[block["group"] == DUMMY_GROUP]["mu_star"]
             top = block[block["group"] != DUMMY_GROUP].head(3)
             rows.append({"outcome": quantity.split(":")[0],
-                         "top groups (μ*, × dummy)": "; ".join(
-                             f"{r['group']} ({r['mu_star']:.3g}, ×{r['over_dummy']:.3g})" for _, r in top.iterrows()),
+                         "top groups (μ*)": "; ".join(f"{r['group']} ({r['mu_star']:.3g})" for _, r in top.iterrows()),
                          "dummy μ*": f"{dummy.iloc[0]:.3g}" if len(dummy) else "n/a"})
         lines += [f"**{title}**", "", _md_table(pd.DataFrame(rows)), ""]
     lines += ["Full indices: `decisions/indices.csv`; per point: `decisions/quantities.csv`; runs: "
@@ -352,6 +354,14 @@ def timings_section(out: Path) -> list[str]:
                      f"{processes} idle cores" + (f" (the load average when it ended: {load[0]:.1f}; the "
                                                   "machine was shared)" if load else "") + ".")
     return [*lines, ""]
+
+
+def _shown(folder: Path) -> str:
+    """A folder as the docs show it: relative to the working directory when under it."""
+    try:
+        return str(Path(folder).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(folder)
 
 
 def write_report(out: str | Path) -> Path:
@@ -445,7 +455,7 @@ def policy_analysis(out: Path, standard: Standard, *, ensemble: str | Path | Non
     clock.stage("1/3 staffing across worlds")
     result = worlds.analyse(out / "worlds", config, chosen, standard, variants=parsed_variants, engine=engine,
                             on_done=clock.advance)
-    ensemble_label = f"{loaded.folder}" + (f", calibrated at scale {loaded.provenance.get('scale')}"
+    ensemble_label = _shown(loaded.folder) + (f", calibrated at scale {loaded.provenance.get('scale')}"
                                            if loaded.provenance.get("scale") else "")
     atomic_write_json({"analysis": "worlds", "grid": list(grid), "rules": list(rules), "seeds": list(seed_list),
                        "members": len(chosen), "member_ids": [m.index for m in chosen], "ensemble": ensemble_label,
