@@ -235,21 +235,28 @@ def _updated(theta: np.ndarray, values: Mapping[str, tuple]) -> np.ndarray:
 
 def fit(scale: float = PRESETS["fit"].scale,
         seeds: Sequence[int] = tuple(sequential_seeds(PRESETS["fit"].first_seed, PRESETS["fit"].seeds)),
-        max_evaluations: int = 12, log: Callable[[str], None] = print) -> dict:
+        max_evaluations: int = 12, log: Callable[[str], None] = print, on_run: OnDone | None = None) -> dict:
     """Fit θ on common random numbers by damped fixed-point steps from the registry's values
     (each fitted quantity has one target it moves most; a handful of steps suffice); returns
     the best θ seen, its overrides and loss. Fit at full scale: committees do not shrink in
-    proportion at small scales, so queueing differs."""
+    proportion at small scales, so queueing differs. ``log`` sees a line per evaluation with the time
+    elapsed and at most how long is left; ``on_run`` each run as it finishes (a progress bar)."""
+    import time
+
+    started = time.perf_counter()
     targets = {t.measure: t for t in TARGETS}
     theta = np.array([_default("dispute_rate_per_10k.public_service"), 1.0, _default("court_referral_per_10k"), 1.0,
                       1.0])
     best, best_loss, history = theta, math.inf, []
-    for _ in range(max_evaluations):
-        values = evaluate({**fitted_overrides(theta), "scale": scale, "days": 365}, seeds)
+    for evaluation in range(1, max_evaluations + 1):
+        values = evaluate({**fitted_overrides(theta), "scale": scale, "days": 365}, seeds, on_run=on_run)
         loss = sum(((values[name][0] - targets[name].point) / (targets[name].high - targets[name].low)) ** 2
                    for name in FITTED_TARGETS)
         history.append({"theta": [float(x) for x in theta], "loss": float(loss)})
-        log(f"  θ = ({', '.join(f'{x:.4g}' for x in theta)}) → loss {loss:.5f}")
+        elapsed = time.perf_counter() - started
+        left = elapsed / evaluation * (max_evaluations - evaluation)
+        log(f"  evaluation {evaluation}/{max_evaluations}: θ = ({', '.join(f'{x:.4g}' for x in theta)}) → loss "
+            f"{loss:.5f}  ({elapsed:.0f} s elapsed, at most {left:.0f} s left)")
         if loss < best_loss:
             best, best_loss = theta, loss
         if loss < 1e-3:

@@ -20,12 +20,14 @@ from sim.config.presets import PRESETS
 from sim.config.scenario import Scenario
 from sim.results.folders import Marker, identity
 
-COMPARED = ("resolved_within_30_days_disputes", "resolved_within_30_days_public_service", "cases_reported",
-            "closure_rate", "resolution_rate", "closed_within_30_days_of_arising", "days_from_arising_mean",
-            "days_from_arising_p90", "days_to_close_mean", "satisfaction_rate", "local_resolution_share",
-            "mediation_success", "escalated_share", "petitions_per_10k", "exits_per_10k", "police_alerts",
-            "worker_hours_patrol", "worker_utilisation", "satisfaction_first_follow_up", "committee_cases_per_10k",
-            "city_centre_cases_per_year")
+# The headline outcomes first (sim.config.outcomes.HEADLINE_OUTCOMES), then the rest by interest.
+COMPARED = ("resolved_within_30_days_disputes", "resolved_within_30_days_public_service",
+            "closed_within_30_days_of_arising", "cases_reported", "closure_rate", "resolution_rate",
+            "days_from_arising_mean", "days_from_arising_p90", "satisfaction_rate", "local_resolution_share",
+            "escalated_share", "petitions_per_10k", "days_to_close_mean", "mediation_success", "exits_per_10k",
+            "police_alerts", "worker_hours_patrol", "worker_utilisation", "satisfaction_first_follow_up",
+            "committee_cases_per_10k", "city_centre_cases_per_year")
+FIGURE_OUTCOMES = COMPARED[:12]  # a slide's worth (comparison.csv and the table have all)
 
 
 def compare_marker(scenarios: list[Scenario], seeds: int, first_seed: int = PRESETS["compare"].first_seed) -> Marker:
@@ -63,8 +65,11 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
         group = group.set_index("seed")
         for outcome in COMPARED:
             mean, low, high = mean_ci(group[outcome])
-            diff = (group[outcome] - first.loc[group.index, outcome]).to_numpy()
-            if np.all(diff == 0):
+            reference = first.loc[group.index, outcome].to_numpy(dtype=float)
+            diff = group[outcome].to_numpy(dtype=float) - reference
+            # floating-point noise (a sum in another order) is no difference
+            diff[np.abs(diff) <= 1e-9 * np.maximum(1.0, np.abs(reference))] = 0.0
+            if position == 0 or np.all(diff == 0):
                 d_mean = d_low = d_high = 0.0
             else:
                 d_mean, d_low, d_high = mean_ci(diff)
@@ -75,35 +80,71 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def comparison_figure(table: pd.DataFrame, path: Path) -> None:
-    """Paired differences against the first scenario, one panel per outcome."""
-    import matplotlib
+def draw_comparison(table: pd.DataFrame):
+    """The comparison for a slide: one panel per outcome (the headline first), each scenario's paired
+    difference from the first (mean and 95 % CI) in the outcome's unit (percentage points for a
+    share); the first scenario's own level is in the panel's title, never drawn as a difference from
+    itself. With one scenario only, its levels. A bare ``Figure`` with a constrained layout."""
+    import textwrap
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
-    outcomes = [o for o in COMPARED if o in set(table["outcome"])]
-    names = table.drop_duplicates("position").sort_values("position")["scenario"].tolist()
-    columns = 4
+    from sim.config.display import POINTS, factor, format_value, is_share, label, shown_unit, unit_of
+    from sim.results.plotting import round_ticks
+
+    outcomes = [o for o in FIGURE_OUTCOMES if o in set(table["outcome"])]
+    order = table.drop_duplicates("position").sort_values("position")
+    names = order["scenario"].tolist()
+    if len(set(names)) < len(names):
+        names = [f"{position + 1}. {name}" for position, name in enumerate(names)]
+    levels_only = len(names) == 1
+    shown = names if levels_only else names[1:]
+    columns = min(4, len(outcomes))
     rows = -(-len(outcomes) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 0.45 * len(names) * rows + 1.5 * rows),
-                             layout="constrained", squeeze=False)
-    for ax, outcome in zip(axes.flat, outcomes, strict=False):
+    fig = Figure(figsize=(16, rows * (1.55 + 0.32 * len(shown)) + 0.6), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False)
+    y = np.arange(len(shown))[::-1]
+    for index, (ax, outcome) in enumerate(zip(axes.flat, outcomes, strict=False)):
         part = table[table["outcome"] == outcome].sort_values("position")
-        y = np.arange(len(part))[::-1]
-        ax.errorbar(part["diff_vs_first"], y,
-                    xerr=[part["diff_vs_first"] - part["diff_ci_low"].fillna(part["diff_vs_first"]),
-                          part["diff_ci_high"].fillna(part["diff_vs_first"]) - part["diff_vs_first"]],
-                    fmt="o", color="#3B7EA1", capsize=3)
-        ax.axvline(0, color="grey", linewidth=0.8)
-        ax.set_yticks(y, part["scenario"], fontsize=7)
-        ax.set_title(f"{outcome} − {names[0]}", fontsize=8)
-        ax.tick_params(axis="x", labelsize=7)
+        scale = factor(outcome)
+        unit = unit_of(outcome)
+        if levels_only:
+            mean, low, high = (part[c].to_numpy(dtype=float) * scale for c in ("mean", "ci_low", "ci_high"))
+            axis = shown_unit(unit)
+            title = label(outcome)
+        else:
+            part = part[part["position"] > 0]
+            mean, low, high = (part[c].to_numpy(dtype=float) * scale
+                               for c in ("diff_vs_first", "diff_ci_low", "diff_ci_high"))
+            axis = f"difference ({POINTS if is_share(unit) else unit})"
+            base = table[(table["outcome"] == outcome) & (table["position"] == 0)]["mean"].iloc[0]
+            title = f"{label(outcome)}\n{names[0]}: {format_value(outcome, base, unit=True)}"
+            ax.axvline(0, color="grey", linewidth=0.8)
+        low, high = np.where(np.isfinite(low), low, mean), np.where(np.isfinite(high), high, mean)
+        ax.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="o", color="#3B7EA1", capsize=3)
+        if not levels_only:  # zero in view, and some room either side
+            span = np.nanmax(np.abs(np.concatenate([low, high, [0.0]]))) if len(low) else 0.0
+            span = span if span > 0 and np.isfinite(span) else 1.0
+            ax.set_xlim(-1.15 * span, 1.15 * span)
+        ax.set_title("\n".join(textwrap.wrap(title.split("\n")[0], 34) + title.split("\n")[1:]), fontsize=9)
+        ax.set_xlabel(axis, fontsize=8)
+        round_ticks(ax, "x", bins=4)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_yticks(y, shown if index % columns == 0 else [], fontsize=8)
+        ax.set_ylim(-0.6, len(shown) - 0.4)
     for ax in list(axes.flat)[len(outcomes):]:
-        ax.axis("off")
-    fig.suptitle(f"Paired differences against {names[0]} (mean and 95 % CI over seeds)", fontsize=10)
-    fig.savefig(path, dpi=110, metadata={"Software": None})
-    plt.close(fig)
+        ax.set_visible(False)
+    seeds = int(table["seeds"].max()) if len(table) else 0
+    fig.suptitle(f"{names[0]}: mean and 95 % CI over {seeds} seeds" if levels_only else
+                 f"Difference from {names[0]}, scenario by scenario: mean and 95 % CI of the paired differences "
+                 f"over {seeds} seeds (common random numbers)", fontsize=11)
+    return fig
+
+
+def comparison_figure(table: pd.DataFrame, path: Path) -> None:
+    """comparison.png (``draw_comparison``)."""
+    draw_comparison(table).savefig(path, dpi=110, metadata={"Software": None})
 
 
 def write_comparison(runs: pd.DataFrame, table: pd.DataFrame, out: Path, marker: Marker, *,

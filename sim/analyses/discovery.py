@@ -139,14 +139,22 @@ def discover(sweep: Path, out: Path, standard: Standard, *, norm: float = NORM_W
 
 
 def figures(box_objects: dict, out: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     if not box_objects:
         return
-    fig, axes = plt.subplots(2, len(box_objects), figsize=(5 * len(box_objects), 8.4), squeeze=False)
+    draw_figures(box_objects).savefig(out / "prim.png", dpi=100, metadata={"Software": None})
+
+
+def draw_figures(box_objects: dict):
+    """prim.png's figure: per rule, PRIM's peeling trajectory and the futures on the chosen box's
+    first two dimensions (labelled from the parameter registry, with units)."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    from sim.config.display import axis_label, factor
+    from sim.results.plotting import round_ticks
+
+    fig = Figure(figsize=(5.5 * len(box_objects), 8.4), layout="constrained")
+    axes = fig.subplots(2, len(box_objects), squeeze=False)
     for column, (rule, (found, X, y)) in enumerate(box_objects.items()):
         ax = axes[0][column]
         if found:
@@ -154,8 +162,9 @@ def figures(box_objects: dict, out: Path) -> None:
             ax.plot(trajectory["coverage"], trajectory["density"], marker=".", linewidth=1)
             ax.scatter([found[0].coverage], [found[0].density], color="red", zorder=3, label="chosen box (pasted)")
             ax.legend(fontsize=7)
-        ax.set_xlabel("coverage")
-        ax.set_ylabel("density")
+        ax.set_xlabel("Coverage (share of the failing futures inside the box, 0–1)", fontsize=8)
+        ax.set_ylabel("Density (share of the box's futures that fail, 0–1)", fontsize=8)
+        round_ticks(ax)
         ax.set_title(f"{rule}: PRIM peeling trajectory", fontsize=9)
         ax.grid(alpha=0.3)
         ax = axes[1][column]
@@ -163,14 +172,14 @@ def figures(box_objects: dict, out: Path) -> None:
         dims = [d for d in (found[0].limits if found else {}) if d in numeric]
         dims = (dims + [c for c in numeric if c not in dims])[:2]
         if len(dims) == 2:
-            ax.scatter(X[dims[0]], X[dims[1]], c=np.where(y, "tab:red", "tab:blue"), s=14)
+            fx, fy = factor(dims[0]), factor(dims[1])  # a share as a percentage, as its label says
+            ax.scatter(X[dims[0]] * fx, X[dims[1]] * fy, c=np.where(y, "tab:red", "tab:blue"), s=14)
             if found:
                 (lo0, hi0), (lo1, hi1) = (found[0].limits.get(d, (X[d].min(), X[d].max())) for d in dims)
-                ax.add_patch(plt.Rectangle((lo0, lo1), hi0 - lo0, hi1 - lo1, fill=False, edgecolor="red",
-                                           linewidth=1.5))
-        ax.set_xlabel(dims[0], fontsize=8)
-        ax.set_ylabel(dims[1], fontsize=8)
-        ax.set_title("futures: red = misses the standard; box 1 (first two dims)", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(out / "prim.png", dpi=100)
-    plt.close(fig)
+                ax.add_patch(Rectangle((lo0 * fx, lo1 * fy), (hi0 - lo0) * fx, (hi1 - lo1) * fy, fill=False,
+                                       edgecolor="red", linewidth=1.5))
+            ax.set_xlabel(axis_label(dims[0]), fontsize=8)
+            ax.set_ylabel(axis_label(dims[1]), fontsize=8)
+            round_ticks(ax)
+        ax.set_title("Sampled futures (red: misses the standard) and box 1\non its first two dimensions", fontsize=9)
+    return fig

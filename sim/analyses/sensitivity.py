@@ -136,53 +136,91 @@ def sobol_stage(out: Path, top: list[str], *, outcomes=DEFAULT_OUTCOMES, samples
     return indices
 
 
-def morris_figure(ranking: pd.DataFrame, outcomes, path: Path, top: int = 20) -> None:
-    import matplotlib
+def _factor_label(factor: str) -> str:
+    from sim.config.display import label
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    return "dummy (inert)" if factor == DUMMY else label(factor)
+
+
+def _measure_unit(outcome: str) -> str:
+    """The unit μ* is in: the outcome's (percentage points for a share)."""
+    from sim.config.display import POINTS, is_share, unit_of
+
+    unit = unit_of(outcome)
+    return POINTS if is_share(unit) else unit
+
+
+def draw_morris(ranking: pd.DataFrame, outcomes, top: int = 20):
+    """morris.png's figure: μ* of each factor (the top ones and the dummy) per outcome, in the
+    outcome's unit over each factor's plausible range."""
+    import textwrap
+
+    from matplotlib.figure import Figure
+
+    from sim.config.display import factor, label
+    from sim.results.plotting import round_ticks
 
     shown = ranking.head(top)
     if DUMMY in set(ranking["factor"]) and DUMMY not in set(shown["factor"]):
         shown = pd.concat([shown, ranking[ranking["factor"] == DUMMY]])
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(6 * len(outcomes), 0.3 * len(shown) + 1.5), squeeze=False)
-    for ax, outcome in zip(axes[0], outcomes, strict=False):
+    fig = Figure(figsize=(6 * len(outcomes) + 2, 0.3 * len(shown) + 2.0), layout="constrained")
+    axes = fig.subplots(1, len(outcomes), squeeze=False)
+    for column, (ax, outcome) in enumerate(zip(axes[0], outcomes, strict=False)):
         y = np.arange(len(shown))[::-1]
-        mu = shown[f"mu_star:{outcome}"].to_numpy(dtype=float)
-        conf = np.nan_to_num(shown[f"mu_star_conf:{outcome}"].to_numpy(dtype=float))
+        scale = factor(outcome)
+        mu = shown[f"mu_star:{outcome}"].to_numpy(dtype=float) * scale
+        conf = np.nan_to_num(shown[f"mu_star_conf:{outcome}"].to_numpy(dtype=float)) * scale
         colours = ["tab:grey" if f == DUMMY else "tab:blue" for f in shown["factor"]]
         ax.barh(y, mu, xerr=conf, color=colours, capsize=2)
-        ax.set_yticks(y, [f"{r}. {f}" for r, f in zip(shown["rank"], shown["factor"], strict=True)], fontsize=7)
-        ax.set_xlabel(f"Morris μ* of {outcome} (per plausible range; ± 95 % conf)")
+        names = [f"{r}. {_factor_label(f)}" for r, f in zip(shown["rank"], shown["factor"], strict=True)]
+        ax.set_yticks(y, names if column == 0 else [], fontsize=7)
+        if column == 0:
+            ax.set_ylabel("Uncertain factor, by rank", fontsize=8)
+        ax.set_title(textwrap.fill(label(outcome), 50), fontsize=9)
+        ax.set_xlabel(f"Morris μ* ({_measure_unit(outcome)}, over each factor's plausible range; ± 95 % conf)",
+                      fontsize=8)
+        round_ticks(ax, "x", bins=5)
         ax.grid(axis="x", alpha=0.3)
     fig.suptitle("Morris screening (means over replications per point); grey = inert dummy", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
-def sobol_figure(indices: pd.DataFrame, path: Path) -> None:
-    import matplotlib
+def morris_figure(ranking: pd.DataFrame, outcomes, path: Path, top: int = 20) -> None:
+    draw_morris(ranking, outcomes, top).savefig(path, dpi=110, metadata={"Software": None})
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+
+def draw_sobol(indices: pd.DataFrame):
+    """sobol.png's figure: first-order and total Sobol indices of the top factors, per outcome."""
+    import textwrap
+
+    from matplotlib.figure import Figure
+
+    from sim.config.display import label
+    from sim.results.plotting import round_ticks
 
     outcomes = list(dict.fromkeys(indices["outcome"]))
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(6 * len(outcomes), 3.8), squeeze=False)
+    fig = Figure(figsize=(6 * len(outcomes), 4.6), layout="constrained")
+    axes = fig.subplots(1, len(outcomes), squeeze=False)
     for ax, outcome in zip(axes[0], outcomes, strict=False):
         part = indices[indices["outcome"] == outcome]
         x = np.arange(len(part))
         ax.bar(x - 0.2, part["S1"], 0.4, yerr=np.nan_to_num(part["S1_conf"]), label="S1 (first order)", capsize=2)
         ax.bar(x + 0.2, part["ST"], 0.4, yerr=np.nan_to_num(part["ST_conf"]), label="ST (total)", capsize=2)
-        ax.set_xticks(x, part["factor"], rotation=30, ha="right", fontsize=7)
-        ax.set_title(outcome, fontsize=9)
+        ax.set_xticks(x, [textwrap.fill(_factor_label(f), 22) for f in part["factor"]], rotation=30, ha="right",
+                      rotation_mode="anchor", fontsize=7)
+        ax.set_title(textwrap.fill(label(outcome), 50), fontsize=9)
+        ax.set_ylabel("Sobol index (share of the outcome's variance, 0–1)", fontsize=8)
+        ax.set_xlabel("Uncertain factor", fontsize=8)
+        round_ticks(ax, "y")
         ax.axhline(0, color="black", linewidth=0.5)
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=7)
     fig.suptitle("Sobol indices (SALib; means over replications per point)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
+
+
+def sobol_figure(indices: pd.DataFrame, path: Path) -> None:
+    draw_sobol(indices).savefig(path, dpi=110, metadata={"Software": None})
 
 
 def analyse(out: Path, *, outcomes=DEFAULT_OUTCOMES, top: int = 4, trajectories: int = 8, sobol_samples: int = 32,

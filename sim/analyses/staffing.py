@@ -362,24 +362,32 @@ def _scenario_params(config: SearchConfig) -> dict:
     return load_scenario(config.scenario_path, config.base_overrides).params.changed()
 
 
-def figure(result: SearchResult, path: Path) -> None:
-    import matplotlib
+def draw_figure(result: SearchResult):
+    """staffing.png's figure: each criterion of the standard against the lever, one line per rule
+    (mean and CI; the marker says met, missed or undecided), in the registry's labels and units (a
+    share as a percentage), the standard's threshold dashed."""
+    import textwrap
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from sim.config.display import axis_label, factor, format_value, label
+    from sim.results.plotting import round_ticks
 
     config, table = result.config, result.points
     criteria = config.standard.criteria
-    fig, axes = plt.subplots(1, len(criteria), figsize=(6 * len(criteria), 4.2), squeeze=False)
+    fig = Figure(figsize=(6 * len(criteria), 4.6), layout="constrained")
+    axes = fig.subplots(1, len(criteria), squeeze=False)
     markers = {"met": "o", "missed": "X", "undecided": "s"}
+    across = factor(config.lever)
     for ax, criterion in zip(axes[0], criteria, strict=False):
         name = criterion.outcome
+        scale = factor(name)
         for rule, part in table.groupby(RULE_COLUMN, sort=False):
             part = part.sort_values(config.lever)
-            x = part[config.lever].to_numpy(dtype=float)
-            y = part[name].to_numpy(dtype=float)
-            err = np.vstack([y - part[f"{name}_low"].to_numpy(dtype=float),
-                             part[f"{name}_high"].to_numpy(dtype=float) - y])
+            x = part[config.lever].to_numpy(dtype=float) * across
+            y = part[name].to_numpy(dtype=float) * scale
+            err = np.vstack([y - part[f"{name}_low"].to_numpy(dtype=float) * scale,
+                             part[f"{name}_high"].to_numpy(dtype=float) * scale - y])
             line = ax.errorbar(x, y, yerr=np.nan_to_num(err), capsize=3, label=str(rule), linewidth=1.2)
             colour = line[0].get_color()
             for decision, marker in markers.items():
@@ -390,14 +398,19 @@ def figure(result: SearchResult, path: Path) -> None:
                                edgecolor=colour, zorder=3)
             answer = result.answers.set_index(RULE_COLUMN).loc[rule, "smallest_met"]
             if np.isfinite(answer):
-                ax.axvline(answer, color=colour, linestyle=":", linewidth=1)
-        ax.axhline(criterion.threshold, color="black", linestyle="--", linewidth=1,
-                   label=f"standard: {criterion.op} {criterion.threshold:g}")
-        ax.set_xlabel(config.lever)
-        ax.set_ylabel(name)
-        ax.set_title(f"{criterion}\n(mean and {config.confidence:.0%} CI; ● met, ✕ missed, □ undecided)", fontsize=9)
+                ax.axvline(answer * across, color=colour, linestyle=":", linewidth=1)
+        op = "≥" if criterion.op == ">=" else "≤"
+        ax.axhline(criterion.threshold * scale, color="black", linestyle="--", linewidth=1,
+                   label=f"standard: {op} {format_value(name, criterion.threshold)}")
+        ax.set_xlabel(axis_label(config.lever))
+        ax.set_ylabel(axis_label(name))
+        round_ticks(ax)
+        title = textwrap.fill(f"{label(name)} {op} {format_value(name, criterion.threshold, unit=True)}", 60)
+        ax.set_title(f"{title}\n(mean and {config.confidence:.0%} CI; ● met, ✕ missed, □ undecided)", fontsize=9)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
+
+
+def figure(result: SearchResult, path: Path) -> None:
+    draw_figure(result).savefig(path, dpi=110, metadata={"Software": None})

@@ -19,7 +19,7 @@ import pandas as pd
 from sim.analyses.stats import mean_ci, median_interval
 from sim.batch.store import Store, atomic_write_parquet
 from sim.config.errors import SweepError
-from sim.config.outcomes import MAIN_OUTCOMES, column_name
+from sim.config.outcomes import HEADLINE_OUTCOMES, MAIN_OUTCOMES, column_name
 from sim.results.files import atomic_write_csv
 
 
@@ -60,54 +60,116 @@ def axes_for(runs: pd.DataFrame, factor_names: list[str]) -> tuple[str | None, s
     return x, line
 
 
-def draw_figures(runs: pd.DataFrame, factor_names: list[str], outcomes: list[str], folder: Path) -> list[Path]:
-    """Each outcome against the x factor, one line per value of the line factor, 95 % CI bands.
-    Other varied factors are averaged over (each band is over all ok runs at that x and line)."""
-    import matplotlib
+OVERVIEW_OUTCOMES = 12  # panels of overview.png: a slide's worth, the headline first (each outcome has its own figure)
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    folder.mkdir(parents=True, exist_ok=True)
+def ordered(outcomes: list[str]) -> list[str]:
+    """The headline outcomes first, then the rest in the order given."""
+    return [o for o in HEADLINE_OUTCOMES if o in outcomes] + [o for o in outcomes if o not in HEADLINE_OUTCOMES]
+
+
+def _series(groups, x: str, name: str):
+    """Per line: its label and the mean, low and high of ``name`` at each x (in display units)."""
+    from sim.config.display import factor
+
+    for label, group in groups:
+        stats = sorted((value, *mean_ci(sub[name].to_numpy(dtype=float))) for value, sub in group.groupby(x))
+        xs = np.array([s[0] for s in stats], dtype=float) * factor(x)
+        mean, low, high = (np.array([s[i] for s in stats], dtype=float) * factor(name) for i in (1, 2, 3))
+        yield label, xs, mean, low, high
+
+
+def _panel(ax, groups, x: str, name: str, line: str | None, *, single: bool) -> None:
+    import textwrap
+
+    from sim.config.display import axis_label, is_share, label, shown_unit, unit_of
+    from sim.results.plotting import round_ticks
+
+    for value, xs, mean, low, high in _series(groups, x, name):
+        drawn = ax.plot(xs, mean, marker="o", markersize=3, label=str(value) if value is not None else label(name))
+        if np.isfinite(low).any():  # a band no wider than the outcome's range (0–100 % for a share, ≥ 0 else)
+            top = 100.0 if is_share(unit_of(name)) else np.inf
+            ax.fill_between(xs, np.clip(low, 0.0, top), np.clip(high, 0.0, top), alpha=0.2,
+                            color=drawn[0].get_color(), linewidth=0)
+    better = MAIN_OUTCOMES.get(name)
+    note = f"({better} is better)" if better in ("higher", "lower") else ""
+    title = textwrap.wrap(label(name), 40 if single else 34)
+    ax.set_title("\n".join(title + ([note] if note else [])), fontsize=10 if single else 9)
+    ax.set_xlabel(axis_label(x), fontsize=9 if single else 8)
+    ax.set_ylabel(axis_label(name) if single else shown_unit(unit_of(name)) or label(name), fontsize=9 if single else 8)
+    round_ticks(ax, "both", bins=5)
+    ax.tick_params(labelsize=8)
+    ax.grid(alpha=0.3)
+
+
+def draw_overview(runs: pd.DataFrame, factor_names: list[str], outcomes: list[str]):
+    """overview.png's figure: the first outcomes (the headline first) against the x factor, one line per
+    value of the line factor, 95 % CI bands; one legend for all panels. None when nothing can be drawn."""
+    from matplotlib.figure import Figure
+
+    from sim.config.display import label
+
+    ok = runs[runs["status"] == "ok"]
+    x, line = axes_for(runs, factor_names)
+    if ok.empty or x is None or not outcomes:
+        return None
+    shown = ordered(outcomes)[:OVERVIEW_OUTCOMES]
+    groups = [(None, ok)] if line is None else list(ok.groupby(line, sort=False))
+    cols = min(4, len(shown))
+    rows = math.ceil(len(shown) / cols)
+    fig = Figure(figsize=(4 * cols, 3.1 * rows + 0.9), layout="constrained")
+    grid = fig.subplots(rows, cols, squeeze=False)
+    for ax, name in zip(grid.flat, shown, strict=False):
+        _panel(ax, groups, x, name, line, single=False)
+    for ax in list(grid.flat)[len(shown):]:
+        ax.set_visible(False)
+    more = len(outcomes) - len(shown)
+    fig.suptitle("Means with 95 % confidence intervals over replications"
+                 + (f" ({more} more outcomes: a figure each in this folder)" if more > 0 else ""), fontsize=11)
+    if line is not None:
+        handles, labels = grid.flat[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6), fontsize=8,
+                   title=label(line), title_fontsize=8, frameon=False)
+    return fig
+
+
+def draw_outcome(runs: pd.DataFrame, factor_names: list[str], name: str):
+    """One outcome against the x factor (its own figure, ``NAME.png``); None when nothing can be drawn."""
+    from matplotlib.figure import Figure
+
+    from sim.config.display import label
+
     ok = runs[runs["status"] == "ok"]
     x, line = axes_for(runs, factor_names)
     if ok.empty or x is None:
-        return []
+        return None
     groups = [(None, ok)] if line is None else list(ok.groupby(line, sort=False))
+    fig = Figure(figsize=(6.4, 4.2), layout="constrained")
+    ax = fig.subplots()
+    _panel(ax, groups, x, name, line, single=True)
+    if line is not None:
+        ax.legend(fontsize=8, title=label(line), title_fontsize=8)
+    return fig
+
+
+def draw_figures(runs: pd.DataFrame, factor_names: list[str], outcomes: list[str], folder: Path) -> list[Path]:
+    """Each outcome against the x factor, one line per value of the line factor, 95 % CI bands, and
+    overview.png (the first twelve, the headline first). Other varied factors are averaged over (each
+    band is over all ok runs at that x and line)."""
+    folder.mkdir(parents=True, exist_ok=True)
     written = []
-    cols = 3
-    rows = math.ceil(len(outcomes) / cols)
-    overview, grid = plt.subplots(rows, cols, figsize=(5 * cols, 3.6 * rows), squeeze=False)
-    for index, name in enumerate(outcomes):
-        single, ax_single = plt.subplots(figsize=(6.4, 4.2))
-        for ax in (ax_single, grid[index // cols][index % cols]):
-            for label, group in groups:
-                stats = [(value, *mean_ci(sub[name].to_numpy(dtype=float))) for value, sub in group.groupby(x)]
-                stats.sort()
-                xs = np.array([s[0] for s in stats], dtype=float)
-                mean, low, high = (np.array([s[i] for s in stats], dtype=float) for i in (1, 2, 3))
-                drawn = ax.plot(xs, mean, marker="o", markersize=3, label=str(label) if label is not None else name)
-                if np.isfinite(low).any():
-                    ax.fill_between(xs, low, high, alpha=0.2, color=drawn[0].get_color(), linewidth=0)
-            better = MAIN_OUTCOMES.get(name)
-            ax.set_title(name + (f" ({better} is better)" if better in ("higher", "lower") else ""), fontsize=9)
-            ax.set_xlabel(x)
-            ax.grid(alpha=0.3)
-            if line is not None:
-                ax.legend(fontsize=7, title=line, title_fontsize=7)
-        single.tight_layout()
+    for name in ordered(outcomes):
+        fig = draw_outcome(runs, factor_names, name)
+        if fig is None:
+            return []
         path = folder / f"{name}.png"
-        single.savefig(path, dpi=110)
-        plt.close(single)
+        fig.savefig(path, dpi=110, metadata={"Software": None})
         written.append(path)
-    for index in range(len(outcomes), rows * cols):
-        grid[index // cols][index % cols].axis("off")
-    overview.suptitle("Means with 95 % confidence intervals over replications", fontsize=10)
-    overview.tight_layout()
-    path = folder / "overview.png"
-    overview.savefig(path, dpi=90)
-    plt.close(overview)
-    written.append(path)
+    fig = draw_overview(runs, factor_names, outcomes)
+    if fig is not None:
+        path = folder / "overview.png"
+        fig.savefig(path, dpi=110, metadata={"Software": None})
+        written.append(path)
     return written
 
 

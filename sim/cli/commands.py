@@ -253,7 +253,15 @@ def central_calibration(args) -> int:
 
     if args.fit:
         check_writable(DOCS)
-        result = calibration.fit(log=say)
+        evaluations = 12
+        with ProgressBar("calibrate --fit", evaluations * PRESETS["fit"].seeds, quiet=args.quiet) as bar:
+            def log(message: str) -> None:  # above the bar while it shows
+                if bar.enabled:
+                    bar.log(message)
+                else:
+                    say(message)
+
+            result = calibration.fit(max_evaluations=evaluations, log=log, on_run=bar.advance)
         DOCS.mkdir(exist_ok=True)
         (DOCS / "calibration_fit.json").write_text(json.dumps(result, indent=2) + "\n")
         say("fitted values (put them in sim/config/params.py as the defaults):")

@@ -26,6 +26,7 @@ from sim.config.rule_names import POLICY_RULES
 
 COMMANDS = ("run", "compare", "sweep", "sweep-report", "staffing", "sensitivity", "discover", "policy-report",
             "policy-analysis", "viz", "validate", "calibrate", "list", "odd", "params")
+COMMANDS += ("cost", "robust")  # sim.cli.cost
 RENAMED = {"report": "sweep-report", "report-policy": "policy-report"}  # removed names: say what they are now
 
 
@@ -173,6 +174,9 @@ def _parser(prog: str = "run.py") -> argparse.ArgumentParser:
 
     add_sweep_parsers(sub)
     add_policy_parsers(sub)
+    from sim.cli.cost import add_parsers as add_cost_parsers
+
+    add_cost_parsers(sub)
 
     viz = sub.add_parser("viz", help="serve the browser visualisation (Solara)")
     viz.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")

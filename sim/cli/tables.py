@@ -94,27 +94,33 @@ def print_summary(summary: dict, out: Path, seconds: float) -> None:
 
 
 def print_comparison(table, names: list[str], seeds: int, console) -> None:
-    """Each compared outcome per scenario: mean ± 95 % half-width, and the paired difference
-    against the first scenario."""
+    """Each compared outcome (the headline first) per scenario, formatted as the run's summary is
+    (percentages for shares, thousands separators): mean ± 95 % half-width, and the paired difference
+    against the first scenario (percentage points for a share; a floating-point residue prints as 0)."""
     from rich.table import Table
 
     from sim.analyses.compare import COMPARED
+    from sim.config.display import axis_label, format_difference, format_estimate
 
     console.print(f"{seeds} seeds each (common random numbers): mean ± 95 % half-width; "
-                  f"Δ = paired difference against {names[0]}")
+                  f"Δ = paired difference against {names[0]} (pp = percentage points)")
     view = Table()
-    view.add_column("outcome")
+    view.add_column("outcome (unit)", overflow="fold")
     for position, name in enumerate(names):
-        view.add_column(f"{position + 1}. {name}", justify="right")
+        view.add_column(f"{position + 1}. {name}", justify="right", overflow="fold")
     for outcome in COMPARED:
         part = table[table["outcome"] == outcome].sort_values("position")
+        if not len(part):
+            continue
+        reference = float(part["mean"].iloc[0]) if part["mean"].iloc[0] == part["mean"].iloc[0] else 1.0
         cells = []
         for row in part.itertuples():
-            cell = f"{row.mean:.3g} ± {_half(row.ci_low, row.ci_high)}"
+            cell = format_estimate(outcome, row.mean, row.ci_low, row.ci_high)
             if row.position:
-                cell += f"\nΔ {row.diff_vs_first:+.3g} ± {_half(row.diff_ci_low, row.diff_ci_high)}"
+                cell += "\nΔ " + format_difference(outcome, row.diff_vs_first, row.diff_ci_low, row.diff_ci_high,
+                                                    reference=reference)
             cells.append(cell)
-        view.add_row(outcome, *cells)
+        view.add_row(axis_label(outcome), *cells)
     console.print(view)
 
 
@@ -137,16 +143,27 @@ def _half(low: float, high: float) -> str:
 
 # ---------------------------------------------------------------- sweeps
 
-TABLE_OUTCOMES = 4  # outcomes shown in the terminal table (all are in summary.parquet)
+TABLE_OUTCOMES = 4  # outcomes shown in the terminal table, the headline first (all are in summary.parquet)
 TABLE_POINTS = 60
 
 
+def _header(name: str) -> str:
+    """A column's header: the label, and the unit on a line of its own."""
+    from sim.config.display import axis_label, label
+
+    text = axis_label(name)
+    plain = label(name)
+    return f"{plain}\n{text[len(plain):].strip()}" if text.startswith(plain) and text != plain else text
+
+
 def print_sweep_report(summary, console=None) -> None:
-    """A sweep's summary as a table: each point's factors, ok/runs and the first main outcomes
-    (mean ± 95 % CI half-width)."""
-    import numpy as np
+    """A sweep's summary as a table: each point's factors, ok/runs and the headline and first main
+    outcomes, mean ± 95 % CI half-width formatted like a run's summary (percentages for shares);
+    columns named by their labels and units, never cut."""
     from rich.table import Table
 
+    from sim.analyses.sweep_report import ordered
+    from sim.config.display import format_estimate
     from sim.config.outcomes import MAIN_OUTCOMES
 
     console = console or make_console()
@@ -154,39 +171,68 @@ def print_sweep_report(summary, console=None) -> None:
     if points is None or not len(points):
         console.print(f"{out}: no runs stored yet")
         return
-    shown = [o for o in outcomes if o in MAIN_OUTCOMES][:TABLE_OUTCOMES] or outcomes[:TABLE_OUTCOMES]
+    main = [o for o in outcomes if o in MAIN_OUTCOMES]
+    shown = ordered(main or outcomes)[:TABLE_OUTCOMES]
     manifest = summary.manifest
     settings = manifest.get("settings", {})
     table = Table(title=f"{manifest['experiment']['name']}: mean ± 95 % CI half-width over replications "
                         f"(scale {settings.get('scale')}, {settings.get('days')} days)", title_justify="left")
-    table.add_column("point", justify="right")
-    for name in factor_names:
-        table.add_column(name, justify="right")
-    table.add_column("ok/runs", justify="right")
-    for name in shown:
-        table.add_column(name, justify="right")
-
-    def fmt(value: float) -> str:
-        return "n/a" if value is None or not np.isfinite(value) else f"{value:.3g}"
-
+    rows = []
     for _, row in points.head(TABLE_POINTS).iterrows():
-        cells = [str(row["point"]), *[_value(row[n]) for n in factor_names], f"{row['ok']}/{row['runs']}"]
-        for name in shown:
-            half = (row[name + "_high"] - row[name + "_low"]) / 2
-            cells.append(fmt(row[name]) + (f" ± {fmt(half)}" if np.isfinite(half) else ""))
-        table.add_row(*cells)
+        cells = [str(row["point"]), *[_value(n, row[n]) for n in factor_names], f"{row['ok']}/{row['runs']}"]
+        cells += [format_estimate(name, row[name], row[name + "_low"], row[name + "_high"]) for name in shown]
+        rows.append(cells)
+    headers = ["point", *[_header(n) for n in factor_names], "ok/runs", *[_header(n) for n in shown]]
+    values = [max(len(cells[column]) for cells in rows) for column in range(len(headers))]
+    widths = [max(value, *(len(word) for word in header.split())) for value, header in zip(values, headers,
+                                                                                            strict=True)]
+    # As many outcomes as the console holds (the headline first), each column as wide as its values
+    # and its header's longest word, the room left to the headers that wrap into most lines: a value
+    # is never folded or cut, a header wraps at its words.
+    fixed = len(headers) - len(shown)
+    keep = len(headers)
+    while keep > fixed + 1 and 1 + sum(width + 3 for width in widths[:keep]) > console.width:
+        keep -= 1
+    headers, widths = headers[:keep], widths[:keep]
+    room = console.width - 1 - sum(width + 3 for width in widths)
+    while room > 0:
+        lines = [_lines(header, width) for header, width in zip(headers, widths, strict=True)]
+        worst = max(range(keep), key=lambda column: (lines[column], -widths[column]))
+        if lines[worst] <= 2:
+            break
+        widths[worst] += 1
+        room -= 1
+    for header, width in zip(headers, widths, strict=True):
+        table.add_column(header, justify="right", overflow="fold", width=width)
+    for cells in rows:
+        table.add_row(*cells[:keep])
+    shown = shown[:keep - fixed]
     console.print(table)
     if len(points) > TABLE_POINTS:
         console.print(f"… {len(points) - TABLE_POINTS} more points in {out / 'summary.parquet'}")
+    hidden = [o for o in outcomes if o not in shown]
     counts = summary.runs["status"].value_counts().to_dict()
     console.print(f"{len(summary.runs)} runs stored ({', '.join(f'{v} {k}' for k, v in counts.items())}); "
-                  f"all outcomes in {out / 'summary.parquet'}, figures in {out / 'figures'}/")
+                  f"all {len(outcomes)} outcomes in {out / 'summary.parquet'}"
+                  + (f" ({len(hidden)} not shown here)" if hidden else "") + f", figures in {out / 'figures'}/")
 
 
-def _value(value) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+def _lines(header: str, width: int) -> int:
+    import textwrap
+
+    return sum(len(textwrap.wrap(part, width)) or 1 for part in header.split("\n"))
+
+
+def _value(name: str, value) -> str:
+    """A factor's value: a share as a percentage, a number plainly."""
+    from numbers import Real
+
+    from sim.config.display import factor
+
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return str(value)
+    scale = factor(name)
+    return f"{value * scale:,.6g} %" if scale != 1 else f"{value:,.6g}"
 
 
 # ---------------------------------------------------------------- the policy analyses
@@ -203,14 +249,18 @@ def print_staffing(result, console=None) -> None:
     config = result.config
     console.print(f"standard: {config.standard}   lever: {config.lever}   stopping rule: {config.stopping_rule()}",
                   style="dim")
-    table = Table(title=f"Staffing search over {config.lever} (grid search; mean [{config.confidence:.0%} CI])",
+    table = Table(title=f"Staffing search over {config.lever} (grid search; mean ± {config.confidence:.0%} CI "
+                        "half-width)",
                   title_justify="left")
+    from sim.config.display import axis_label, format_estimate
+
     for column in (RULE_COLUMN, config.lever, "reps", *config.standard.outcomes, "decision"):
-        table.add_column(column, justify="left" if column in (RULE_COLUMN, "decision") else "right")
+        table.add_column(column if column in (RULE_COLUMN, "reps", "decision") else axis_label(column),
+                         justify="left" if column in (RULE_COLUMN, "decision") else "right", overflow="fold")
     for _, row in result.points.iterrows():
-        cells = [str(row[RULE_COLUMN]), f"{row[config.lever]:g}", str(row["replications"])]
+        cells = [str(row[RULE_COLUMN]), _value(config.lever, row[config.lever]), str(row["replications"])]
         for name in config.standard.outcomes:
-            cells.append(f"{row[name]:.4g} [{row[name + '_low']:.4g}, {row[name + '_high']:.4g}]")
+            cells.append(format_estimate(name, row[name], row[name + "_low"], row[name + "_high"]))
         cells.append(str(row["decision"]))
         table.add_row(*cells)
     console.print(table)

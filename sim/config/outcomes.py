@@ -29,6 +29,7 @@ class OutcomeSpec:
     unit: str
     description: str
     better: Better = Better.NEUTRAL
+    label: str = ""  # plain language for a figure's axis or a table's row (set below for every outcome)
 
 
 _DECLARED: dict[str, OutcomeSpec] = {}
@@ -147,7 +148,73 @@ _declare("systems_civility_points_earned", "points", "Civility points earned dur
 
 del H, L, N
 
+# ---------------------------------------------------------------- plain-language labels
+# What a figure's axis or a table's row calls each outcome; the unit follows it (sim.config.display).
+# Outcomes declared in a loop get theirs from the same loop's words; the rest are named here.
+_LABELS = {
+    "residents": "Residents", "grid_workers": "Grid workers", "part_time_grid_workers": "Part-time grid workers",
+    "volunteers": "Volunteers", "mediators": "People's mediators", "clerks": "Dispatch clerks",
+    "officers": "Department case officers",
+    "cases_arisen": "Cases arisen", "cases_reported": "Cases reported", "cases_closed": "Cases closed",
+    "cases_open": "Cases open at the end", "cases_latent": "Cases never reported",
+    "closure_rate": "Closure rate", "resolution_rate": "Resolution rate",
+    "resolved_within_30_days_disputes": "Disputes resolved within 30 days",
+    "resolved_within_30_days_public_service": "Requests resolved within 30 days",
+    "local_resolution_share": "Resolved at grid or community", "mediation_success": "Mediation success",
+    "escalated_share": "Escalated", "misgraded_share": "Misgraded at dispatch", "returned_share": "Handed back down",
+    "days_to_close_mean": "Days from report to close, mean",
+    "days_to_close_median": "Days from report to close, median",
+    "days_to_close_p90": "Days from report to close, 90th percentile",
+    "days_from_arising_mean": "Days from arising to close, mean",
+    "days_from_arising_median": "Days from arising to close, median",
+    "days_from_arising_p90": "Days from arising to close, 90th percentile",
+    "closed_within_30_days": "Closed within 30 days of report",
+    "closed_within_30_days_of_arising": "Closed within 30 days of arising",
+    "satisfaction_rate": "Satisfied at closing", "satisfaction_first_follow_up": "Satisfied at first follow-up",
+    "redone_share": "Redone after follow-up", "petitions": "Petitions", "petitions_per_10k": "Petitions",
+    "exits": "Exits to court, arbitration or petition", "exits_per_10k": "Exits to court, arbitration or petition",
+    "police_alerts": "Police (110) alerts", "cases_per_10k_per_year": "Cases reported",
+    "patrol_found_share": "Found on patrol", "committee_cases_per_10k": "Cases taken up by mediation committees",
+    "specialised_cases_per_10k": "Cases taken up by specialised committees",
+    "city_centre_cases_per_year": "Cases taken up by the city centre",
+    "city_centre_cases_per_10k": "Cases taken up by the city centre",
+    "worker_utilisation": "Grid workers' busy time", "department_tasks_undone": "Department tasks left undone",
+    "public_service_within_deadline": "Requests closed within the hotline deadline",
+    "mediations_within_30_days": "Mediations concluded within 30 days",
+    "requests_within_3_working_days": "Requests handled within 3 working days",
+    "requests_within_5_working_days": "Requests handled within 5 working days",
+    "requests_within_10_working_days": "Requests handled within 10 working days",
+    "referrals_cases": "Court referrals", "referrals_per_10k": "Court referrals",
+    "referrals_settled_share": "Court referrals settled",
+    "systems_stationed_cadres": "Stationed cadres", "systems_cadre_cases": "Mediations joined by a cadre",
+    "systems_big_party_communities": "Communities with a big Party committee",
+    "systems_member_unit_cases": "Disputes eased by member units", "systems_pilot_zones": "Pilot zones",
+    "systems_zone_desk_cases": "Disputes at pilot-zone desks", "systems_neighbourhood_centres": "Upgraded centres",
+    "systems_circle_coverage": "Residents within 15 minutes of a centre",
+    "systems_centre_settled_requests": "Requests settled at centres",
+    "systems_civility_certified_share": "Residents certified for civility points",
+    "systems_civility_points_earned": "Civility points earned",
+}
+for _outcome in Outcome:
+    if _outcome is not Outcome.NONE:
+        _LABELS[f"outcomes_{_outcome.label}"] = f"Closed as {_outcome.label.replace('_', ' ')}"
+for _level in Level:
+    _LABELS[f"resolved_share_by_level_{_level.label}"] = f"Resolved at {_level.label.replace('_', ' ')} level"
+    _LABELS[f"utilisation_{_level.label}"] = f"{_level.label.replace('_', ' ').capitalize()} handlers' busy time"
+for _channel in Channel:
+    _LABELS[f"reported_by_channel_{_channel.label}"] = f"Reported by {_channel.label.replace('_', ' ')}"
+for _activity in WorkerActivity:
+    _LABELS[f"worker_hours_{_activity.label}"] = f"Grid workers' hours: {_activity.label.replace('_', ' ')}"
+_unlabelled = [name for name in _DECLARED if name not in _LABELS]
+if _unlabelled:
+    raise RuntimeError(f"outcomes without a label: {', '.join(_unlabelled)}")
+for _name, _spec in _DECLARED.items():
+    _DECLARED[_name] = OutcomeSpec(_spec.name, _spec.unit, _spec.description, _spec.better, _LABELS[_name])
+
 OUTCOMES: Mapping[str, OutcomeSpec] = MappingProxyType(_DECLARED)
+# The headline outcomes: first in every table and figure.
+HEADLINE_OUTCOMES = ("resolved_within_30_days_disputes", "resolved_within_30_days_public_service",
+                     "closed_within_30_days_of_arising")
 # The outcomes researchers compare and sweep by default ("outcomes = main"), with what "better" means.
 MAIN_OUTCOMES: Mapping[str, str] = MappingProxyType({name: OUTCOMES[name].better.value for name in (
     "resolved_within_30_days_disputes", "resolved_within_30_days_public_service", "closure_rate", "resolution_rate",

@@ -46,6 +46,7 @@ class Param:
     high: float | None = None
     choices: tuple[str, ...] | None = None
     plausible: tuple[float, float] | None = None
+    label: str = ""  # plain language for a figure's axis or a table's column (sim.config.display)
 
     @property
     def type(self) -> type:
@@ -783,6 +784,22 @@ for _name, _range in _PLAUSIBLE.items():
     if _REGISTRY[_name].plausible is not None:
         raise RuntimeError(f"parameter {_name} has two plausible ranges")
     _REGISTRY[_name] = replace(_REGISTRY[_name], plausible=_range)
+
+# Plain-language labels of the levers and settings figures and tables most often show; any other
+# parameter is labelled from its name (sim.config.display.parameter_label).
+_LABELS = {
+    "scale": "Scale", "days": "Days simulated", "workers_per_10k": "Grid workers",
+    "part_time_workers_per_10k": "Part-time grid workers", "worker_allocation": "Allocation of grid workers",
+    "escalation_rule": "Escalation rule", "patrol": "Patrol", "volunteers_per_10k": "Volunteers",
+    "mediators_per_10k": "People's mediators", "dispatch_staff_per_10k": "Dispatch clerks",
+    "department_staff_per_10k": "Department case officers", "city_centre_staff": "City centre staff",
+    "stationed_cadres": "Stationed cadres", "digital_platform": "Digital platform",
+    "triage_accuracy": "Triage accuracy", "hotline_deadline_days": "Hotline deadline",
+    "civility_incentive": "Civility points", "neighbourhood_centres": "Upgraded neighbourhood centres",
+    "three_zone_pilots": "Three-zone pilots", "big_party_committees": "Big Party committees",
+}
+for _name, _label in _LABELS.items():
+    _REGISTRY[_name] = replace(_REGISTRY[_name], label=_label)
 
 del L, U, S, EST, WORKLOAD, CALIBRATED
 

@@ -58,11 +58,6 @@ def report(seeds: int = PRESETS["full"].seeds, scale: float = PRESETS["full"].sc
            on_run: OnDone | None = None) -> list[tuple[Target, tuple]]:
     """Run the baseline on ``seeds`` seeds and write ``out``/calibration.md and its figure (docs/
     at the full default settings; see ``report_folder``)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from sim.results.provenance import git_commit
 
     log(f"running the baseline at scale {scale:g} for {days} days on {seeds} seeds ...")
@@ -71,18 +66,7 @@ def report(seeds: int = PRESETS["full"].seeds, scale: float = PRESETS["full"].sc
     rows = [(target, values[target.measure]) for target in TARGETS]
     out.mkdir(parents=True, exist_ok=True)
 
-    fig, axes = plt.subplots(1, len(rows), figsize=(2.3 * len(rows), 3.2), layout="constrained")
-    for ax, (target, (mean, low, high)) in zip(axes, rows, strict=True):
-        ax.axhspan(target.low, target.high, color="#4C9F70", alpha=0.2, label="target band")
-        ax.errorbar([0], [mean], yerr=[[mean - low], [high - mean]], fmt="o", color="black", capsize=4)
-        ax.set_xticks([])
-        ax.set_title(re.sub(r"\s*\([^)]*[\u4e00-\u9fff][^)]*\)", "", target.title), fontsize=7, wrap=True)
-        span = max(target.high - target.low, high - low, 1e-6)
-        ax.set_ylim(min(target.low, low) - 0.3 * span, max(target.high, high) + 0.3 * span)
-        ax.tick_params(labelsize=7)
-    fig.suptitle(f"Baseline against Shishi's figures: mean and 95 % CI over {seeds} seeds", fontsize=9)
-    fig.savefig(out / "calibration.png", dpi=110, metadata={"Software": None})
-    plt.close(fig)
+    draw_targets(rows, seeds).savefig(out / "calibration.png", dpi=110, metadata={"Software": None})
 
     def fmt(value: float, target: Target) -> str:
         return f"{value:,.0f}" if target.high > 10 else f"{100 * value:.2f} %"
@@ -140,3 +124,42 @@ def report(seeds: int = PRESETS["full"].seeds, scale: float = PRESETS["full"].sc
     (out / "calibration.md").write_text("\n".join(lines), encoding="utf-8")
     log(f"wrote {out / 'calibration.md'} and {out / 'calibration.png'}")
     return rows
+
+
+def target_unit(target: Target) -> tuple[float, str]:
+    """What a target's values are multiplied by to be shown, and the unit: the registry's when the
+    measure is an outcome, else a share (a band within 0–1) as a percentage or a count a year."""
+    from sim.config.display import factor, shown_unit, unit_of
+
+    unit = unit_of(target.measure)
+    if unit:
+        return factor(target.measure), shown_unit(unit)
+    return (100.0, "%") if target.high <= 1 else (1.0, "cases a year")
+
+
+def draw_targets(rows, seeds: int):
+    """calibration.png's figure: per target, the band Shishi's figures allow and the baseline's mean
+    and 95 % CI, in the target's unit."""
+    import textwrap
+
+    from matplotlib.figure import Figure
+
+    from sim.results.plotting import round_ticks
+
+    fig = Figure(figsize=(2.3 * len(rows), 3.6), layout="constrained")
+    axes = fig.subplots(1, len(rows), squeeze=False)[0]
+    for ax, (target, (mean, low, high)) in zip(axes, rows, strict=True):
+        scale, unit = target_unit(target)
+        mean, low, high, band_low, band_high = (v * scale for v in (mean, low, high, target.low, target.high))
+        ax.axhspan(band_low, band_high, color="#4C9F70", alpha=0.2, label="target band")
+        ax.errorbar([0], [mean], yerr=[[mean - low], [high - mean]], fmt="o", color="black", capsize=4)
+        ax.set_xticks([])
+        title = re.sub(r"\s*\([^)]*[\u4e00-\u9fff][^)]*\)", "", target.title)
+        ax.set_title(textwrap.fill(title, 26), fontsize=7)
+        span = max(band_high - band_low, high - low, 1e-6)
+        ax.set_ylim(min(band_low, low) - 0.3 * span, max(band_high, high) + 0.3 * span)
+        ax.set_ylabel(unit, fontsize=7)
+        round_ticks(ax, "y", bins=4)
+        ax.tick_params(labelsize=7)
+    fig.suptitle(f"Baseline against Shishi's figures: mean and 95 % CI over {seeds} seeds", fontsize=9)
+    return fig

@@ -52,12 +52,10 @@ def _read_json(path: Path) -> dict:
 
 
 def _ci(row, name: str) -> str:
-    mean, low, high = row[name], row[f"{name}_low"], row[f"{name}_high"]
-    if not np.isfinite(mean):
-        return "n/a"
-    if not np.isfinite(low):
-        return f"{mean:.4g}"
-    return f"{mean:.4g} [{low:.4g}, {high:.4g}]"
+    """Mean ± 95 % half-width, formatted like a run's summary (a share as a percentage)."""
+    from sim.config.display import format_estimate
+
+    return format_estimate(name, row[name], row[f"{name}_low"], row[f"{name}_high"])
 
 
 def staffing_section(folder: Path) -> list[str]:
@@ -82,9 +80,12 @@ def staffing_section(folder: Path) -> list[str]:
     for _, row in answers.iterrows():
         lines.append(f"- **{row[RULE_COLUMN]}**: {row['verdict']}")
     lines += ["", "![service level against staffing](staffing/staffing.png)", "",
-              "### Every point (mean and 95 % CI over replications)", ""]
-    view = pd.DataFrame({RULE_COLUMN: points[RULE_COLUMN], lever: points[lever], "replications": points["replications"],
-                         **{name: [_ci(r, name) for _, r in points.iterrows()] for name in outcomes},
+              "### Every point (mean ± 95 % CI half-width over replications)", ""]
+    from sim.config.display import axis_label
+
+    view = pd.DataFrame({"escalation rule": points[RULE_COLUMN], axis_label(lever): points[lever],
+                         "replications": points["replications"],
+                         **{axis_label(name): [_ci(r, name) for _, r in points.iterrows()] for name in outcomes},
                          "decision": points["decision"]})
     lines += [_md_table(view), "", "### Monotonicity check", "",
               "Paired differences (same seeds) between neighbouring grid values; a *reversal* is a difference "

@@ -24,8 +24,9 @@ from sim.model.population import Population
 from sim.model.trust import Reputation
 
 _COMMUNITY_RANK = AUTHORITY_RANK[Level.COMMUNITY]
-_REMOTE = {level: max(0, AUTHORITY_RANK[level] - _COMMUNITY_RANK) for level in (Level.SPECIALISED, Level.TOWN,
-                                                                                 Level.CITY)}
+# per level code: rungs above the community a party travels to (committees; a department comes to them)
+_REMOTE_RUNGS = tuple(max(0, AUTHORITY_RANK[level] - _COMMUNITY_RANK)
+                      if level in (Level.SPECIALISED, Level.TOWN, Level.CITY) else 0 for level in Level)
 
 
 class Closing:
@@ -47,10 +48,10 @@ class Closing:
     def satisfaction_chance(self, case: int, t: float) -> float:
         """Chance the party of a resolved case is satisfied at a follow-up at ``t``."""
         book = self.book
-        days = t - book.t_reported[case]
-        remote = _REMOTE.get(Level(book.level_resolved[case]), 0)  # parties travel to committees, not departments
+        days = t - float(book.t_reported[case])  # Python numbers: the same values, cheaper arithmetic
+        remote = _REMOTE_RUNGS[book.level_resolved[case]]
         return (self.satisfied_resolved - self.loss_per_day * max(0.0, days - self.grace_days)
-                - self.loss_per_escalation * book.escalations[case] - self.loss_per_remote_rung * remote)
+                - self.loss_per_escalation * int(book.escalations[case]) - self.loss_per_remote_rung * remote)
 
     def followed_up(self, case: int, follow_up: int, t: float) -> bool:
         """The follow-up visit number ``follow_up`` (0 = the first) is done: returns True if the

@@ -26,6 +26,11 @@ class HandlerPool:
         self.zone = zone  # a three-zone pilot's one-stop desk
         self.service_factor = service_factor  # handling time relative to the level's
         self.capacity = sum(server.capacity for server in self.servers)
+        # Room left per server, in the pool's order, and each server's place in it: finding the
+        # least loaded server is then two C-level passes over a list (max, index) rather than a
+        # Python loop over the servers on every case that enters.
+        self._room = [server.capacity - server.active_cases for server in self.servers]
+        self._position = {server: i for i, server in enumerate(self.servers)}
         self.busy = 0
         self.waiting = 0
         self.taken_up = 0  # cases whose handling started here (since the warm-up)
@@ -34,7 +39,10 @@ class HandlerPool:
         self._since = 0.0
 
     def account(self, t: float) -> None:
-        self.busy_time += self.busy * (t - self._since)
+        """Add the busy handler-days since the last account. With no one busy there is nothing to
+        add (and the next ``take`` accounts first), so an idle pool is skipped."""
+        if self.busy:
+            self.busy_time += self.busy * (t - self._since)
         self._since = t
 
     def restart_ledger(self, t: float) -> None:
@@ -46,12 +54,8 @@ class HandlerPool:
         grid workers before part-time ones), or None."""
         if self.busy >= self.capacity:
             return None
-        best, room = None, 0
-        for server in self.servers:
-            free = server.capacity - server.active_cases
-            if free > room:
-                best, room = server, free
-        return best
+        room = self._room
+        return self.servers[room.index(max(room))]  # the first of the most free (one has room: busy < capacity)
 
     def take(self, server: Handler, t: float) -> None:
         """``server`` starts on a case at ``t``."""
@@ -59,12 +63,14 @@ class HandlerPool:
         self.busy += 1
         self.taken_up += 1
         server.active_cases += 1
+        self._room[self._position[server]] -= 1
 
     def release(self, server: Handler, t: float) -> None:
         """``server`` is done with a case at ``t``."""
         self.account(t)
         self.busy -= 1
         server.active_cases -= 1
+        self._room[self._position[server]] += 1
 
     @property
     def load(self) -> float:

@@ -51,6 +51,11 @@ class Population:
         rows = np.asarray(rows)
         return np.minimum(self.trust[rows] * self.grid_trust_factor[self.grid[rows]], 1.0)
 
+    def effective_trust_of(self, row: int) -> float:
+        """``effective_trust`` of one resident, as a Python float (the case flow asks one at a time;
+        the same arithmetic without building arrays)."""
+        return min(float(self.trust[row]) * float(self.grid_trust_factor[self.grid[row]]), 1.0)
+
     def propensity(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         """Relative readiness to report: effective trust, weakened for migrants, raised by the
         civility points a resident holds."""

@@ -14,26 +14,21 @@ import numpy as np
 
 from sim.config.enums import Level, PlaceKind
 from sim.config.errors import ParamError, ScenarioError
-from sim.config.params import PARAMS, ParamKind
+from sim.config.params import PARAMS
 from sim.config.paths import SCENARIO_DIR
-from sim.config.presets import PRESETS
 from sim.config.scenario import list_scenarios, load_scenario
 from sim.model.model import HOURS_FIELDS
+from sim.page.controls import DEFAULT_SEED, LEVERS
 from sim.results.output import json_safe
 
 # ---------------------------------------------------------------- controls
-# The model parameters the page lets users set: every lever in the registry that is not part of
-# a dotted group (groups such as mediator_share.* are set in scenario files), and the run size.
-# Everything about each control (type, range, choices, default, unit, help) is read from PARAMS,
-# so a new lever appears on the page without a second list to keep.
-PARAM_CONTROLS = (*(p.name for p in PARAMS.values() if p.kind is ParamKind.LEVER and "." not in p.name), "scale")
+# The page's controls are built in ``sim.page.controls`` (groups, plain labels, sliders from the
+# registry's ranges); these are the parameters they set, checked here when a model is built.
+PARAM_CONTROLS = (*LEVERS, "scale")
 BOOL_VALUES = ("true", "false")
 # Run settings that are not model parameters: the scenario file and the run seed.
 RUN_CONTROLS = ("scenario_file", "seed")
-# The page's own default for the run size (the registry's default is the full city).
-DEFAULT_SCALE = PRESETS["page"].scale
-SCENARIO_VALUE = "(scenario)"  # a select's "keep the scenario file's value"
-DEFAULT_SEED = PRESETS["page"].first_seed
+SCENARIO_VALUE = "(scenario)"  # text meaning "keep the scenario file's value"
 
 
 def scenario_files() -> dict[str, Path]:
@@ -42,40 +37,10 @@ def scenario_files() -> dict[str, Path]:
     return {path.stem: path for path in files}
 
 
-def control_label(name: str) -> str:
-    param = PARAMS[name]
-    if param.choices is not None or param.type is bool:
-        return f"{name} ({param.unit})"
-    return f"{name} ({param.unit}; {param.low:g} to {param.high:g}; blank = scenario's value)"
-
-
-def default_control_value(name: str) -> str:
-    """What a control shows at first: the scenario's value (blank), except the page's run size."""
-    if name == "scale":
-        return f"{DEFAULT_SCALE:g}"
-    return SCENARIO_VALUE if PARAMS[name].choices is not None or PARAMS[name].type is bool else ""
-
-
-def model_params_spec() -> dict[str, dict]:
-    """Mesa SolaraViz ``model_params``: one input per control, built from PARAMS.
-
-    Numbers are typed text inputs (so a value out of range can be typed and is then refused
-    with a message); parameters with choices are selects listing the registry's choices.
-    """
-    spec: dict[str, dict] = {
-        "scenario_file": {"type": "Select", "value": next(iter(scenario_files()), "shishi_baseline"),
-                          "values": list(scenario_files()), "label": "Scenario (scenarios/*.toml)"},
-    }
-    for name in PARAM_CONTROLS:
-        param = PARAMS[name]
-        if param.choices is not None or param.type is bool:
-            choices = BOOL_VALUES if param.type is bool else param.choices
-            spec[name] = {"type": "Select", "value": default_control_value(name),
-                          "values": [SCENARIO_VALUE, *choices], "label": control_label(name)}
-        else:
-            spec[name] = {"type": "InputText", "value": default_control_value(name), "label": control_label(name)}
-    spec["seed"] = {"type": "InputText", "value": str(DEFAULT_SEED), "label": "seed (run seed, whole number ≥ 0)"}
-    return spec
+def scenario_values(scenario_file: str) -> dict[str, object]:
+    """The levers' values in a scenario file (what the controls show after choosing it)."""
+    params = load_scenario(scenario_files().get(scenario_file)).params
+    return {name: params[name] for name in LEVERS}
 
 
 @dataclass
@@ -206,6 +171,45 @@ def grid_details(model, grid: int, measures: dict[str, np.ndarray] | None = None
     }
 
 
+# ---------------------------------------------------------------- per town (sim.results.summary.by_town)
+# What a town can be coloured by, and the town table's columns: (label, unit, is a share).
+TOWN_OUTCOMES = {
+    "satisfaction_rate": ("Satisfied at follow-up", "% of followed-up cases", True),
+    "resolved_within_30_days_disputes": ("Disputes resolved within 30 days", "% of disputes 30+ days old", True),
+    "resolved_within_30_days_public_service": ("Requests resolved within 30 days", "% of requests 30+ days old", True),
+    "days_from_arising_mean": ("Days from arising to close", "days, mean", False),
+    "cases_per_10k_per_year": ("Cases reported", "per 10,000 residents a year", False),
+    "open_cases": ("Open cases", "cases", False),
+    "cases_reported": ("Cases reported so far", "cases", False),
+    "exits": ("Cases that left the system", "cases (litigation, arbitration, petitions)", False),
+    "workers_per_10k": ("Full-time grid workers", "per 10,000 urban residents", False),
+    "grid_workers": ("Grid workers", "people, full- and part-time", False),
+    "residents": ("Residents", "residents", False),
+}
+
+
+def town_table(model) -> dict[str, dict[str, float]]:
+    """Per town: its outcomes so far (``sim.results.summary.by_town``) and its open cases."""
+    from sim.results.summary import by_town
+
+    table = by_town(model)
+    for row in table.values():
+        row["open_cases"] = row["cases_reported"] - row["cases_closed"]
+    return table
+
+
+def town_values(table: dict[str, dict[str, float]], outcome: str) -> np.ndarray:
+    return np.array([float(row[outcome]) for row in table.values()])
+
+
+def format_outcome(value: float, percent: bool) -> str:
+    if value is None or not np.isfinite(value):
+        return "–"
+    if percent:
+        return f"{value:.0%}"
+    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.1f}"
+
+
 # ---------------------------------------------------------------- daily series for the charts
 LEVEL_LABELS = [level.label for level in Level]
 
@@ -250,22 +254,23 @@ LEVEL_COLOURS = {"grid": "#1b9e77", "community": "#d95f02", "specialised": "#757
                  "department": "#a6761d", "dispatch": "#e6ab02", "follow_up": "#bbbbbb",
                  "city": "#66a61e"}
 CHARTS = {
-    "open_by_level": ("Open cases by level", "cases",
+    "open_by_level": ("Open cases by level", "open cases",
                       [(f"open_{lv}", lv, LEVEL_COLOURS[lv]) for lv in LEVEL_LABELS], None),
     "case_flow": ("New, reported and closed cases per day", "cases per day",
                   [("arisen", "new (arisen)", "#999999"), ("reported", "reported", "#1f77b4"),
                    ("closed", "closed", "#2ca02c")], None),
-    "resolved_share": ("Share of resolved cases resolved at each level (cumulative)", "share",
+    "resolved_share": ("Where resolved cases were resolved (cumulative)", "% of resolved cases",
                        [(f"resolved_share_{lv}", lv, LEVEL_COLOURS[lv]) for lv in LEVEL_LABELS], 1.0),
-    "satisfaction": ("Satisfaction at follow-up", "share satisfied",
+    "satisfaction": ("Satisfaction at follow-up", "% of followed-up cases satisfied",
                      [("satisfaction_daily", "that day", "#bbbbbb"),
                       ("satisfaction_cumulative", "so far", "#d62728")], 1.0),
-    "utilisation": ("Where grid workers' hours go", "share of the day's hours",
+    "utilisation": ("Where grid workers' hours go", "% of the day's hours",
                     [("hours_department_tasks_share", "department tasks", "#7f7f7f"),
                      ("hours_orders_share", "orders", "#d62728"),
                      ("hours_patrol_share", "patrol and visits", "#08519c"),
                      ("hours_idle_share", "idle", "#c7c7c7")], 1.0),
 }
+PERCENT_CHARTS = frozenset(chart for chart, (_, _, _, ymax) in CHARTS.items() if ymax == 1.0)  # shares, shown in %
 
 
 # ---------------------------------------------------------------- the run's summary
@@ -286,5 +291,6 @@ def summary_json(model) -> str:
     return json.dumps(run_summary(model), indent=2, ensure_ascii=False, default=str)
 
 
-__all__ = ["PARAM_CONTROLS", "RUN_CONTROLS", "MEASURES", "CHARTS", "check_settings", "model_params_spec",
+__all__ = ["PARAM_CONTROLS", "RUN_CONTROLS", "MEASURES", "CHARTS", "PERCENT_CHARTS", "TOWN_OUTCOMES", "check_settings",
+           "scenario_values", "town_table",
            "grid_measures", "grid_details", "daily_series", "run_summary", "summary_json", "list_scenarios"]

@@ -53,14 +53,21 @@ def map_png(model, measure: str = "open_cases") -> bytes:
 
 
 def chart_png(model, chart: str) -> bytes:
+    from sim.results.plotting import round_ticks
+
     title, ylabel, lines, ymax = CHARTS[chart]
     series = daily_series(model)
+    share = ymax == 1.0 and ylabel.startswith("share")  # a share: shown as a percentage
+    scale = 100.0 if share else 1.0
+    if share:
+        ylabel = "%" + ylabel[len("share"):] if ylabel != "share" else "% of resolved cases"
     fig, ax = plt.subplots(figsize=(6.5, 3.6))
     for key, label, colour in lines:
-        ax.plot(series["day"], series[key], color=colour, label=label, lw=1.5)
-    ax.set(title=title, xlabel="day", ylabel=ylabel)
+        ax.plot(series["day"], np.asarray(series[key], dtype=float) * scale, color=colour, label=label, lw=1.5)
+    ax.set(title=title, xlabel="Day of the run (days)", ylabel=ylabel)
     if ymax is not None:
-        ax.set_ylim(0, ymax)
+        ax.set_ylim(0, ymax * scale)
+    round_ticks(ax)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return _png(fig)

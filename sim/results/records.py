@@ -60,22 +60,22 @@ def cases_frame(model) -> pd.DataFrame:
 
 
 def visits_frame(model) -> pd.DataFrame:
-    log = [visit for visit in model.cases.visit_log if visit.case >= model.first_case]
-    names = [pool.name for pool in model.organisation.pools]
+    visits = model.cases.visit_columns()
+    keep = visits["case"] >= model.first_case
+    pool = visits["pool"][keep]
+    reason = visits["reason"][keep]
+    names = [p.name for p in model.organisation.pools]
     no_end = len(EndReason)  # the code of a visit still in progress ("")
     return pd.DataFrame({
-        "case_id": np.fromiter((v.case for v in log), dtype=np.int64, count=len(log)),
-        "level": pd.Categorical.from_codes(np.fromiter((v.level for v in log), dtype=np.int8, count=len(log)),
-                                           categories=Level.labels()),
-        "handler": pd.Categorical.from_codes(np.fromiter((v.pool for v in log), dtype=np.int32, count=len(log)),
-                                             categories=names) if len(set(names)) == len(names)
-        else [names[v.pool] for v in log],
-        "day_entered": np.fromiter((v.t_entered for v in log), dtype=float, count=len(log)),
-        "day_started": np.fromiter((v.t_started for v in log), dtype=float, count=len(log)),
-        "day_left": np.fromiter((v.t_left for v in log), dtype=float, count=len(log)),
-        "end": pd.Categorical.from_codes(
-            np.fromiter((no_end if v.reason is None else v.reason for v in log), dtype=np.int8, count=len(log)),
-            categories=[*EndReason.labels(), ""]),
+        "case_id": visits["case"][keep],
+        "level": pd.Categorical.from_codes(visits["level"][keep], categories=Level.labels()),
+        "handler": pd.Categorical.from_codes(pool, categories=names) if len(set(names)) == len(names)
+        else [names[p] for p in pool.tolist()],
+        "day_entered": visits["t_entered"][keep],
+        "day_started": visits["t_started"][keep],
+        "day_left": visits["t_left"][keep],
+        "end": pd.Categorical.from_codes(np.where(reason < 0, no_end, reason).astype(np.int8),
+                                         categories=[*EndReason.labels(), ""]),
     })
 
 

@@ -86,11 +86,12 @@ def summarise(model) -> dict:
     resolved_disputes = resolved & dispute
     local = np.isin(level_resolved, (Level.GRID, Level.COMMUNITY)) & resolved_disputes
     satisfied, satisfied_first = cases.column("satisfied"), cases.column("satisfied_first")
-    mediated = mediated_cases(model)[cases.ids]
+    visits = model.cases.visit_columns()  # read once for the three measures of visits below
+    mediated = mediated_cases(model, visits)[cases.ids]
     mediation_ended = mediated & closed & (outcome != Outcome.WITHDRAWN)
     org = model.organisation
     hours = model.worktime.shares()
-    taken_up = cases_taken_up(model)
+    taken_up = cases_taken_up(model, visits)
     misgraded = cases.column("misgraded")
     return {
         "cases_arisen": int(len(cases.ids)),
@@ -148,7 +149,7 @@ def summarise(model) -> dict:
                                                   <= model.params["hotline_deadline_days"])),
             np.count_nonzero(reported & ~dispute)),
         "referrals": referrals_summary(model, per_10k_year),
-        "systems": systems_summary(model, cases),
+        "systems": systems_summary(model, cases, visits),
     }
 
 
@@ -197,17 +198,17 @@ def requests_within(model, cases: CaseView) -> dict[str, float]:
             for n in REQUEST_DEADLINES_WORKING_DAYS}
 
 
-def cases_taken_up(model) -> dict[Level | str, int]:
+def cases_taken_up(model, visits: dict[str, np.ndarray] | None = None) -> dict[Level | str, int]:
     """Distinct cases each level started handling in the window (a case graded too high and only
     screened before it was handed down is not taken up), court referrals included; "committees"
     counts a case taken up by the community committee, the town's or both once (a dispute
-    mediated, as Shishi counts them)."""
-    taken: dict[Level, set[int]] = {level: set() for level in Level}
-    for visit in model.cases.visit_log:
-        if visit.t_started >= 0 and visit.reason is not EndReason.RETURNED:  # NaN (never started) fails >= 0
-            taken[visit.level].add(visit.case)
-    counts: dict[Level | str, int] = {level: len(cases) for level, cases in taken.items()}
-    counts["committees"] = len(set().union(*(taken[level] for level in COMMITTEE_LEVELS)))
+    mediated, as Shishi counts them). ``visits``: ``model.cases.visit_columns()``, if already read."""
+    visits = model.cases.visit_columns() if visits is None else visits
+    # started in the window (NaN, never started, fails >= 0), and not only screened
+    taken = (visits["t_started"] >= 0) & (visits["reason"] != EndReason.RETURNED)
+    level, case = visits["level"], visits["case"]
+    counts: dict[Level | str, int] = {lv: len(np.unique(case[taken & (level == lv)])) for lv in Level}
+    counts["committees"] = len(np.unique(case[taken & np.isin(level, COMMITTEE_LEVELS)]))
     return counts
 
 
@@ -217,13 +218,14 @@ def referrals_summary(model, per_10k_year: float) -> dict[str, float]:
             "settled_share": _share(referred.resolved.sum(), referred.closed.sum())}
 
 
-def systems_summary(model, cases: CaseView) -> dict[str, float]:
-    """What Shishi's further systems did in the run (counts over the window; shares at its end)."""
+def systems_summary(model, cases: CaseView, visits: dict[str, np.ndarray] | None = None) -> dict[str, float]:
+    """What Shishi's further systems did in the run (counts over the window; shares at its end).
+    ``visits``: ``model.cases.visit_columns()``, if already read."""
     systems, org = model.systems, model.organisation
     population = model.population
-    zone_pools = {pool.index for pool in org.zone_pools}
-    zone_cases = {visit.case for visit in model.cases.visit_log
-                  if visit.pool in zone_pools and visit.t_started >= 0}  # started in the window (not NaN)
+    visits = model.cases.visit_columns() if visits is None else visits
+    at_desk = np.isin(visits["pool"], [pool.index for pool in org.zone_pools])
+    zone_cases = np.unique(visits["case"][at_desk & (visits["t_started"] >= 0)])  # started in the window (not NaN)
     relief = model.authority.member_unit_relief(cases.kind, cases.column("authority_up_u"), cases.column("grid"))
     grid_population = model.city.grid_population
     return {
@@ -241,14 +243,15 @@ def systems_summary(model, cases: CaseView) -> dict[str, float]:
     }
 
 
-def mediated_cases(model) -> np.ndarray:
+def mediated_cases(model, visits: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Per case: did a people's-mediation committee take it up (a mediation visit that started
-    and was not just the screening of a case graded too high)?"""
+    and was not just the screening of a case graded too high)? ``visits``: ``model.cases.visit_columns()``,
+    if already read."""
+    visits = model.cases.visit_columns() if visits is None else visits
     taken = np.zeros(model.cases.size, dtype=bool)
-    for visit in model.cases.visit_log:
-        if (visit.level in MEDIATION_LEVELS and visit.t_started == visit.t_started  # started (not NaN)
-                and visit.reason is not EndReason.RETURNED):
-            taken[visit.case] = True
+    mediation = (np.isin(visits["level"], MEDIATION_LEVELS) & ~np.isnan(visits["t_started"])  # started
+                 & (visits["reason"] != EndReason.RETURNED))
+    taken[visits["case"][mediation]] = True
     return taken
 
 
