@@ -258,15 +258,19 @@ def test_discovery_end_to_end_on_a_small_sweep_writes_boxes_with_stability(tmp_p
 
 @pytest.mark.slow
 def test_policy_analysis_end_to_end_through_the_library_functions(tmp_path):
+    """The real model in a tiny run: every step writes its tables and the report its sections."""
     pytest.importorskip("ema_workbench", reason="the optional extra 'ema'")
+    from test_policy_worlds import write_tiny_ensemble
+
     from sim.analyses.standard import DEFAULT_STANDARD, parse_standard
     from sim.docgen.policy_report import policy_analysis
 
-    report = policy_analysis(tmp_path, parse_standard(DEFAULT_STANDARD), scale=0.005, days=60, processes=2,
-                             min_replications=2, step=2, max_replications=2, trajectories=2, top=2, sobol_samples=4,
-                             replications=1)
+    ensemble = write_tiny_ensemble(tmp_path / "ensemble", members=3)
+    report = policy_analysis(tmp_path / "out", parse_standard(DEFAULT_STANDARD), ensemble=ensemble, members=2,
+                             seeds=1, grid=(12.0, 18.0), scale=0.005, days=20, processes=2, trajectories=1)
     text = report.read_text(encoding="utf-8")
-    for section in ("## 1.", "## 2. Sensitivity", "## 3. Scenario discovery"):
+    for section in ("## 1. Staffing per rule", "## 2. What the decisions", "## 3. In which calibrated worlds",
+                    "## Time"):
         assert section in text
-    for written in ("staffing/answers.csv", "sensitivity/morris_ranking.csv", "discovery/boxes.csv", "timings.json"):
-        assert (tmp_path / written).is_file(), written
+    for written in ("worlds/spread.csv", "decisions/indices.csv", "discovery_worlds/boxes.csv", "timings.json"):
+        assert (tmp_path / "out" / written).is_file(), written

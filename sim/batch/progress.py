@@ -67,3 +67,47 @@ class ProgressBar:
         """A line above the bar (nothing when the bar is off)."""
         if self.bar is not None:
             self.bar.console.print(message, highlight=False)
+
+
+class RunClock:
+    """Runs done of a known total, the time elapsed and an estimate of the time left, as plain
+    lines through ``say`` (so a log or a pipe shows them too, unlike the terminal-only bar).
+
+    The estimate is the mean wall time per run so far times the runs left: the stages of one
+    analysis run the same model at the same size, so their runs cost about the same. A line is
+    said at most every ``every_seconds`` (and at the last run)."""
+
+    def __init__(self, total: int, say, *, every_seconds: float = 30.0, clock=None):
+        import time
+
+        self.total, self.say, self.every = int(total), say, float(every_seconds)
+        self.clock = clock or time.monotonic
+        self.started = self.last = self.clock()
+        self.done, self.stage_name = 0, ""
+
+    def stage(self, name: str) -> None:
+        self.stage_name = name
+
+    def seconds_left(self) -> float:
+        if not self.done:
+            return float("nan")
+        return (self.clock() - self.started) / self.done * max(0, self.total - self.done)
+
+    def line(self) -> str:
+        elapsed = self.clock() - self.started
+        left = self.seconds_left()
+        estimate = "estimating" if left != left else f"about {_minutes(left)} left"
+        prefix = f"{self.stage_name}: " if self.stage_name else ""
+        return f"{prefix}{self.done}/{self.total} runs, {_minutes(elapsed)} elapsed, {estimate}"
+
+    def advance(self, *_: object) -> None:
+        """One run finished (takes and ignores the engine's ``on_done(row, daily)`` arguments)."""
+        self.done += 1
+        now = self.clock()
+        if now - self.last >= self.every or self.done == self.total:
+            self.last = now
+            self.say(self.line())
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"

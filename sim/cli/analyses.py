@@ -1,11 +1,11 @@
 """Command-line subcommands of the policy analysis; ``sim.cli.main`` registers them with ``add_parsers``.
 
     python run.py staffing [EXPERIMENT_OR_SCENARIO] \
-[--target "closed_within_30_days_of_arising>=0.95,petitions_per_10k<=1"]
+[--target "mediations_within_30_days>=0.95,closure_rate>=0.95"]
     python run.py sensitivity [--out DIR]
     python run.py discover [EXPERIMENT_OR_SWEEP_DIR] [--norm 18]
     python run.py policy-report OUTDIR
-    python run.py policy-analysis [--scale 0.05] [--out DIR]      # 1–3 end to end, then the report
+    python run.py policy-analysis [--members 16] [--scale 0.05] [--out DIR] [--doc docs/policy.md]
 
 Handlers check their options and call the typed functions of ``sim.analyses.pipeline``;
 bad input raises ``sim.config.errors.CliError`` or a ``ScenarioError``
@@ -87,23 +87,34 @@ def add_parsers(subparsers) -> None:
 
     full = subparsers.add_parser(
         "policy-analysis",
-        help="staffing search, sensitivity and discovery end to end at reduced scale, then the report")
+        help="staffing per rule across calibrated worlds, sensitivity of the decisions, discovery over the worlds; "
+             "then the report",
+        description="The staffing grid under each rule in N members of the calibrated ensemble (per-world answers "
+                    "and their weighted spread), Morris group screening of the staffing slope and the rule "
+                    "differences, and PRIM over the worlds that miss the standard at 18 per 10,000; prints the plan, "
+                    "then progress with the time left (see docs/policy.md).")
     _standard_args(full)
     _size_args(full, scale_default=PRESETS["analysis"].scale, days_default=PRESETS["analysis"].days)
-    _search_args(full)
-    full.add_argument("--trajectories", type=int, default=8, help="Morris trajectories (default 8)")
-    full.add_argument("--top", type=int, default=4, help="factors carried to Sobol (default 4)")
-    full.add_argument("--sobol-samples", type=int, default=32, help="Sobol base sample N (default 32)")
-    full.add_argument("--replications", type=int, default=2,
-                      help="replications in sensitivity and discovery (default 2)")
+    full.add_argument("--ensemble", type=Path, help="ensemble folder (default: the shipped scenarios/ensemble)")
+    full.add_argument("--members", type=int, default=16, help="calibrated worlds to use, the ensemble's first N "
+                                                              "(default 16)")
+    full.add_argument("--seeds", type=int, default=2, help="common seeds per world and grid value (default 2)")
+    full.add_argument("--grid", help="workers per 10,000 to try: '6,9,12' or 'START:STOP:STEP' "
+                                     "(default 6,9,12,15,18,24,30)")
+    full.add_argument("--trajectories", type=int, default=6, help="Morris trajectories of the decision "
+                                                                  "sensitivity (default 6)")
+    full.add_argument("--seed", type=int, help="seed of the replication seeds and the Morris design")
+    full.add_argument("--doc", type=Path, help="also put the answers into this Markdown file between its markers "
+                                               "(docs/policy.md)")
+    full.add_argument("--doc-note", default="", help="a line put above the answers in --doc (what was run)")
     full.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (default results/policy)")
     full.set_defaults(handler=policy_analysis_command)
 
 
 def _standard_args(parser) -> None:
     parser.add_argument("--target", action="append", default=[], metavar="OUTCOME>=X",
-                        help="service standard criteria, comma-separated or repeated (default "
-                             "'closed_within_30_days_of_arising>=0.95,petitions_per_10k<=1'); "
+                        help="service standard criteria, comma-separated or repeated (default: the sourced "
+                             "standard, sim.analyses.standard.DEFAULT_STANDARD); "
                              "outcomes: sim.config.outcomes.flat_outcomes, "
                              "closed_within_N_days, mean_wait_days")
 
@@ -382,32 +393,43 @@ def report_command(args) -> int:
 
 
 def policy_analysis_command(args) -> int:
-    """Staffing search, sensitivity and discovery at reduced scale, then the report."""
+    """The staffing answer across calibrated worlds, the decision sensitivity and discovery, then the report."""
     from sim.analyses.standard import parse_standard
-    from sim.docgen.policy_report import policy_analysis
+    from sim.analyses.worlds import DEFAULT_GRID
+    from sim.docgen.policy_report import policy_analysis, write_doc
 
     standard = parse_standard(args.target)  # fail fast
     derived = [c.outcome for c in standard.criteria if not _flat(c.outcome)]
     if derived:
-        raise _cli_error(f"--target: {', '.join(derived)} is computed from run records, which sweeps do not store; "
-                         "policy-analysis (sensitivity, discovery) needs outcomes from "
-                         "sim.config.outcomes.flat_outcomes (use `staffing` alone for this standard)")
+        raise _cli_error(f"--target: {', '.join(derived)} is computed from run records, which the analysis does not "
+                         "keep; policy-analysis needs outcomes from sim.config.outcomes.flat_outcomes (use `staffing` "
+                         "alone for this standard)")
     _check_size(args)
-    for name in ("min_replications", "step", "max_replications", "trajectories", "top", "sobol_samples",
-                 "replications"):
-        _check_positive("--" + name.replace("_", "-"), getattr(args, name))
+    for name in ("members", "seeds", "trajectories"):
+        _check_positive("--" + name, getattr(args, name))
     from sim.batch.limits import require
+    from sim.config.ensemble import load_ensemble
 
     require("ema_workbench")  # discovery's PRIM: before any folder is made
-    settings = {name: getattr(args, name) for name in ("scale", "days", "min_replications", "step", "max_replications",
-                                                       "seed", "trajectories", "top", "sobol_samples", "replications")}
+    load_ensemble(args.ensemble).take(args.members, "--members")  # a missing or short ensemble: before any run
+    grid = parse_grid(args.grid, "workers_per_10k") if args.grid else DEFAULT_GRID
+    if args.doc is not None and not args.doc.is_file():
+        raise _cli_error(f"--doc: {args.doc}: no such file")
+    settings = {"scale": args.scale, "days": args.days, "members": args.members, "seeds": args.seeds,
+                "grid": tuple(grid), "trajectories": args.trajectories,
+                "ensemble": str(args.ensemble.resolve()) if args.ensemble else None}
+    if args.seed is not None:
+        settings["seed"] = args.seed
     args.out = _out(args, "policy-analysis", {"standard": str(standard), **settings})
     started = time.perf_counter()
     say = _say(args)
     report = policy_analysis(args.out, standard, **settings, processes=_processes(args.processes),
                              progress=lambda message: say(message.strip()), quiet=args.quiet)
+    if args.doc is not None:
+        write_doc(args.out, args.doc, args.doc_note)
     if not args.quiet:
-        print(f"wrote {report}\npolicy analysis done in {time.perf_counter() - started:.0f} s")
+        print(f"wrote {report}" + (f" and the answers in {args.doc}" if args.doc else "")
+              + f"\npolicy analysis done in {time.perf_counter() - started:.0f} s")
     return 0
 
 

@@ -119,6 +119,13 @@ for _level in Level:
     if _level is not Level.FOLLOW_UP:
         _declare(f"utilisation_{_level.label}", "share of capacity", f"Share of the {_level.label} level's handler "
                  "capacity busy over the run.")
+_declare("mediations_within_30_days", "share of mediations", "Mediations (a committee taking up a grid dispute) "
+         "accepted at least 30 days before the end and concluded — settled, failed, handed up, withdrawn — within 30 "
+         "days of acceptance (MoJ order no. 75, 2002, art. 33: 一般在一个月内调结).", H)
+for _n, _rule in ((3, "Fuzhou 2017: help requests"), (5, "Shandong 2020: every request; Fuzhou 2017: suggestions"),
+                  (10, "Fuzhou 2017: complaints")):
+    _declare(f"requests_within_{_n}_working_days", "share of requests", f"Public-service requests reported at least 14 "
+             f"days before the end whose handling concluded within {_n} working days of the report ({_rule}).", H)
 _declare("public_service_within_deadline", "share of requests", "Public-service requests closed within "
          "hotline_deadline_days of report.", H)
 # ---------------------------------------------------------------- court referrals (诉前调解)
@@ -173,6 +180,10 @@ _LABELS = {
     "city_centre_cases_per_10k": "Cases taken up by the city centre",
     "worker_utilisation": "Grid workers' busy time", "department_tasks_undone": "Department tasks left undone",
     "public_service_within_deadline": "Requests closed within the hotline deadline",
+    "mediations_within_30_days": "Mediations concluded within 30 days",
+    "requests_within_3_working_days": "Requests handled within 3 working days",
+    "requests_within_5_working_days": "Requests handled within 5 working days",
+    "requests_within_10_working_days": "Requests handled within 10 working days",
     "referrals_cases": "Court referrals", "referrals_per_10k": "Court referrals",
     "referrals_settled_share": "Court referrals settled",
     "systems_stationed_cadres": "Stationed cadres", "systems_cadre_cases": "Mediations joined by a cadre",

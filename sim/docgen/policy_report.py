@@ -1,32 +1,33 @@
 """The policy report: ``python run.py policy-report OUTDIR`` writes one Markdown report
-(OUTDIR/policy_report.md) of the staffing search, the sensitivity analysis and the scenario
-discovery stored in OUTDIR/staffing, OUTDIR/sensitivity and OUTDIR/discovery, with the provenance
-of every run behind them; ``policy_analysis`` (``python run.py policy-analysis``) runs the three
-analyses first.
+(OUTDIR/policy_report.md) of the analyses stored in OUTDIR, with the provenance of every run
+behind them; ``policy_analysis`` (``python run.py policy-analysis``) runs them first:
+
+1. the staffing answer per rule in every calibrated world (``sim.analyses.worlds``: a staffing
+   grid in each ensemble member, per-member answers, their weighted spread) → OUTDIR/worlds;
+2. the sensitivity of the decisions (``sim.analyses.decisions``: Morris group screening of the
+   level, the staffing slope and the rule differences) → OUTDIR/decisions;
+3. discovery over the members: PRIM on which worlds miss the standard at 18 per 10,000 →
+   OUTDIR/discovery_worlds (no runs of its own: it reads step 1's).
+
+Folders of the former analyses (OUTDIR/staffing, sensitivity, discovery, written by the
+``staffing``, ``sensitivity`` and ``discover`` commands) are reported too when present.
+``write_doc`` puts the report's answers into docs/policy.md (between its answer markers).
 
     from sim.docgen.policy_report import policy_analysis
-    report = policy_analysis(Path("results/policy"), parse_standard(DEFAULT_STANDARD), scale=0.05, processes=2)
+    report = policy_analysis(Path("results/policy"), parse_standard(DEFAULT_STANDARD), processes=2)
 """
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.analyses.pipeline import (
-    DEFAULT_DISCOVERY,
-    DEFAULT_STAFFING,
-    Progress,
-    analysis_marker,
-    discovery,
-    no_progress,
-    search_config,
-    staffing,
-)
+from sim.analyses.pipeline import Progress, no_progress
 from sim.analyses.standard import Standard
 from sim.config.presets import NORM_WORKERS_PER_10K, PRESETS
 
@@ -213,65 +214,290 @@ def provenance_section(out: Path) -> list[str]:
     return lines
 
 
+def standard_section(standard_json: list[dict]) -> list[str]:
+    from sim.analyses.standard import RULE_VARIANTS, STRICTNESS_VARIANTS
+
+    lines = ["## The service standard and its sources", "",
+             "The standard is met when every criterion is (on the mean over the seeds, per world):", "",
+             "| criterion | the rule it encodes (source) |", "| --- | --- |"]
+    for entry in standard_json:
+        lines.append(f"| `{entry['outcome']} {entry['op']} {entry['threshold']:g}` | "
+                     f"{entry.get('source') or '(chosen by the user; no source)'} |")
+    lines += ["", "Each threshold is 95 %: the rules say *as a rule* (一般; extensions allowed) and the article "
+              "says *close to 100 %* (接近100%), read as at least 95 % — one convention for all four, fixed "
+              "before any run (see `sim/analyses/standard.py`). The answers below are also given at "
+              + ", ".join(f"{v:.0%}" for v in STRICTNESS_VARIANTS) + " and with Fuzhou 2017's hotline limits "
+              + " and ".join(f"`{v}`" for vs in RULE_VARIANTS.values() for v in vs)
+              + " in place of Shandong's five working days, from the same runs.", ""]
+    return lines
+
+
+def worlds_section(folder: Path) -> list[str]:
+    from sim.analyses.worlds import RULE, sentence
+
+    manifest = _read_json(folder / "manifest.json")
+    if not manifest:
+        return []
+    spread = pd.read_csv(folder / "spread.csv")
+    means = pd.read_csv(folder / "member_means.csv")
+    grid = manifest["grid"]
+    lines = standard_section(manifest["standard"])
+    lines += ["## 1. Staffing per rule across calibrated worlds", "",
+              f"A staffing grid ({', '.join(f'{v:g}' for v in grid)} workers per 10,000) under each rule, in each of "
+              f"{manifest['members']} members of the calibrated ensemble ({_shown(manifest['ensemble'].split(',')[0])}"
+              f"{',' + manifest['ensemble'].split(',', 1)[1] if ',' in manifest['ensemble'] else ''}), on "
+              f"{len(manifest['seeds'])} common seeds (scale {manifest['scale']}, {manifest['days']} days). Per world "
+              "the answer is the smallest grid value from which every larger one meets the standard; the spread is "
+              "over these per-world answers, weighted by the members' importance weights.", ""]
+    default = spread[spread["standard"] == "default"]
+    for _, row in default.iterrows():
+        lines.append(f"- **{row[RULE]}**: {sentence(row, manifest['norm'], grid[-1])}.")
+    at_norm = means[np.isclose(means["workers_per_10k"], manifest["norm"])]
+    criteria = [c for c in means.columns if c.startswith("met:")]
+    if criteria:
+        lines += ["", f"Which criterion binds: the share of worlds (unweighted) meeting each at {manifest['norm']:g} "
+                  "per 10,000, and each outcome's median over worlds:", ""]
+        table = []
+        for rule, part in at_norm.groupby(RULE, sort=False):
+            row = {RULE: rule}
+            for column in criteria:
+                outcome = column[4:].split(" ")[0]
+                row[column[4:]] = f"{part[column].mean():.0%} (median {part[outcome].median():.3f})"
+            table.append(row)
+        lines += [_md_table(pd.DataFrame(table))]
+    lines += ["", "How the answer moves with the reading of the rules (same runs):", ""]
+    view = spread.copy()
+    view["share_met_at_norm"] = [f"{v:.0%}" for v in view["share_met_at_norm"]]
+    view["share_beyond_grid"] = [f"{v:.0%}" for v in view["share_beyond_grid"]]
+    for column in ("need_p50", "need_p90"):
+        view[column] = [f"> {grid[-1]:g}" if np.isinf(v) else f"{v:g}" for v in view[column]]
+    lines += [_md_table(view[["standard", RULE, "share_met_at_norm", "need_p50", "need_p90", "share_beyond_grid"]]),
+              "", "Variants: " + "; ".join(f"`{k}` = {v}" for k, v in manifest["variants"].items()) + ".", "",
+              "Tables: `worlds/member_means.csv` (per world, rule and staffing: the means and the met flags), "
+              "`worlds/member_answers.csv`, `worlds/spread.csv`, `worlds/runs.csv`.", ""]
+    return lines
+
+
+def decisions_section(folder: Path) -> list[str]:
+    from sim.analyses.decisions import DUMMY_GROUP, MARGIN
+
+    manifest = _read_json(folder / "manifest.json")
+    if not manifest:
+        return []
+    indices = pd.read_csv(folder / "indices.csv")
+    lines = ["## 2. What the decisions are sensitive to", "",
+             f"Morris group screening (SALib) of {manifest['factors']} uncertainties over their plausible ranges, in "
+             f"{manifest['groups']} groups by system plus an inert dummy group, {manifest['trajectories']} "
+             f"trajectories, {manifest['runs']} runs (six per point on common seeds: shishi at 12, 18, 24 and the "
+             "other rules at 18; scale "
+             f"{manifest['scale']}, {manifest['days']} days). Quantities: the **level** (shishi at 18), the **slope** "
+             "(shishi at 24 minus 12) and the **rule differences** (shishi minus each other rule at 18), of each "
+             f"criterion's outcome and of the standard's margin (`{MARGIN}`: the smallest distance to a threshold, "
+             "positive when met). μ* per unit of the plausible range, in the outcome's units. The dummy's μ* is the "
+             "floor: with common seeds an inert factor changes nothing (μ* = 0 exactly), so it shows that no effect "
+             "is manufactured by the design, not how large run noise is — moving a real parameter also reshuffles "
+             "the random draws, and μ* of a few thousandths in a share is within that reshuffling.", ""]
+    for quantity_kind, title in (("level", "level at 18"), ("slope_12_24", "slope 12 → 24"),
+                                 ("shishi_minus_three_level", "shishi − three_level"),
+                                 ("shishi_minus_direct_dispatch", "shishi − direct_dispatch"),
+                                 ("shishi_minus_bottom_up", "shishi − bottom_up")):
+        part = indices[indices["kind"] == quantity_kind]
+        if part.empty:
+            continue
+        rows = []
+        for quantity, block in part.groupby("quantity", sort=False):
+            block = block.sort_values("mu_star", ascending=False)
+            dummy = block[block["group"] == DUMMY_GROUP]["mu_star"]
+            top = block[block["group"] != DUMMY_GROUP].head(3)
+            rows.append({"outcome": quantity.split(":")[0],
+                         "top groups (μ*)": "; ".join(f"{r['group']} ({r['mu_star']:.3g})" for _, r in top.iterrows()),
+                         "dummy μ*": f"{dummy.iloc[0]:.3g}" if len(dummy) else "n/a"})
+        lines += [f"**{title}**", "", _md_table(pd.DataFrame(rows)), ""]
+    lines += ["Full indices: `decisions/indices.csv`; per point: `decisions/quantities.csv`; runs: "
+              "`decisions/runs.csv`.", ""]
+    return lines
+
+
+def discovery_worlds_section(folder: Path) -> list[str]:
+    manifest = _read_json(folder / "manifest.json")
+    if not manifest:
+        return []
+    boxes = pd.read_csv(folder / "boxes.csv")
+    lines = ["## 3. In which calibrated worlds does 18 per 10,000 miss the standard?", "",
+             f"PRIM (the EMA workbench's `Prim`, through `sim.analyses.prim`: peeling α = {manifest['peel_alpha']}, "
+             f"density threshold {manifest['threshold']}) over the {manifest['members']} members at "
+             f"{manifest['norm']:g} per 10,000, per rule; dimensions: the members' values of "
+             f"{len(manifest['dims'])} uncertainties ({manifest['dims_reason']}). Targets: the whole standard, and "
+             "each criterion some worlds meet and some miss. PRIM counts members (no weights); the weighted miss share "
+             "is beside it. With a few dozen worlds, boxes are suggestions: read the stability (share of PRIM reruns "
+             "on random halves that restrict the dimension again) and the quasi-p-values.", ""]
+    view = boxes.copy()
+    view["weighted_miss_share"] = [f"{v:.0%}" for v in view["weighted_miss_share"]]
+    columns = [c for c in ("escalation_rule", "target", "members", "missed", "weighted_miss_share", "description",
+                           "coverage", "density", "stability") if c in view.columns]
+    lines += [_md_table(view[columns], digits=3), "", "Boxes with quasi-p-values: `discovery_worlds/boxes.csv`.", ""]
+    return lines
+
+
+def timings_section(out: Path) -> list[str]:
+    timings = _read_json(out / "timings.json")
+    if not timings:
+        return []
+    settings = timings.get("settings", {})
+    lines = ["## Time", "", f"End-to-end wall time: **{timings['total_seconds']:.0f} s** "
+             f"({', '.join(f'{k} {v:.0f} s' for k, v in timings['seconds'].items())}) for {timings.get('runs')} runs "
+             f"on {settings.get('processes')} processes ({timings.get('seconds_per_run', float('nan')):.2f} s of wall "
+             "time per run)."]
+    cpu, processes = timings.get("run_cpu_seconds"), settings.get("processes") or 1
+    if cpu:
+        load = timings.get("load_average_at_end")
+        lines.append(f"The runs' CPU time: {cpu:.0f} s, i.e. about {cpu / processes:.0f} s of wall time on "
+                     f"{processes} idle cores" + (f" (the load average when it ended: {load[0]:.1f}; the "
+                                                  "machine was shared)" if load else "") + ".")
+    return [*lines, ""]
+
+
+def _shown(folder: Path) -> str:
+    """A folder as the docs show it: relative to the working directory when under it."""
+    try:
+        return str(Path(folder).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(folder)
+
+
 def write_report(out: str | Path) -> Path:
     out = Path(out)
-    parts = ["# Policy analysis: staffing, sensitivity, scenario discovery", "",
+    parts = ["# Policy analysis", "",
              "Generated by `python run.py policy-report` from the stored analyses in this folder "
              "(see docs/policy.md for what each analysis means).", ""]
-    parts += staffing_section(out / "staffing")
-    parts += sensitivity_section(out / "sensitivity")
-    parts += discovery_section(out / "discovery")
+    parts += report_body(out)
     parts += provenance_section(out)
     path = out / "policy_report.md"
     path.write_text("\n".join(parts) + "\n", encoding="utf-8")
     return path
 
 
-def policy_analysis(out: Path, standard: Standard, *, scale: float = PRESETS["analysis"].scale,
-                    days: int = PRESETS["analysis"].days, processes: int = 1, min_replications: int = 4,
-                    step: int = 4, max_replications: int = 20, seed: int | None = None, trajectories: int = 8,
-                    top: int = 4, sobol_samples: int = 32, replications: int = PRESETS["analysis"].seeds,
-                    sweep_outcomes: tuple[str, ...] = (), progress: Progress = no_progress, quiet: bool = True) -> Path:
-    """Staffing search, sensitivity (Morris, then Sobol) and scenario discovery at one run size,
-    then the report; returns the report's path. ``sweep_outcomes``: the outcomes sensitivity
-    analyses (default: the standard's). Each analysis's folder is marked as its own command
-    marks it (``sim.results.folders``); progress bars on a terminal unless ``quiet``."""
-    from sim.analyses.sensitivity import analyse
-    from sim.batch.progress import ProgressBar
-    from sim.results.files import atomic_write_json
-    from sim.results.folders import mark
+def report_body(out: Path) -> list[str]:
+    """The answers: the new analyses' sections, then any former analysis found in ``out``."""
+    parts = worlds_section(out / "worlds") + decisions_section(out / "decisions")
+    parts += discovery_worlds_section(out / "discovery_worlds")
+    for folder, section in (("staffing", staffing_section), ("sensitivity", sensitivity_section),
+                            ("discovery", discovery_section)):
+        if (out / folder / "manifest.json").is_file():
+            parts += section(out / folder)
+    return parts + timings_section(out)
+
+
+DOC_BEGIN, DOC_END = "<!-- policy-analysis answers: begin -->", "<!-- policy-analysis answers: end -->"
+
+
+def write_doc(out: str | Path, doc: str | Path, note: str = "") -> Path:
+    """Put the answers of the analysis in ``out`` into ``doc`` (docs/policy.md) between its
+    markers, headings one level down; ``note`` says what was run (e.g. which ensemble)."""
+    out, doc = Path(out), Path(doc)
+    text = doc.read_text(encoding="utf-8")
+    if DOC_BEGIN not in text or DOC_END not in text:
+        raise ValueError(f"{doc}: no {DOC_BEGIN} … {DOC_END} markers")
+    body = ["#" + line if line.startswith("##") else line for line in report_body(out)]
+    body = [line.replace("](worlds/", f"]({out}/worlds/") for line in body]
+    head, rest = text.split(DOC_BEGIN, 1)
+    _, tail = rest.split(DOC_END, 1)
+    doc.write_text(head + DOC_BEGIN + "\n\n" + (note + "\n\n" if note else "") + "\n".join(body).rstrip()
+                   + "\n\n" + DOC_END + tail, encoding="utf-8")
+    return doc
+
+
+def policy_analysis(out: Path, standard: Standard, *, ensemble: str | Path | None = None, members: int = 16,
+                    seeds: int = 2, grid: tuple[float, ...] | None = None, rules: tuple[str, ...] | None = None,
+                    scale: float = PRESETS["analysis"].scale, days: int = PRESETS["analysis"].days,
+                    trajectories: int = 6, processes: int = 1, seed: int = PRESETS["analysis"].first_seed,
+                    progress: Progress = no_progress, quiet: bool = True, engine=None,
+                    every_seconds: float = 30.0) -> Path:
+    """The staffing answer per rule across ``members`` calibrated worlds, the sensitivity of the
+    decisions, and discovery over the worlds; then the report (returns its path). Progress: the
+    plan, then every ``every_seconds`` the runs done of the whole analysis's total, the time
+    elapsed and an estimate of the time left. ``engine``: a ``sim.batch.engine.Engine`` (tests
+    pass one with a stand-in model)."""
+    from sim.analyses import decisions, worlds
+    from sim.analyses.standard import LEGACY_STANDARD, STRICTNESS, STRICTNESS_VARIANTS, parse_standard, sourced_standard
+    from sim.batch.engine import Engine
+    from sim.batch.progress import RunClock
+    from sim.batch.seeds import spawned_seeds
+    from sim.config.ensemble import load_ensemble
+    from sim.results.files import atomic_write_csv, atomic_write_json
+    from sim.results.provenance import provenance
 
     started = time.perf_counter()
+    out = Path(out)
+    loaded = load_ensemble(ensemble)
+    chosen = loaded.take(members)
+    grid = tuple(grid or worlds.DEFAULT_GRID)
+    rules = tuple(rules or worlds.default_rules())
+    seed_list = tuple(spawned_seeds(seed, seeds))
+    variants = {f"{share:.0%} of cases": sourced_standard(share) for share in STRICTNESS_VARIANTS}
+    variants.update({f"Fuzhou {n} working days": sourced_standard(STRICTNESS, n) for n in (3, 10)})
+    variants["former default (unsourced)"] = LEGACY_STANDARD
+    parsed_variants = {label: parse_standard(text) for label, text in variants.items()}
+    outcomes = tuple(dict.fromkeys([*standard.outcomes, *(o for v in parsed_variants.values() for o in v.outcomes)]))
+    config = worlds.WorldsConfig(grid, rules, seed_list, outcomes, scale, days)
+    factors = decisions.default_factors()
+    groups = len({decisions.system_of(name) for name in factors})
+    world_runs = config.runs(len(chosen))
+    decision_runs = decisions.runs_needed(trajectories, groups, 1)
+    clock = RunClock(world_runs + decision_runs, progress, every_seconds=every_seconds)
+    progress(f"plan: {world_runs} runs for the staffing grid ({len(grid)} values × {len(rules)} rules × "
+             f"{len(chosen)} worlds × {len(seed_list)} seeds) + {decision_runs} for the decision sensitivity "
+             f"({trajectories} Morris trajectories × {groups + 1} points × 6) = {clock.total} runs at scale {scale}, "
+             f"{days} days, on {processes} process(es); time left is estimated from the first runs")
+    engine = engine or Engine(processes, execute_run=worlds.execute_timed)
     timings = {}
-    t = time.perf_counter()
-    progress("1/3 staffing search")
-    config = search_config(DEFAULT_STAFFING, standard, scale=scale, days=days, seed=seed,
-                           min_replications=min_replications, step=step, max_replications=max_replications)
-    points = len(config.rules) * len(config.grid)
-    with ProgressBar("staffing", points * config.max_replications, quiet=quiet) as bar:
-        staffing(config, mark(out / "staffing", analysis_marker("staffing", config.to_json())), processes=processes,
-                 progress=progress, bar=bar)
-    timings["staffing"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    progress("2/3 sensitivity (Morris, then Sobol)")
-    outcomes = list(sweep_outcomes or dict.fromkeys(c.outcome for c in standard.criteria))
-    settings = dict(outcomes=outcomes, top=top, trajectories=trajectories, sobol_samples=sobol_samples,
-                    replications=replications, days=days, scale=scale, scenario=None)
-    analyse(mark(out / "sensitivity", analysis_marker("sensitivity", settings)), **settings, processes=processes,
-            progress=progress, quiet=quiet)
-    timings["sensitivity"] = time.perf_counter() - t
+    clock.stage("1/3 staffing across worlds")
+    result = worlds.analyse(out / "worlds", config, chosen, standard, variants=parsed_variants, engine=engine,
+                            on_done=clock.advance)
+    ensemble_label = _shown(loaded.folder) + (f", calibrated at scale {loaded.provenance.get('scale')}"
+                                           if loaded.provenance.get("scale") else "")
+    atomic_write_json({"analysis": "worlds", "grid": list(grid), "rules": list(rules), "seeds": list(seed_list),
+                       "members": len(chosen), "member_ids": [m.index for m in chosen], "ensemble": ensemble_label,
+                       "scale": scale, "days": days, "norm": NORM_WORKERS_PER_10K, "standard": standard.to_json(),
+                       "standard_text": str(standard), "variants": variants, **provenance()},
+                      out / "worlds" / "manifest.json")
+    timings["staffing across worlds"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    progress("3/3 scenario discovery")
-    what = {"source": str(Path(DEFAULT_DISCOVERY).resolve()), "standard": str(standard), "norm": NORM_WORKERS_PER_10K,
-            "scale": scale, "days": days, "replications": replications, "threshold": 0.8, "peel_alpha": 0.05}
-    discovery(DEFAULT_DISCOVERY, mark(out / "discovery", analysis_marker("discovery", what)), standard,
-              replications=replications, scale=scale, days=days, processes=processes, progress=progress, quiet=quiet)
-    timings["discovery"] = time.perf_counter() - t
-    atomic_write_json({"seconds": {k: round(v, 1) for k, v in timings.items()},
-                       "total_seconds": round(time.perf_counter() - started, 1),
+    clock.stage("2/3 decision sensitivity")
+    found = decisions.analyse(out / "decisions", standard, factors=factors, trajectories=trajectories,
+                              seeds=seed_list[:1], scale=scale, days=days, seed=seed, engine=engine,
+                              on_done=clock.advance)
+    atomic_write_json({"analysis": "decisions", "factors": len(factors) - 1, "groups": groups - 1,
+                       "group_of": found["groups"], "trajectories": trajectories, "runs": int(len(found["runs"])),
+                       "seeds": list(seed_list[:1]), "scale": scale, "days": days, "standard": standard.to_json(),
+                       **provenance()}, out / "decisions" / "manifest.json")
+    timings["decision sensitivity"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    progress("3/3 discovery over the worlds (PRIM, no new runs)")
+    top = decisions.top_groups(found["indices"][found["indices"]["quantity"] == f"{decisions.MARGIN}:level"]) \
+        if len(found["indices"]) else []
+    dims = [name for name, group in found["groups"].items() if group in top]
+    dims_reason = (f"those of the 3 systems that move the standard's margin at 18 most ({', '.join(top)}): a few "
+                   "dozen worlds cannot support a search over every uncertainty") if dims else "every uncertainty"
+    boxes = worlds.discover(result["means"], chosen, standard, dims=dims or None)
+    (out / "discovery_worlds").mkdir(parents=True, exist_ok=True)
+    atomic_write_csv(boxes, out / "discovery_worlds" / "boxes.csv")
+    atomic_write_json({"analysis": "discovery over worlds", "members": len(chosen), "norm": NORM_WORKERS_PER_10K,
+                       "dims": dims, "dims_reason": dims_reason, "threshold": 0.8, "peel_alpha": 0.1,
+                       "standard": standard.to_json(), **provenance()}, out / "discovery_worlds" / "manifest.json")
+    timings["discovery over worlds"] = time.perf_counter() - t
+    total = time.perf_counter() - started
+    cpu = [float(frame["cpu_seconds"].sum()) for frame in (result["runs"], found["runs"]) if "cpu_seconds" in frame]
+    atomic_write_json({"seconds": {k: round(v, 1) for k, v in timings.items()}, "total_seconds": round(total, 1),
+                       "runs": clock.done, "seconds_per_run": total / max(1, clock.done),
+                       "run_cpu_seconds": round(sum(cpu), 1) if cpu else None,
+                       "load_average_at_end": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
                        "settings": {"scale": scale, "days": days, "standard": str(standard), "processes": processes,
-                                    "replications": replications, "trajectories": trajectories, "top": top,
-                                    "sobol_samples": sobol_samples}}, out / "timings.json")
+                                    "members": len(chosen), "seeds": seeds, "trajectories": trajectories,
+                                    "grid": list(grid)}}, out / "timings.json")
+    progress(f"done in {total / 60:.1f} min")
     return write_report(out)
