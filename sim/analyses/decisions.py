@@ -78,8 +78,8 @@ SYSTEMS: dict[str, tuple[str, ...]] = {
                             "exit_arbitration_share", "exit_per_failure"),
     "trust and satisfaction": ("initial_trust", "trust_concentration", "trust_gain_satisfied",
                                "trust_loss_dissatisfied", "trust_loss_per_failure", "reputation_reference",
-                               "reputation_elasticity", "reputation_memory_days", "satisfaction", "satisfaction_grace_days",
-                               "satisfaction_loss_per_day", "satisfaction_loss_per_escalation",
+                               "reputation_elasticity", "reputation_memory_days", "satisfaction",
+                               "satisfaction_grace_days", "satisfaction_loss_per_day", "satisfaction_loss_per_escalation",
                                "remote_satisfaction_loss", "redo_request_share"),
     "further systems (cadres, zones, centres, civility)": (
         "cadre_hours_per_week", "cadre_emergency_hours_per_week", "cadre_hours_per_case",
