@@ -79,8 +79,8 @@ SYSTEMS: dict[str, tuple[str, ...]] = {
     "trust and satisfaction": ("initial_trust", "trust_concentration", "trust_gain_satisfied",
                                "trust_loss_dissatisfied", "trust_loss_per_failure", "reputation_reference",
                                "reputation_elasticity", "reputation_memory_days", "satisfaction",
-                               "satisfaction_grace_days", "satisfaction_loss_per_day", "satisfaction_loss_per_escalation",
-                               "remote_satisfaction_loss", "redo_request_share"),
+                               "satisfaction_grace_days", "satisfaction_loss_per_day",
+                               "satisfaction_loss_per_escalation", "remote_satisfaction_loss", "redo_request_share"),
     "further systems (cadres, zones, centres, civility)": (
         "cadre_hours_per_week", "cadre_emergency_hours_per_week", "cadre_hours_per_case",
         "cadre_brings_authority_share", "member_unit_share", "big_party_report_factor", "zone_staff_per_pilot",
