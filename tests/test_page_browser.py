@@ -2,7 +2,8 @@
 headless against ``run.py viz`` (tests/pageserver.py). Grouped controls with plain labels and
 units (a slider restarts the model with its value), compare mode (two settings on the same seed,
 differences on the charts), and the experiment panel (a 3-point experiment run in the background,
-its curve with intervals, its table as CSV). Screenshots go to docs/img/page_*.png.
+its curve with intervals, its table as CSV). Screenshots go to tests/artifacts/ (git-ignored); to
+refresh the README's, set SHISHI_SCREENSHOTS=docs/img.
 
 Without chromium the tests are skipped, loudly (conftest.py); with CI=true they fail instead."""
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import time
 from pathlib import Path
@@ -20,7 +22,8 @@ from pageserver import served
 from test_browser import CHROMIUM, _need
 
 ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "docs" / "img"
+# tests never write tracked files: screenshots land in the ignored artifacts folder unless asked
+SHOTS = ROOT / os.environ.get("SHISHI_SCREENSHOTS", "tests/artifacts/screenshots")
 CHARTS = ("open_by_level", "case_flow", "resolved_share", "satisfaction", "utilisation")
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"]
