@@ -28,8 +28,8 @@ def _need(condition: bool, message: str) -> None:
         pytest.skip(message)
 
 
-@pytest.fixture
-def server(tmp_path):
+def require_browser() -> None:
+    """What a browser test needs: Debian's chromium and the page's front-end files (fetched if missing)."""
     _need(Path(CHROMIUM).exists(), "no chromium: apt-get install -y chromium (Debian's package; see the README)")
     from sim.page.assets import ensure_assets, missing
 
@@ -38,6 +38,11 @@ def server(tmp_path):
             ensure_assets()
         except RuntimeError as error:
             _need(False, f"the page's front-end files are missing and could not be fetched: {error}")
+
+
+@pytest.fixture
+def server(tmp_path):
+    require_browser()
     log = tmp_path / "server.log"
     with served(log=log) as (port, recorder):
         yield f"http://127.0.0.1:{port}/", recorder, log

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from pageserver import served
-from test_browser import CHROMIUM, _need
+from test_browser import CHROMIUM, require_browser
 
 ROOT = Path(__file__).resolve().parent.parent
 # tests never write tracked files: screenshots land in the ignored artifacts folder unless asked
@@ -31,14 +31,7 @@ BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backgr
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    _need(Path(CHROMIUM).exists(), "no chromium: apt-get install -y chromium (Debian's package; see the README)")
-    from sim.page.assets import ensure_assets, missing
-
-    if missing():
-        try:
-            ensure_assets()
-        except RuntimeError as error:
-            _need(False, f"the page's front-end files are missing and could not be fetched: {error}")
+    require_browser()
     log = tmp_path_factory.mktemp("page") / "server.log"
     with served(log=log) as (port, recorder):
         yield f"http://127.0.0.1:{port}/", recorder, log

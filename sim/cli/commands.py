@@ -11,7 +11,7 @@ import time
 
 from sim.config.errors import CliError
 from sim.config.params import PARAMS, ParamKind
-from sim.config.paths import DOCS, RESULTS
+from sim.config.paths import DOCS, RESULTS, inside
 from sim.config.presets import PRESETS
 from sim.config.scenario import load_scenario, parse_assignment
 
@@ -217,7 +217,7 @@ def rebuild_ensemble(args) -> int:
     if shipped:
         ensemble_report.check_ensemble_folder(out)
     else:
-        if ensemble_report.inside(out, ENSEMBLE_DIR):
+        if inside(out, ENSEMBLE_DIR):
             raise CliError(f"--out: {out} is the shipped ensemble, which only the default settings rebuild; "
                            "choose a folder outside scenarios/ensemble/")
         from sim.results.folders import Marker

@@ -8,15 +8,20 @@ import argparse
 from sim.batch.limits import MAX_RUNS
 
 
-def process_count(text: str) -> int:
-    """``--processes``: a whole number ≥ 1 (0 and negatives are refused, not read as "all cores")."""
+def _whole_number(text: str, least: int, what: str = "a whole number") -> int:
+    """``text`` as an int ≥ ``least``, or argparse's error saying what was expected."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {value}")
+        raise argparse.ArgumentTypeError(f"expected {what} ≥ {least}, got {text!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"expected {what} ≥ {least}, got {value}")
     return value
+
+
+def process_count(text: str) -> int:
+    """``--processes``: a whole number ≥ 1 (0 and negatives are refused, not read as "all cores")."""
+    return _whole_number(text, 1)
 
 
 def run_limit(text: str) -> int:
@@ -35,21 +40,9 @@ def add_limit_options(parser, *, processes: bool = True) -> None:
 
 def member_count(text: str) -> int:
     """``--ensemble N``: a whole number ≥ 1 of calibrated worlds."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of calibrated worlds ≥ 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of calibrated worlds ≥ 1, got {value}")
-    return value
+    return _whole_number(text, 1, "a whole number of calibrated worlds")
 
 
 def run_seed(text: str) -> int:
     """``run --seed``: a whole number ≥ 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {value}")
-    return value
+    return _whole_number(text, 0)

@@ -339,38 +339,26 @@ def print_discovery(result: dict, norm: float, console=None) -> None:
 def print_across(table, worlds: int, seeds: int, console) -> None:
     """``run``/``compare --ensemble``: each outcome per scenario as the median and 90 % interval
     across calibrated worlds, and (from the second scenario on) the paired difference against the
-    first; shares in percent and differences in percentage points."""
+    first; formatted as the run's summary (shares in percent, differences in percentage points)."""
     from rich.table import Table
 
-    from sim.config.outcomes import OUTCOMES
+    from sim.config.display import axis_label, format_interval
 
     names = list(table.sort_values("position")["scenario"].unique())
     console.print(f"{worlds} calibrated worlds × {seeds} seed(s) (common random numbers within each world): "
                   "weighted median [90 % interval across worlds]"
                   + (f"; Δ = paired difference against {names[0]}" if len(names) > 1 else ""))
     view = Table()
-    view.add_column("outcome")
+    view.add_column("outcome (unit)", overflow="fold")
     for position, name in enumerate(names):
-        view.add_column(f"{position + 1}. {name}", justify="right")
+        view.add_column(f"{position + 1}. {name}", justify="right", overflow="fold")
     for outcome, part in table.groupby("outcome", sort=False):
-        share = "share" in OUTCOMES[outcome].unit if outcome in OUTCOMES else False
-        scale, unit = (100.0, " %") if share else (1.0, "")
-
-        def number(value: float, scale: float = scale) -> str:
-            value *= scale
-            if value != value:
-                return "–"
-            if abs(value) >= 1000:
-                return f"{value:,.0f}"
-            return f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
-
         cells = []
         for row in part.sort_values("position").itertuples():
-            cell = f"{number(row.median)}{unit} [{number(row.low_90)}, {number(row.high_90)}]"
+            cell = format_interval(outcome, row.median, row.low_90, row.high_90)
             if row.position:
-                points = " pp" if share else ""
-                cell += (f"\nΔ {'+' if row.diff_median > 0 else ''}{number(row.diff_median)}{points} "
-                         f"[{number(row.diff_low_90)}, {number(row.diff_high_90)}]")
+                cell += "\nΔ " + format_interval(outcome, row.diff_median, row.diff_low_90, row.diff_high_90,
+                                                   difference=True)
             cells.append(cell)
-        view.add_row(outcome, *cells)
+        view.add_row(axis_label(outcome), *cells)
     console.print(view)

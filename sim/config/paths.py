@@ -27,3 +27,11 @@ POLICY_STAFFING_EXPERIMENT = EXPERIMENTS_DIR / "policy_staffing.toml"
 POLICY_DISCOVERY_EXPERIMENT = EXPERIMENTS_DIR / "policy_discovery.toml"
 
 RESULTS = Path("results")  # relative: under the folder a command runs in
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies under it (links resolved); False if it cannot be resolved."""
+    try:
+        return Path(path).resolve().is_relative_to(Path(folder).resolve())
+    except (OSError, RuntimeError):
+        return False

@@ -15,7 +15,7 @@ from pathlib import Path
 from sim.analyses.calibration import KNOWN_MISSES, TARGETS, Target, evaluate
 from sim.batch.engine import OnDone
 from sim.batch.seeds import sequential_seeds
-from sim.config.paths import DOCS, RESULTS
+from sim.config.paths import DOCS, RESULTS, inside
 from sim.config.presets import PRESETS
 from sim.results.folders import Marker
 
@@ -38,19 +38,12 @@ def report_folder(seeds: int, scale: float, days: int, out: Path | None = None) 
     if out is None and is_full(seeds, scale, days):
         return DOCS, None
     folder = Path(out) if out is not None else REPORTS / f"scale{scale:g}-days{days}-seeds{seeds}"
-    if not is_full(seeds, scale, days) and _inside(folder, DOCS):
+    if not is_full(seeds, scale, days) and inside(folder, DOCS):
         raise CliError(f"--out: {folder} is in docs/, which only the full default settings regenerate "
                        f"(--seeds {PRESETS['full'].seeds} --scale {PRESETS['full'].scale:g} "
                        f"--days {PRESETS['full'].days}); choose a folder outside docs/")
     what = {"seeds": seeds, "scale": scale, "days": days}
     return folder, Marker("calibrate", identity(what), what)
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        return path.resolve().is_relative_to(folder.resolve())
-    except (OSError, RuntimeError):
-        return False
 
 
 def report(seeds: int = PRESETS["full"].seeds, scale: float = PRESETS["full"].scale, days: int = PRESETS["full"].days,

@@ -30,13 +30,6 @@ SHOWN_PARAMETERS = 25  # the posterior table: the parameters the patterns narrow
 
 
 # ---------------------------------------------------------------------- the folder and the time
-def inside(path: Path, folder: Path) -> bool:
-    try:
-        return Path(path).resolve().is_relative_to(Path(folder).resolve())
-    except (OSError, RuntimeError):
-        return False
-
-
 def check_ensemble_folder(folder: Path) -> None:
     """The shipped ensemble's folder may be rebuilt only if this program wrote what is in it."""
     folder = Path(folder)
