@@ -48,6 +48,53 @@ def test_a_labour_surge_reaches_the_levels_labour_disputes_go_to_and_the_city_ce
                                    surge.daily.loc[outside.to_numpy() & (surge.daily["day"] < 90), "arisen"])
 
 
+def test_a_surge_of_factor_one_draws_exactly_the_baseline():
+    """The surge analysis compares a surge with itself at factor 1: the same cases must arise."""
+    config = {"scale": 0.05, "days": 200}
+    base = run(load_scenario(None, config), seed=4)
+    flat = run(load_scenario(SCENARIO_DIR / "labour_surge.toml", {**config, "surge.factor": 1.0}), seed=4)
+    pd.testing.assert_frame_equal(base.cases, flat.cases)
+
+
+def test_court_referrals_come_from_where_their_kind_of_dispute_arises():
+    model = GridGovernanceModel(small(scale=0.2, days=1).params, seed=1)
+    arrivals, params = model.arrivals, model.params
+    labour = CaseKind.LABOUR.value
+    referral_share = arrivals.referral_rates[:, labour] / arrivals.referral_rates[:, labour].sum()
+    np.testing.assert_allclose(referral_share, arrivals.rates[:, labour] / arrivals.rates[:, labour].sum())
+    expected = params["court_referral_per_10k"] * model.city.residents / 10_000 / 365
+    assert arrivals.referral_rates.sum() == pytest.approx(expected)  # the city's total is unchanged
+    parks = model.city.grid_place == PlaceKind.INDUSTRIAL_PARK
+    residents_share = model.city.grid_population[parks].sum() / model.city.residents
+    assert referral_share[parks].sum() > 2 * residents_share  # labour claims come from the parks
+
+
+def test_a_labour_surge_overloads_the_city_centre_and_more_staff_there_relieves_it():
+    """The city centre is the level with least slack (calibrated to 3,616 cases a year): the
+    surge's wage claims and escalated disputes queue there, so waits grow and claims settle later;
+    with twice the centre's staff the same surge queues less."""
+    from sim.analyses.surge import surge_measures
+
+    def growth(**extra):
+        rows = []
+        for seed in (1, 2, 3, 4):
+            config = {"scale": 0.25, "days": 240, **extra}
+            without = surge_measures(run(load_scenario(SCENARIO_DIR / "labour_surge.toml",
+                                                       {**config, "surge.factor": 1.0}), seed=seed))
+            with_surge = surge_measures(run(load_scenario(SCENARIO_DIR / "labour_surge.toml", config), seed=seed))
+            rows.append({name: with_surge[name] - without[name] for name in with_surge})
+        return pd.DataFrame(rows).mean()
+
+    as_is, staffed = growth(), growth(city_centre_staff=40)
+    assert as_is["surge_cases"] > 20 and as_is["surge_referrals"] > 10  # the surge arrives in both streams
+    assert as_is["wait_days.city"] > 2.0  # a queue forms at the city centre …
+    assert as_is["wait_days.city"] > 4 * max(as_is["wait_days.community"], as_is["wait_days.specialised"], 0.1)
+    assert as_is["busy_share.city"] > 0
+    assert as_is["surge_referral_days_to_close"] > 1.0  # … and the wage claims settle later
+    assert as_is["surge_referrals_settled_within_30_days"] < 0
+    assert staffed["wait_days.city"] < 0.5 * as_is["wait_days.city"]  # capacity is what binds
+
+
 def test_committee_capacity_follows_mediators_hours():
     few = GridGovernanceModel(small(part_time_mediator_hours_per_week=1.0, days=1).params, seed=1)
     many = GridGovernanceModel(small(part_time_mediator_hours_per_week=10.0, days=1).params, seed=1)
@@ -57,6 +104,18 @@ def test_committee_capacity_follows_mediators_hours():
     city = GridGovernanceModel(small(scale=0.2, days=1).params, seed=1).organisation.city_pool
     staffed = GridGovernanceModel(small(scale=0.2, city_centre_staff=40, days=1).params, seed=1).organisation.city_pool
     assert staffed.capacity > city.capacity
+
+
+def test_the_city_centres_capacity_follows_the_scale():
+    """A small city keeps its one centre; its capacity per resident stays the full city's (within a
+    slot's rounding), so a scale-0.05 run does not overload it."""
+    def slots_per_10k(scale):
+        model = GridGovernanceModel(small(scale=scale, days=1).params, seed=1)
+        return model.organisation.city_pool.capacity / (model.city.residents / 10_000)
+
+    full = slots_per_10k(1.0)
+    for scale in (0.05, 0.1, 0.25):
+        assert slots_per_10k(scale) == pytest.approx(full, rel=0.15), scale
 
 
 # ---------------------------------------------------------------- the closed loop

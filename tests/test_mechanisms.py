@@ -113,8 +113,10 @@ def test_cadre_hours_bind_and_grow_in_an_emergency():
     assert (per_community <= normal.systems.cadres_per_community * weeks).all()  # one case a week each
     ample = run(small(**{**base, "cadre_hours_per_week": 40.0}), seed=3).model
     assert per_community.sum() < ample.cadre_hours.joined.sum()  # the weekly hours bind
-    surge = run(small(**base, cadre_emergency_hours_per_week=40.0, **{"surge.factor": 1.0, "surge.days": 140,
-                                                                         "surge.start_day": 0}), seed=3).model
+    # an emergency all along: a surge of requests, which cadres do not mediate (a surge of factor 1 is none)
+    surge = run(small(**base, cadre_emergency_hours_per_week=40.0, **{
+        "surge.kind": "public_service", "surge.place": "all", "surge.factor": 1.5, "surge.days": 140,
+        "surge.start_day": 0}), seed=3).model
     assert surge.cadre_hours.joined.sum() > per_community.sum()
 
 

@@ -325,3 +325,42 @@ def build_ensemble(folder: Path, settings: AbcSettings, *, processes: int, datab
         "targets": {target.measure: {"low": target.low, "high": target.high, "point": target.point,
                                      "held_out": target.held_out} for target in TARGETS}})
     return result
+
+
+# ---------------------------------------------------------------------- after a model change
+def _remeasure_one(task: tuple[Mapping[str, object], Mapping[str, object], Sequence[str], int]) -> dict[str, float]:
+    values, base, measures, seed = task
+    return run_member(values, base, measures, seed=seed)
+
+
+def remeasure_ensemble(folder: Path, *, processes: int, reason: str, log: Callable[[str], None] = print) -> int:
+    """Rerun every member on its stored seed, at the calibration's scale and length, and store its
+    patterns anew (after a change to the model). The members and their ABC weights are kept, and
+    provenance.json records when, on which code and why, next to the original calibration: the
+    weights are then the old model's until ``calibrate`` is rerun. Returns the runs made."""
+    from datetime import datetime
+
+    from sim.config.ensemble import load_ensemble
+    from sim.results.files import atomic_write_json
+    from sim.results.provenance import git_commit
+
+    ensemble = load_ensemble(folder)
+    made = dict(ensemble.provenance)
+    measures = [*made["fitted"], *made["held_out"]]
+    base = {"scale": made["scale"], "days": made["days"]}
+    tasks = [(member.values, base, measures, made["seeds"][str(member.index)]) for member in ensemble.members]
+    started, commit = time.perf_counter(), git_commit()
+    log(f"re-measuring {len(tasks)} members' patterns at scale {made['scale']} on {processes} process(es)")
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        found = pool.map(_remeasure_one, tasks, chunksize=1)
+    patterns = {str(member.index): values for member, values in zip(ensemble.members, found, strict=True)}
+    moved = max((abs(value - made["patterns"][key][name]) for key, row in patterns.items()
+                 for name, value in row.items() if not math.isnan(value)), default=0.0)
+    made["patterns"] = patterns
+    made.setdefault("remeasured", []).append({
+        "at": datetime.now(UTC).isoformat(timespec="seconds"), "git_commit": commit, "reason": reason,
+        "runs": len(tasks), "wall_seconds": round(time.perf_counter() - started, 1)})
+    atomic_write_json(made, folder / PROVENANCE_FILE)
+    log(f"stored the new patterns in {folder / PROVENANCE_FILE} (largest change in any pattern: {moved:.4g})")
+    return len(tasks)
+

@@ -174,7 +174,30 @@ def calibrate_command(args) -> int:
     """``calibrate``: rebuild the ensemble (ABC); --central: the defaults' report; --fit: the old fit."""
     if args.central or args.fit:
         return central_calibration(args)
+    if args.remeasure:
+        return remeasure_patterns(args)
     return rebuild_ensemble(args)
+
+
+def remeasure_patterns(args) -> int:
+    """``calibrate --remeasure REASON``: the shipped ensemble's patterns measured again on this code."""
+    from sim.analyses.abc import remeasure_ensemble
+    from sim.config.ensemble import ENSEMBLE_DIR
+    from sim.docgen import ensemble_report
+
+    folder = args.out or ENSEMBLE_DIR
+    if not (folder / "members.csv").is_file():
+        raise CliError(f"--remeasure: no ensemble in {folder} (expected members.csv and provenance.json written by "
+                       "`python run.py calibrate`)")
+    if folder == ENSEMBLE_DIR:
+        ensemble_report.check_ensemble_folder(folder)
+    remeasure_ensemble(folder, processes=args.processes or os.cpu_count() or 1, reason=args.remeasure,
+                       log=(lambda message: None) if args.quiet else print)
+    report = ensemble_report.write_report(folder, DOCS / "ensemble.md" if folder == ENSEMBLE_DIR
+                                          else folder / "ensemble.md")
+    if not args.quiet:
+        print(f"wrote {report}")
+    return 0
 
 
 def rebuild_ensemble(args) -> int:

@@ -165,6 +165,10 @@ def _parser(prog: str = "run.py") -> argparse.ArgumentParser:
     calibrate.add_argument("--out", type=Path, help="folder (default: scenarios/ensemble/ or docs/ at the default "
                                                     "settings, else results/calibration/SETTINGS)")
     calibrate.add_argument("--force", action="store_true", help="replace another calibration's output in --out")
+    calibrate.add_argument("--remeasure", metavar="REASON",
+                           help="after a model change: rerun every member of the ensemble (--out, default the "
+                                "shipped one) on its seed and store its patterns anew, with REASON in its provenance; "
+                                "the ABC weights are kept (rerun calibrate to refit)")
     calibrate.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress)")
     add_limit_options(calibrate)
     calibrate.set_defaults(handler=commands.calibrate_command)

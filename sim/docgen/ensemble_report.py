@@ -148,6 +148,10 @@ def report_text(ensemble: Ensemble) -> str:
         f"({made.get('wall_seconds', 0) * settings.get('processes', 1) / max(made.get('total_runs', 1), 1):.2f} s "
         "a run per process, on a two-core machine shared with other work); effective sample size of the final "
         f"weights {ess:.0f} of {len(ensemble)}",
+        *(f"- patterns re-measured {again.get('at', '?')} on code `{str(again.get('git_commit', '?'))[:12]}` "
+          f"({again.get('runs', 0)} runs, `python run.py calibrate --remeasure`): {again.get('reason', '')}. The "
+          "members and their weights are the calibration's; the check below is on the new patterns"
+          for again in made.get("remeasured", [])),
         f"- perturbed by the kernel ({len(settings.get('perturbed', []))} parameters that moved a fitted pattern "
         "in the prior draws of generation 0; every other parameter is drawn from its prior in each generation, "
         "so what the patterns say about it acts only through acceptance): "

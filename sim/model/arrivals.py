@@ -48,7 +48,9 @@ class Arrivals:
         self.world, self.handling, self.referral_rng = streams.world, streams.handling, streams.referrals
         self.rates = base_rates_per_day(city, population, params)
         self.surge_factor = params["surge.factor"]
-        self.surge_days = range(params["surge.start_day"], params["surge.start_day"] + params["surge.days"])
+        # a surge of factor 1 is no surge: its days bring no stationed cadres' emergency hours either
+        surge_length = params["surge.days"] if self.surge_factor != 1.0 else 0
+        self.surge_days = range(params["surge.start_day"], params["surge.start_day"] + surge_length)
         surge_kind = CaseKind.from_label(params["surge.kind"])
         place = params["surge.place"]
         surge_grids = np.ones(city.grids, bool) if place == "all" else city.grid_place == PlaceKind.from_label(place)
@@ -65,13 +67,15 @@ class Arrivals:
                                              where=(weighted + (1 - share)) > 0)
         self.seasons = Seasons(params, self.migrant_party_share, streams.seasons, -params["warm_up_days"],
                                params["days"])
-        # court referrals per grid and kind a day: by residents and the referral mix; a surge of a kind
-        # of dispute reaches the courts and the arbitration institute too (a layoff's wage claims)
+        # court referrals per grid and kind a day: the referral mix over kinds, each kind spread over
+        # the grids as its disputes arise (a labour claim comes from where labour disputes arise, the
+        # industrial parks); a surge of a kind reaches the courts and the arbitration institute too
         kind_share = np.array([params[f"court_referral_share.{kind.label}"] if kind is not CaseKind.PUBLIC_SERVICE
                                else 0.0 for kind in CaseKind])
         self.referrals_per_day = params["court_referral_per_10k"] * city.residents / 10_000 / DAYS_PER_YEAR
-        grid_share = city.grid_population / max(city.residents, 1)
-        self.referral_rates = self.referrals_per_day * grid_share[:, None] * kind_share[None, :]
+        kind_totals = self.rates.sum(axis=0)
+        grid_share = np.divide(self.rates, kind_totals, out=np.zeros_like(self.rates), where=kind_totals > 0)
+        self.referral_rates = self.referrals_per_day * grid_share * kind_share[None, :]
         self.surge_referral_rates = self.referral_rates.copy()
         self.surge_referral_rates[surge_grids, surge_kind] *= self.surge_factor
 

@@ -169,13 +169,15 @@ def build_organisation(model, city: CityMap, params, population: Population, sys
     levels = [Level.COMMUNITY, Level.TOWN, Level.CITY, Level.SPECIALISED]
     shares = np.array([params[f"mediator_share.{level.label}"] for level in levels])
     per_level = dict(zip(levels, largest_remainder(n_mediators, shares), strict=True))
+    exact_mediators = dict(zip(levels, params["mediators_per_10k"] * residents / 10_000 * shares / shares.sum(),
+                               strict=True))
     mediators: list[Mediator] = []
     centre_officers: list[CentreOfficer] = []
     case_hours = params["working_hours_per_week"] * params["full_time_mediator_case_share"]
     part_hours = params["part_time_mediator_hours_per_week"]
 
     def committees(level, nodes, weights, names, towns, communities=None, fields=None,
-                   extra_staff=0) -> list[HandlerPool]:
+                   extra_staff=0, exact_hours=False) -> list[HandlerPool]:
         n = len(nodes)
         if n == 0:
             return []
@@ -188,6 +190,12 @@ def build_organisation(model, city: CityMap, params, population: Population, sys
                        * params["scale"])
         full = np.minimum(largest_remainder(min(int(sizes.sum()), wanted), weights), sizes)
         capacity = committee_capacity(full + extra_staff, sizes - full, level, params)
+        if exact_hours:  # one committee for the city: its hours follow the scale, not whole heads
+            exact_full = (params[f"full_time_mediators.{level.label}"] * FULL_SCALE_COMMITTEES[level](params)
+                          * params["scale"])
+            exact_total = max(exact_mediators[level], exact_full)
+            capacity = committee_capacity(np.array([exact_full + params["city_centre_staff"] * params["scale"]]),
+                                          np.array([exact_total - exact_full]), level, params)
         result = []
         for i in range(n):
             field = fields[i] if fields is not None else None
@@ -208,8 +216,12 @@ def build_organisation(model, city: CityMap, params, population: Population, sys
     town_population = np.bincount(city.community_town, weights=community_population, minlength=city.towns)
     town_pools = committees(Level.TOWN, city.town_node, town_population,
                             [f"{name} town mediation centre" for name in city.town_names], list(range(city.towns)))
+    # The city's one centre: a small city keeps it, with whole heads (at least one officer), but its
+    # capacity follows the scaled staff's hours, so its load relative to capacity does not depend on
+    # the scale (whole heads at scale 0.05 would drop its full-time mediators and overload it).
     (city_pool,) = committees(Level.CITY, np.array([0]), np.ones(1), ["City mediation centre"], [None],
-                              extra_staff=scaled_count(params["city_centre_staff"], params["scale"]))
+                              extra_staff=scaled_count(params["city_centre_staff"], params["scale"]),
+                              exact_hours=True)
     fields, names, towns = [], [], []
     for field in SpecialisedField:
         count = params[f"specialised_committees.{field.label}"]
