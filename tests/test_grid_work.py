@@ -11,7 +11,7 @@ import pytest
 from conftest import small
 
 from sim.config.calendar import SPRING_FESTIVAL
-from sim.config.enums import CaseKind, PlaceKind
+from sim.config.enums import CaseKind, Level, PlaceKind
 from sim.config.params import PARAMS, ParamKind, Params
 from sim.config.paths import SCENARIO_DIR
 from sim.config.scenario import load_scenario
@@ -104,6 +104,25 @@ def test_committee_capacity_follows_mediators_hours():
     city = GridGovernanceModel(small(scale=0.2, days=1).params, seed=1).organisation.city_pool
     staffed = GridGovernanceModel(small(scale=0.2, city_centre_staff=40, days=1).params, seed=1).organisation.city_pool
     assert staffed.capacity > city.capacity
+
+
+def test_a_surge_runs_summary_reads_the_surge_in_its_window_from_the_records():
+    config = {"scale": 0.1, "days": 200}
+    assert "surge" not in run(load_scenario(None, config), seed=2).summary  # no surge, no table
+    result = run(load_scenario(SCENARIO_DIR / "labour_surge.toml", config), seed=2)
+    window = result.summary["surge"]
+    cases = result.cases
+    labour = cases[(cases["kind"] == "labour") & (cases["day_arisen"] >= 90) & (cases["day_arisen"] < 181)]
+    referred = labour["channel"] == "court_referral"
+    assert window["surge_cases"] == (~referred).sum() > 0 and window["surge_referrals"] == referred.sum() > 0
+    grid = labour[~referred]
+    in_time = (grid["outcome"] == "resolved") & (grid["day_closed"] - grid["day_arisen"] <= 30)
+    assert window["surge_resolved_within_30_days"] == pytest.approx(in_time.mean())
+    visits = result.model.cases.visit_columns()
+    city = ((visits["level"] == Level.CITY.value) & (visits["t_entered"] >= 90) & (visits["t_entered"] < 181)
+            & ~np.isnan(visits["t_started"]))
+    assert window["wait_days.city"] == pytest.approx(np.mean(visits["t_started"][city] - visits["t_entered"][city]))
+    assert 0 < window["busy_share.city"] <= 1
 
 
 def test_the_city_centres_capacity_follows_the_scale():

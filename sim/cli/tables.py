@@ -85,6 +85,21 @@ def print_summary(summary: dict, out: Path, seconds: float) -> None:
         low, high = min(shares, key=lambda name: shares[name]), max(shares, key=lambda name: shares[name])
         rows.append(("towns", f"disputes resolved within 30 days: {low} {pct(shares[low])} … {high} "
                               f"{pct(shares[high])}", "lowest and highest town (towns.csv)"))
+    surge = summary.get("surge")
+    if surge:
+        parameters = summary["provenance"]["parameters"]
+        first = parameters["surge.start_day"]
+        window = f"days {first}–{first + parameters['surge.days'] - 1}"
+        kind = parameters["surge.kind"].replace("_", " ")
+        rows.append((f"surge window ({window})",
+                     f"{surge['surge_cases']:,.0f} {kind} cases arose, {pct(surge['surge_resolved_within_30_days'])} "
+                     f"resolved within 30 days · {surge['surge_referrals']:,.0f} referred claims, "
+                     f"{pct(surge['surge_referrals_settled_within_30_days'])} settled within 30 days",
+                     f"×{parameters['surge.factor']:g} in {parameters['surge.place'].replace('_', ' ')} grids"))
+        rows.append(("waits in the surge window",
+                     " · ".join(f"{label} {surge['wait_days.' + label]:.1f} d ({pct(surge['busy_share.' + label])} "
+                                "busy)" for label in ("community", "specialised", "town", "city")),
+                     "mean days from entering a level to a handler starting; share of its capacity busy"))
     for row in rows:
         table.add_row(*row)
     console = make_console()

@@ -237,7 +237,7 @@ def parameter_name(column: str) -> str:
     return column.replace("__", ".")
 
 
-TABLES = ("provenance", "towns", "by_kind")  # nested tables of a summary, not outcomes
+TABLES = ("provenance", "towns", "by_kind", "surge")  # nested tables of a summary, not outcomes
 
 
 def flat_outcomes(summary: Mapping) -> dict[str, object]:

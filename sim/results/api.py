@@ -19,7 +19,7 @@ from sim.config.scenario import Scenario, load_scenario
 from sim.model.model import GridGovernanceModel
 from sim.results import records
 from sim.results.provenance import provenance
-from sim.results.summary import by_kind, by_town, summarise
+from sim.results.summary import by_kind, by_town, summarise, surge_active, surge_window
 
 
 @dataclass
@@ -49,6 +49,7 @@ class RunResult:
             **summarise(model),
             "towns": by_town(model),
             "by_kind": by_kind(model),
+            **({"surge": surge_window(model)} if surge_active(params) else {}),
             "provenance": {
                 "scenario_files": [str(path) for path in self.scenario.chain],
                 "parameters": params.as_dict(),
