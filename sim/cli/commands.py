@@ -33,8 +33,7 @@ def run_command(args) -> int:
     """``run``: one scenario, its results folder and (unless --quiet) its summary."""
     from sim.cli.tables import print_summary
     from sim.results.figure_process import FigureProcess
-    from sim.results.folders import claim, safe_name
-    from sim.results.output import run_marker
+    from sim.results.folders import claim, run_marker, safe_name
 
     started = time.perf_counter()
 

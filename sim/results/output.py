@@ -16,7 +16,7 @@ import numpy as np
 from sim.results import records
 from sim.results.api import RunResult
 from sim.results.figure_process import FigureProcess
-from sim.results.folders import Marker, claim, identity, write_marker
+from sim.results.folders import claim, run_marker, write_marker
 
 FLOAT_DECIMALS = 6  # days to about a tenth of a second, shares to a millionth
 
@@ -34,13 +34,6 @@ def write_csv(frame, path: Path) -> None:
             frame[name] = frame[name].round(FLOAT_DECIMALS)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     pa_csv.write_csv(table, path, pa_csv.WriteOptions(quoting_style="needed"))
-
-
-def run_marker(scenario, seed: int) -> Marker:
-    """What a run's results folder holds: the scenario, its full parameter set and the seed."""
-    params = scenario.params
-    return Marker("run", identity({"scenario": scenario.name, "parameters": params.changed(), "seed": seed}),
-                  {"scenario": scenario.name, "seed": seed, "days": params["days"], "scale": params["scale"]})
 
 
 def write_results(result: RunResult, out: Path, figure: bool = True, figures: FigureProcess | None = None, *,
