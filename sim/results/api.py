@@ -46,7 +46,7 @@ class RunResult:
             "officers": len(model.officers),
             "workers_per_10k": params["workers_per_10k"],
             "escalation_rule": params["escalation_rule"],
-            **summarise(model),
+            **summarise(model, self._visit_columns),
             "towns": by_town(model),
             "by_kind": by_kind(model),
             "provenance": {
@@ -63,7 +63,12 @@ class RunResult:
 
     @cached_property
     def visits(self) -> pd.DataFrame:
-        return records.visits_frame(self.model)
+        return records.visits_frame(self.model, self._visit_columns)
+
+    @cached_property
+    def _visit_columns(self) -> dict:
+        """The visit log as columns, read once for the summary and the visits table (the run is over)."""
+        return self.model.cases.visit_columns()
 
     @cached_property
     def daily(self) -> pd.DataFrame:
@@ -84,6 +89,7 @@ def run(scenario: Scenario | str | Path | None = None, *, seed: int = 1, overrid
     model = GridGovernanceModel(scenario.params, seed=seed, scenario_name=scenario.name)
     model.run(on_day=on_day)
     return RunResult(scenario, seed, model, time.perf_counter() - started)
+
 
 
 def as_scenario(scenario: Scenario | str | Path | None, overrides: Mapping[str, object] | None = None) -> Scenario:

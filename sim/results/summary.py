@@ -68,8 +68,9 @@ class CaseView:
         return _share(done.sum(), eligible.sum())
 
 
-def summarise(model) -> dict:
-    """The run's outcome measures (see the README for each definition)."""
+def summarise(model, visits: dict[str, np.ndarray] | None = None) -> dict:
+    """The run's outcome measures (see the README for each definition). ``visits``:
+    ``model.cases.visit_columns()``, if already read."""
     cases = CaseView(model)
     days = model.day
     residents = model.population.size
@@ -86,7 +87,8 @@ def summarise(model) -> dict:
     resolved_disputes = resolved & dispute
     local = np.isin(level_resolved, (Level.GRID, Level.COMMUNITY)) & resolved_disputes
     satisfied, satisfied_first = cases.column("satisfied"), cases.column("satisfied_first")
-    visits = model.cases.visit_columns()  # read once for the three measures of visits below
+    if visits is None:  # read once for the three measures of visits below
+        visits = model.cases.visit_columns()
     mediated = mediated_cases(model, visits)[cases.ids]
     mediation_ended = mediated & closed & (outcome != Outcome.WITHDRAWN)
     org = model.organisation
