@@ -76,3 +76,23 @@ def test_the_command_line_checks_its_input_before_numpy_starts_threads():
                            "print('numpy' in sys.modules, _single_threaded())"],
                           cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["False", "True"], done.stderr
+
+
+def test_the_run_command_forks_the_helper(tmp_path):
+    """``run`` starts the helper before anything it imports starts NumPy's threads; otherwise the
+    figure is drawn in the main process after the tables, on the run's critical path."""
+    script = ("import sys\n"
+              "from sim.results import figure_process\n"
+              "forked = []\n"
+              "class Recording(figure_process.FigureProcess):\n"
+              "    def __init__(self, *args, **kwargs):\n"
+              "        super().__init__(*args, **kwargs)\n"
+              "        forked.append(self.forked)\n"
+              "figure_process.FigureProcess = Recording\n"
+              "from sim.cli.main import main\n"
+              "code = main(['--scale', '0.01', '--days', '5', '--quiet', '--out', sys.argv[1]])\n"
+              "print(code, forked)")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "out")], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.split() == ["0", "[True]"], done.stderr
+    assert (tmp_path / "out" / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -144,13 +144,13 @@ class CaseBook:
         NumPy column per field is far cheaper to filter than the log's objects): ``case``, ``level``,
         ``pool``, ``t_entered``, ``t_started`` and ``t_left`` (NaN: not yet), ``reason`` (an EndReason
         code, −1 while the visit is in progress)."""
-        fields = ("case", "level", "pool", "t_entered", "t_started", "t_left", "reason")
-        rows = list(map(attrgetter(*fields), self.visit_log))
-        columns = list(zip(*rows, strict=True)) if rows else [()] * len(fields)
-        dtypes = (np.int64, np.int8, np.int32, np.float64, np.float64, np.float64, None)
-        result = {name: np.array(values, dtype=dtype) for name, values, dtype in zip(fields[:-1], columns, dtypes,
-                                                                                   strict=False)}
-        result["reason"] = np.array([-1 if reason is None else reason for reason in columns[-1]], dtype=np.int8)
+        log, n = self.visit_log, len(self.visit_log)
+        # one C-level pass per field, straight into its array (no tuples of rows in between)
+        result = {name: np.fromiter(map(attrgetter(name), log), dtype=dtype, count=n)
+                  for name, dtype in (("case", np.int64), ("level", np.int8), ("pool", np.int32),
+                                      ("t_entered", np.float64), ("t_started", np.float64), ("t_left", np.float64))}
+        result["reason"] = np.fromiter((-1 if visit.reason is None else visit.reason for visit in log), dtype=np.int8,
+                                       count=n)
         return result
 
     def open_visit(self, case: int, level: Level, pool: int, t: float) -> Visit:

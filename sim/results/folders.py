@@ -68,6 +68,15 @@ class Marker:
                 "identity": self.identity, "describes": self.describes, "files": list(self.files)}
 
 
+def run_marker(scenario, seed: int) -> Marker:
+    """What a run's results folder holds: the scenario, its full parameter set and the seed. Here,
+    not beside the writer (sim.results.output), because ``run`` claims its folder before NumPy is
+    imported: NumPy's threads would stop the figure helper from forking (sim.results.figure_process)."""
+    params = scenario.params
+    return Marker("run", identity({"scenario": scenario.name, "parameters": params.changed(), "seed": seed}),
+                  {"scenario": scenario.name, "seed": seed, "days": params["days"], "scale": params["scale"]})
+
+
 def read_marker(folder: Path) -> dict | None:
     """The marker of ``folder``, or None when it has none (or one this program did not write)."""
     try:

@@ -13,10 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.config.enums import Outcome
 from sim.results import records
 from sim.results.api import RunResult
 from sim.results.figure_process import FigureProcess
-from sim.results.folders import Marker, claim, identity, write_marker
+from sim.results.folders import claim, run_marker, write_marker
+from sim.results.summary import resolved_share_by_level, spread
 
 FLOAT_DECIMALS = 6  # days to about a tenth of a second, shares to a millionth
 
@@ -34,13 +36,6 @@ def write_csv(frame, path: Path) -> None:
             frame[name] = frame[name].round(FLOAT_DECIMALS)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     pa_csv.write_csv(table, path, pa_csv.WriteOptions(quoting_style="needed"))
-
-
-def run_marker(scenario, seed: int) -> Marker:
-    """What a run's results folder holds: the scenario, its full parameter set and the seed."""
-    params = scenario.params
-    return Marker("run", identity({"scenario": scenario.name, "parameters": params.changed(), "seed": seed}),
-                  {"scenario": scenario.name, "seed": seed, "days": params["days"], "scale": params["scale"]})
 
 
 def write_results(result: RunResult, out: Path, figure: bool = True, figures: FigureProcess | None = None, *,
@@ -74,13 +69,22 @@ def write_results(result: RunResult, out: Path, figure: bool = True, figures: Fi
 
 
 def figure_data(result: RunResult) -> dict:
-    """What summary.png shows, as plain data."""
-    model = result.model
+    """What summary.png shows, as plain data: the summary's few values it needs, made here from the
+    same columns by the same functions (not read from ``result.summary``), so the helper process can
+    draw while this process makes the summary and the tables."""
+    model, params = result.model, result.scenario.params
     book, first = model.cases, model.first_case
     t_closed, t_arisen = book.column("t_closed")[first:], book.column("t_arisen")[first:]
-    closed = ~np.isnan(t_closed) & (book.column("referred")[first:] == 0)
+    grid_cases = book.column("referred")[first:] == 0
+    closed = ~np.isnan(t_closed) & grid_cases
     days_to_close = (t_closed - t_arisen)[closed]
-    return {"summary": result.summary, "daily": dict(result.model.daily), "days_to_close": days_to_close}
+    resolved = (book.column("outcome")[first:] == Outcome.RESOLVED) & grid_cases
+    heading = {"scenario": result.scenario.name, "residents": model.population.size, "days": model.day,
+               "workers_per_10k": params["workers_per_10k"], "escalation_rule": params["escalation_rule"],
+               "seed": result.seed, "days_from_arising": spread(days_to_close),
+               "resolved_share_by_level": resolved_share_by_level(book.column("level_resolved")[first:][grid_cases],
+                                                                  int(resolved.sum()))}
+    return {"summary": heading, "daily": dict(model.daily), "days_to_close": days_to_close}
 
 
 def replace_folder(staging: Path, out: Path) -> None:

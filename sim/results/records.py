@@ -59,8 +59,11 @@ def cases_frame(model) -> pd.DataFrame:
     }, columns=list(CASE_COLUMNS))
 
 
-def visits_frame(model) -> pd.DataFrame:
-    visits = model.cases.visit_columns()
+def visits_frame(model, visits: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """One row per visit of a case that arose after the warm-up. ``visits``:
+    ``model.cases.visit_columns()``, if already read."""
+    if visits is None:
+        visits = model.cases.visit_columns()
     keep = visits["case"] >= model.first_case
     pool = visits["pool"][keep]
     reason = visits["reason"][keep]

@@ -32,10 +32,16 @@ def _share(part: float, whole: float) -> float:
     return float(part / whole) if whole else float("nan")
 
 
-def _spread(values: np.ndarray) -> dict[str, float]:
+def spread(values: np.ndarray) -> dict[str, float]:
     if not len(values):
         return {"mean": float("nan"), "median": float("nan"), "p90": float("nan")}
     return {"mean": float(values.mean()), "median": float(np.median(values)), "p90": float(np.quantile(values, 0.9))}
+
+
+def resolved_share_by_level(level_resolved: np.ndarray, n_resolved: int) -> dict[str, float]:
+    """Of the resolved cases, the share each level resolved (``level_resolved``: the cases' column)."""
+    return {level.label: _share(np.count_nonzero(level_resolved == level), n_resolved)
+            for level in Level if level not in (Level.DISPATCH, Level.FOLLOW_UP)}
 
 
 class CaseView:
@@ -68,8 +74,9 @@ class CaseView:
         return _share(done.sum(), eligible.sum())
 
 
-def summarise(model) -> dict:
-    """The run's outcome measures (see the README for each definition)."""
+def summarise(model, visits: dict[str, np.ndarray] | None = None) -> dict:
+    """The run's outcome measures (see the README for each definition). ``visits``:
+    ``model.cases.visit_columns()``, if already read."""
     cases = CaseView(model)
     days = model.day
     residents = model.population.size
@@ -86,7 +93,8 @@ def summarise(model) -> dict:
     resolved_disputes = resolved & dispute
     local = np.isin(level_resolved, (Level.GRID, Level.COMMUNITY)) & resolved_disputes
     satisfied, satisfied_first = cases.column("satisfied"), cases.column("satisfied_first")
-    visits = model.cases.visit_columns()  # read once for the three measures of visits below
+    if visits is None:  # read once for the three measures of visits below
+        visits = model.cases.visit_columns()
     mediated = mediated_cases(model, visits)[cases.ids]
     mediation_ended = mediated & closed & (outcome != Outcome.WITHDRAWN)
     org = model.organisation
@@ -104,17 +112,16 @@ def summarise(model) -> dict:
         "outcomes": {o.label: int(np.count_nonzero(outcome == o)) for o in Outcome if o is not Outcome.NONE},
         "resolved_within_30_days": {name: cases.resolved_within(is_class(cases.kind)) for name, is_class in
                                     CLASSES.items()},
-        "resolved_share_by_level": {level.label: _share(np.count_nonzero(level_resolved == level), n_resolved)
-                                    for level in Level if level not in (Level.DISPATCH, Level.FOLLOW_UP)},
+        "resolved_share_by_level": resolved_share_by_level(level_resolved, n_resolved),
         "local_resolution_share": _share(local.sum(), resolved_disputes.sum()),
         "mediation_success": _share((mediation_ended & resolved & np.isin(level_resolved, MEDIATION_LEVELS)).sum(),
                                     mediation_ended.sum()),
         "escalated_share": _share(np.count_nonzero(cases.column("escalations")[reported] > 0), reported.sum()),
         "misgraded_share": _share(np.count_nonzero(misgraded == 1), np.count_nonzero(misgraded >= 0)),
         "returned_share": _share(np.count_nonzero(cases.column("returned") == 1), np.count_nonzero(misgraded >= 0)),
-        "days_to_close": _spread(days_to_close),
+        "days_to_close": spread(days_to_close),
         "closed_within_30_days": _share(np.count_nonzero(days_to_close <= WITHIN_DAYS), reported.sum()),
-        "days_from_arising": _spread(days_from_arising),
+        "days_from_arising": spread(days_from_arising),
         "closed_within_30_days_of_arising": _share(
             np.count_nonzero(closed & cases.old_enough & (cases.t_closed - cases.t_arisen <= WITHIN_DAYS)),
             cases.old_enough.sum()),
