@@ -51,7 +51,7 @@ class RunResult:
             **summarise(model, self._visit_columns),
             "towns": by_town(model),
             "by_kind": by_kind(model),
-            **({"surge": surge_window(model)} if surge_active(params) else {}),
+            **({"surge": surge_window(model, self._visit_columns)} if surge_active(params) else {}),
             "provenance": {
                 "scenario_files": [str(path) for path in self.scenario.chain],
                 "parameters": params.as_dict(),

@@ -327,7 +327,7 @@ SURGE_LEVELS = (Level.GRID, Level.COMMUNITY, Level.SPECIALISED, Level.TOWN, Leve
 SURGE_RESOLVED_WITHIN_DAYS = 30.0
 
 
-def surge_window(model) -> dict[str, float]:
+def surge_window(model, visits: dict[str, np.ndarray] | None = None) -> dict[str, float]:
     """A surge read in its own window (``surge.start_day`` for ``surge.days``; three months of
     extra cases are diluted in a year's figures): the surging kind's outcomes for cases arising in
     it, and every handling level's waits and busy share over it (all kinds: a surge loads a level
@@ -343,7 +343,9 @@ def surge_window(model) -> dict[str, float]:
     - ``surge_exit_share``: grid cases whose party left (petition, arbitration, court);
     - ``wait_days.<level>``: mean days from entering a level to a handler starting, for visits
       entering in the window; ``busy_share.<level>``: handler-days busy in the window over the
-      level's capacity × window days."""
+      level's capacity × window days.
+
+    ``visits``: ``model.cases.visit_columns()``, if already read."""
     params = model.params
     start, days = float(params["surge.start_day"]), float(params["surge.days"])
     end = start + days
@@ -370,7 +372,7 @@ def surge_window(model) -> dict[str, float]:
         "surge_referral_days_to_close": float(np.mean((closed - arisen)[closed_referrals]))
         if closed_referrals.any() else float("nan"),
     }
-    visits = book.visit_columns()
+    visits = book.visit_columns() if visits is None else visits
     pools = model.organisation.pools
     pool_level = np.array([pool.level.value for pool in pools])
     capacity = np.array([0 if pool.volunteers else pool.capacity for pool in pools], dtype=float)
