@@ -285,7 +285,8 @@ class GridGovernanceModel(mesa.Model):
     def _record_day(self, day: int, arisen: int, referred: int, surfaced) -> None:
         flow, closing, daily, end = self.flow, self.closing, self.daily, day + 1.0
         for pool in self.organisation.pools:
-            pool.account(end)
+            if pool.busy:  # an idle pool has nothing to add (its next take starts the clock afresh)
+                pool.account(end)
         channels = np.bincount(surfaced.channels, minlength=len(Channel))
         hours = self.worktime.today.sum(axis=0)
         values = {"day": day, "arisen": arisen, "referred": referred, "reported": len(surfaced.ids) + referred,
