@@ -144,6 +144,22 @@ def test_member_units_spare_a_level_of_authority_only_in_big_party_communities()
     assert (with_units[~relief] == without_units[~relief]).all()
 
 
+def test_needed_one_answers_as_needed_does():
+    """The case flow's one-case path (scalars) agrees with the vectorised one, on the thresholds too."""
+    from sim.model.authority import AuthorityTable
+    rng = np.random.default_rng(0)
+    table = AuthorityTable(Params(), rng.random(50) < 0.5)
+    n = 5000
+    kind, grid = rng.integers(0, len(CaseKind), n), rng.integers(0, 50, n)
+    severity = rng.integers(0, 3, n).astype(np.int8)
+    u, u_up = rng.random(n), rng.random(n)
+    edges = table.tail[:, 1:].ravel()
+    u[:len(edges)], u[len(edges):len(edges) + 10] = edges, table.department_share
+    u_up[:100], u_up[100:200] = table.up_share[kind[:100]], (table.up_share[kind] * table.member_share[grid])[100:200]
+    one = [table.needed_one(kind[i], severity[i], u[i], u_up[i], grid[i]) for i in range(n)]
+    assert np.array_equal(np.array(one, dtype=np.int8), table.needed(kind, severity, u, u_up, grid))
+
+
 def test_the_party_chain_brings_residents_reports_sooner():
     config = {"scale": 0.1, "days": 200}
     on = run(load_scenario(None, config), seed=5).model

@@ -57,8 +57,17 @@ class AuthorityTable:
         return level
 
     def needed_one(self, kind: int, severity: int, u: float, u_up: float, grid: int) -> Level:
-        return Level(int(self.needed(np.array([kind]), np.array([severity]), np.array([u]), np.array([u_up]),
-                                     np.array([grid]))[0]))
+        """``needed`` for one case, in scalars (the case flow asks one at a time, when a failed
+        attempt worsens a dispute; five one-element arrays cost more than the question): the same
+        comparisons and the same product, so the same answer."""
+        kind = int(kind)
+        if kind == CaseKind.PUBLIC_SERVICE:
+            on_spot, department = PUBLIC_SERVICE_AUTHORITY
+            return department if u < self.department_share else on_spot
+        rung = sum(1 for threshold in self.tail[severity, 1:] if u < threshold)
+        up_share = self.up_share[kind]
+        up = u_up < up_share and not u_up < up_share * self.member_share[grid]
+        return AUTHORITY_LEVELS[min(rung + up, len(AUTHORITY_LEVELS) - 1)]
 
     def member_unit_relief(self, kind: np.ndarray, u_up: np.ndarray, grid: np.ndarray) -> np.ndarray:
         """Per case: a member unit on the other side spares it a level of authority."""

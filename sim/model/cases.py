@@ -100,13 +100,13 @@ class CaseBook:
         n = len(clocks)
         if self.size + n > self._capacity:
             self._grow(self.size + n)
-        ids = np.arange(self.size, self.size + n)
+        rows = slice(self.size, self.size + n)  # a slice: a plain copy, where the ids would gather and scatter
         for name, values in columns.items():
-            getattr(self, name)[ids] = values
-        self.clocks[ids] = clocks
-        self.uniforms[ids] = uniforms
+            getattr(self, name)[rows] = values
+        self.clocks[rows] = clocks
+        self.uniforms[rows] = uniforms
         self.size += n
-        return ids
+        return np.arange(rows.start, rows.stop)
 
     def _grow(self, needed: int) -> None:
         capacity = max(needed, 2 * self._capacity)

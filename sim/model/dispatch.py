@@ -19,6 +19,19 @@ class Dispatcher:
         self.rule, self.organisation = rule, organisation
         self.grid_community, self.grid_town = city.grid_community, city.grid_town
         self.zone_of_grid = systems.zone_of_grid
+        # Per grid, as Python lists (the flow asks for nearly every event; a NumPy scalar's int() and a
+        # chain of enum tests cost more than the lookup): its community and town, and, per level code,
+        # the one pool of that level that serves it (None: chosen per case, the grid's and specialised).
+        self._community_of, self._town_of = city.grid_community.tolist(), city.grid_town.tolist()
+        org = organisation
+        self._pool_of_grid: list[list[HandlerPool] | None] = [None] * len(Level)
+        for level, pools, place in ((Level.COMMUNITY, org.community_pools, self._community_of),
+                                    (Level.TOWN, org.town_pools, self._town_of),
+                                    (Level.CITY, [org.city_pool], [0] * city.grids),
+                                    (Level.DISPATCH, org.dispatch_pools, self._town_of),
+                                    (Level.DEPARTMENT, org.department_pools, self._town_of)):
+            self._pool_of_grid[level] = [pools[i] for i in place]
+        self._workers_of = [org.worker_pools[c] for c in self._community_of]
 
     def first_level(self, view: CaseView) -> Level:
         """The level the rule sends a case graded so to first."""
@@ -45,32 +58,25 @@ class Dispatcher:
 
     def follow_up_pool(self, grid: int) -> HandlerPool:
         """The grid workers of the grid's community, who make the follow-up visit (回访)."""
-        return self.organisation.worker_pools[int(self.grid_community[grid])]
+        return self._workers_of[grid]
 
     def centre(self, grid: int) -> HandlerPool:
         """The grid's town dispatch centre."""
-        return self.organisation.dispatch_pools[int(self.grid_town[grid])]
+        return self._pool_of_grid[Level.DISPATCH][grid]
 
     def pool(self, level: Level, kind: CaseKind, severity: Severity, grid: int) -> HandlerPool | None:
         """The handler pool at ``level`` that takes a case of this kind and graded severity from ``grid``."""
+        local = self._pool_of_grid[level]
+        if local is not None:  # community, town, city, dispatch centre, departments
+            return local[grid]
         org = self.organisation
-        community, town = int(self.grid_community[grid]), int(self.grid_town[grid])
+        community, town = self._community_of[grid], self._town_of[grid]
         if level is Level.GRID:
             workers, volunteers = org.worker_pools[community], org.volunteer_pools[community]
             if (kind is CaseKind.NEIGHBOUR and severity is Severity.MINOR and volunteers.capacity > 0
                     and (workers.capacity == 0 or volunteers.free_server() is not None)):
                 return volunteers
             return workers
-        if level is Level.COMMUNITY:
-            return org.community_pools[community]
-        if level is Level.TOWN:
-            return org.town_pools[town]
-        if level is Level.CITY:
-            return org.city_pool
-        if level is Level.DISPATCH:
-            return org.dispatch_pools[town]
-        if level is Level.DEPARTMENT:
-            return org.department_pools[town]
         field = SPECIALISED_FIELD_OF_KIND.get(kind)
         committees = [pool for pool in org.specialised_pools.get(field, ()) if pool.capacity > 0]
         local = [pool for pool in committees if pool.town == town]

@@ -31,6 +31,7 @@ day by day on Mesa's clock.
 
 from __future__ import annotations
 
+import itertools
 import math
 from heapq import heappop as _heappop
 from heapq import heappush as _heappush
@@ -69,6 +70,11 @@ from sim.model.flowstate import REPORT_EVENT, OpenCase
 from sim.model.routing import Routing
 from sim.model.service import Service
 
+# Bound once: an enum member read off its class costs an attribute lookup on every event.
+_DISPATCH, _FOLLOW_UP = Level.DISPATCH, Level.FOLLOW_UP
+_GRADED, _CLOSED, _REOPENED, _RETURNED = EndReason.GRADED, EndReason.CLOSED, EndReason.REOPENED, EndReason.RETURNED
+_RESOLVED, _FAILED = EndReason.RESOLVED, EndReason.FAILED
+
 
 class CaseFlow(Routing, Service, Endings):
     """Routes reported cases through the dispatch centre and the levels by the escalation rule,
@@ -85,7 +91,7 @@ class CaseFlow(Routing, Service, Endings):
         self.dispatcher = dispatcher
         self.closing = closing
         self.heap: list = []
-        self._seq = 0
+        self._seq = itertools.count(1)  # tie-break of events at one time: the order they were scheduled
         self.open: dict[int, OpenCase] = {}
         self.at_level = [0] * len(Level)  # open cases at each level (waiting or in service)
         self.in_transit = 0  # open cases being handed from one level to another
@@ -123,8 +129,7 @@ class CaseFlow(Routing, Service, Endings):
 
     def _push(self, t: float, kind: int, case: int, ref: object = None) -> float:
         """Schedule an event; returns its time."""
-        self._seq += 1
-        _heappush(self.heap, (t, self._seq, kind, case, ref))
+        _heappush(self.heap, (t, next(self._seq), kind, case, ref))
         return t
 
     def report(self, case: int, channel: int, t: float) -> None:
@@ -169,23 +174,23 @@ class CaseFlow(Routing, Service, Endings):
         pool, server = state.pool, state.server
         server.cases_handled += 1
         level = visit.level
-        if level is Level.DISPATCH:
-            self._leave(case, state, t, EndReason.GRADED)
+        if level is _DISPATCH:
+            self._leave(case, state, t, _GRADED)
             self._assign(case, state, t)
-        elif level is Level.FOLLOW_UP:
+        elif level is _FOLLOW_UP:
             redo = self.closing.followed_up(case, state.follow_ups, t)
             state.follow_ups += 1
-            self._leave(case, state, t, EndReason.REOPENED if redo else EndReason.CLOSED)
+            self._leave(case, state, t, _REOPENED if redo else _CLOSED)
             self._after_follow_up(case, state, redo, t)
         elif state.screening:
-            self._leave(case, state, t, EndReason.RETURNED)
+            self._leave(case, state, t, _RETURNED)
             state.screening = False
             self._hand_down(case, state, t)
         else:
             book = self.book
             succeeded = (book.uniforms[case, U_SUCCESS + state.visits - 1]
                          < self.success_chance(case, pool, state.cadre))
-            self._leave(case, state, t, EndReason.RESOLVED if succeeded else EndReason.FAILED)
+            self._leave(case, state, t, _RESOLVED if succeeded else _FAILED)
             if succeeded:
                 if isinstance(server, Volunteer):
                     self.civility.credit(server.resident, self.civility.points_per_volunteer_case)

@@ -73,9 +73,11 @@ from sim.model.surfacing import LatentPool
 from sim.model.systems import place_systems
 from sim.model.trust import Reputation
 
+FINDERS = (Channel.PATROL, Channel.VOLUNTEER)  # channels by which someone of the system found the case
 HOURS_FIELDS = tuple(f"hours_{activity.label}" for activity in WorkerActivity)  # grid workers' hours that day
+OPEN_FIELDS = tuple((level, f"open_{level.label}") for level in Level)  # open cases at each level that day
 DAILY_FIELDS = ("day", "arisen", "referred", "reported", "closed", "resolved", "satisfied", "exits", "open", "latent",
-                *(f"open_{level.label}" for level in Level), "in_transit", *HOURS_FIELDS, "police_alerts",
+                *(name for _, name in OPEN_FIELDS), "in_transit", *HOURS_FIELDS, "police_alerts",
                 "petitions", "trust_factor", "typhoon")
 
 
@@ -230,12 +232,14 @@ class GridGovernanceModel(mesa.Model):
         latent.worsen(day, book)
         hazards = latent.hazards(book, self.worktime.patrol_hazard, self._volunteer_strength)
         surfaced = latent.surface(day, book, hazards)
+        report = self.flow.report
         for case, channel, t in zip(surfaced.ids.tolist(), surfaced.channels.tolist(), surfaced.times.tolist(),
                                     strict=True):
-            self._credit_finder(case, channel)
-            self.flow.report(case, channel, t)
+            if channel in FINDERS:
+                self._credit_finder(case, channel)
+            report(case, channel, t)
         for case, t in zip(referred.tolist(), book.t_arisen[referred].tolist(), strict=True):
-            self.flow.report(case, Channel.COURT_REFERRAL, t)
+            report(case, Channel.COURT_REFERRAL, t)
         self.flow.run_until(day + 1)
         self.worktime.close_day(day + 1.0)
         self.population.grid_trust_factor = self.reputation.end_day()[self.city.grid_community]
@@ -285,9 +289,10 @@ class GridGovernanceModel(mesa.Model):
     def _record_day(self, day: int, arisen: int, referred: int, surfaced) -> None:
         flow, closing, daily, end = self.flow, self.closing, self.daily, day + 1.0
         for pool in self.organisation.pools:
-            pool.account(end)
+            if pool.busy:  # an idle pool has nothing to add (its next take starts the clock afresh)
+                pool.account(end)
         channels = np.bincount(surfaced.channels, minlength=len(Channel))
-        hours = self.worktime.today.sum(axis=0)
+        hours = self.worktime.today_total
         values = {"day": day, "arisen": arisen, "referred": referred, "reported": len(surfaced.ids) + referred,
                   "closed": closing.closed_today, "resolved": closing.resolved_today,
                   "satisfied": closing.satisfied_today, "exits": closing.exits_today, "open": len(flow.open),
@@ -295,8 +300,9 @@ class GridGovernanceModel(mesa.Model):
                   "police_alerts": int(channels[Channel.POLICE_ALERT]), "petitions": int(channels[Channel.PETITION]),
                   "trust_factor": float(self.reputation.factor.mean()),
                   "typhoon": int(self.arrivals.seasons.typhoon_on(day))}
-        for level in Level:
-            values[f"open_{level.label}"] = flow.at_level[level]
+        at_level = flow.at_level
+        for level, name in OPEN_FIELDS:  # names made once (an enum's label is a property)
+            values[name] = at_level[level]
         for activity, name in zip(WorkerActivity, HOURS_FIELDS, strict=True):
             values[name] = float(hours[activity])
         for name in DAILY_FIELDS:

@@ -31,6 +31,7 @@ class HandlerPool:
         # Python loop over the servers on every case that enters.
         self._room = [server.capacity - server.active_cases for server in self.servers]
         self._position = {server: i for i, server in enumerate(self.servers)}
+        self._unit_servers = all(server.capacity <= 1 for server in self.servers)  # grid workers, clerks
         self.busy = 0
         self.waiting = 0
         self.taken_up = 0  # cases whose handling started here (since the warm-up)
@@ -55,20 +56,28 @@ class HandlerPool:
         if self.busy >= self.capacity:
             return None
         room = self._room
+        if self._unit_servers:  # with room 0 or 1 each, the most free is the first with room 1: one pass
+            return self.servers[room.index(1)]
         return self.servers[room.index(max(room))]  # the first of the most free (one has room: busy < capacity)
 
     def take(self, server: Handler, t: float) -> None:
-        """``server`` starts on a case at ``t``."""
-        self.account(t)
-        self.busy += 1
+        """``server`` starts on a case at ``t``. (``account`` written out here and in ``release``: they
+        run for every visit, and the call cost more than the sum.)"""
+        busy = self.busy
+        if busy:
+            self.busy_time += busy * (t - self._since)
+        self._since = t
+        self.busy = busy + 1
         self.taken_up += 1
         server.active_cases += 1
         self._room[self._position[server]] -= 1
 
     def release(self, server: Handler, t: float) -> None:
         """``server`` is done with a case at ``t``."""
-        self.account(t)
-        self.busy -= 1
+        busy = self.busy  # at least 1: ``server`` is busy here
+        self.busy_time += busy * (t - self._since)
+        self._since = t
+        self.busy = busy - 1
         server.active_cases -= 1
         self._room[self._position[server]] += 1
 

@@ -74,19 +74,22 @@ class Seasons:
         self.profile, self.away = profile, away
         self.exposed = np.array([0.0 if kind in AWAY_EXEMPT else 1.0 for kind in CaseKind])
         self.migrant_party_share = np.asarray(migrant_party_share, dtype=float)[:, None]
-        # Per calendar year: the mean of profile × (1 − away × exposed × μ) is S1 − μ × S2.
-        self._means: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # Per calendar year: the mean of profile × (1 − away × exposed × μ) is S1 − μ × S2, per grid and kind.
+        self._means: dict[int, np.ndarray] = {}
         for year in np.unique(self.years):
             days = self.years == year
-            self._means[int(year)] = (profile[days].mean(axis=0),
-                                      (profile[days] * away[days, None]).mean(axis=0) * self.exposed)
+            s1, s2 = profile[days].mean(axis=0), (profile[days] * away[days, None]).mean(axis=0) * self.exposed
+            self._means[int(year)] = s1 - self.migrant_party_share * s2
+        self._present: dict[float, np.ndarray] = {}  # 1 − away × exposed × μ, per share away (0 on most days)
 
     def factor(self, day: int) -> np.ndarray:
         """Seasonal factor of each grid's rate of each kind on ``day``: shape (grids, kinds)."""
         i = self.offset + day
-        s1, s2 = self._means[int(self.years[i])]
-        mu = self.migrant_party_share
-        return self.profile[i] * (1.0 - self.away[i] * self.exposed * mu) / (s1 - mu * s2)
+        away = float(self.away[i])
+        present = self._present.get(away)
+        if present is None:
+            present = self._present[away] = 1.0 - away * self.exposed * self.migrant_party_share
+        return self.profile[i] * present / self._means[int(self.years[i])]
 
     def typhoon_on(self, day: int) -> bool:
         return bool(self.typhoon[self.offset + day])

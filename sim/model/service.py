@@ -34,16 +34,21 @@ from sim.model.flowstate import (
 )
 from sim.model.pools import FOLLOW_UP_PRIORITY, HandlerPool
 
+# Levels the hot paths test for, bound once: reading an enum member off its class costs an
+# attribute lookup on every event.
+_FOLLOW_UP, _DISPATCH, _COMMUNITY = Level.FOLLOW_UP, Level.DISPATCH, Level.COMMUNITY
+
 
 class Service:
     """Queues, handling times and success at a pool of handlers."""
 
     def _enter(self, case: int, state: OpenCase, pool: HandlerPool, level: Level, t: float) -> None:
-        if state.visits >= MAX_VISITS:
+        visits = state.visits
+        if visits >= MAX_VISITS:
             rule = self.dispatcher.rule.name
             raise RuntimeError(f"case {case} would make more than {MAX_VISITS} visits under {rule}")
-        state.visits += 1
-        state.visit = self.book.open_visit(case, level, pool.index, t)
+        state.visits = visits + 1
+        state.visit = visit = self.book.open_visit(case, level, pool.index, t)
         state.pool = pool
         self.at_level[level] += 1
         limit = self.time_limit[level]
@@ -51,15 +56,16 @@ class Service:
         if server is not None:
             end = self._start(case, state, server, t)
             if 0 < limit < end - t:  # only a visit that would outlast its limit needs the time-out
-                self._push(t + limit, TIMEOUT_EVENT, case, state.visit)
+                self._push(t + limit, TIMEOUT_EVENT, case, visit)
         else:
             if limit > 0:
-                self._push(t + limit, TIMEOUT_EVENT, case, state.visit)
+                self._push(t + limit, TIMEOUT_EVENT, case, visit)
             self._wait(case, state, t)
 
     def _wait(self, case: int, state: OpenCase, t: float) -> None:
         pool, visit = state.pool, state.visit
-        if visit.level is Level.FOLLOW_UP:
+        follow_up = visit.level is _FOLLOW_UP
+        if follow_up:
             priority = FOLLOW_UP_PRIORITY
         else:  # ungraded at the centre: first come, first served
             priority = Severity.MAJOR - max(int(self.book.graded_severity[case]), Severity.MINOR)
@@ -67,7 +73,7 @@ class Service:
         pool.waiting += 1
         state.waiting_since = t
         state.wait_count += 1
-        if self.withdraw_rate > 0 and visit.level is not Level.FOLLOW_UP:
+        if self.withdraw_rate > 0 and not follow_up:
             patience = -math.log1p(-self.book.uniforms[case, E_WITHDRAW]) / self.withdraw_rate - state.waited
             self._push(t + max(patience, 0.0), WITHDRAW_EVENT, case, state.wait_count)
 
@@ -77,21 +83,24 @@ class Service:
         pool.take(server, t)
         state.server = server
         visit.t_started = t
-        if isinstance(server, GridWorker):
+        worker = isinstance(server, GridWorker)
+        if worker:
             self.worktime.start(server.slot, t)
-        if visit.level is Level.FOLLOW_UP:
+        level = visit.level
+        if level is _FOLLOW_UP:
             return self._push(t + self.followup_hours / server.hours_per_day, END_EVENT, case, visit)
-        check, state.check_grade = state.check_grade, False
+        if state.check_grade:
+            state.check_grade = False  # only the first visit after grading checks the grade
+            if (
+                book.misgraded[case] == 1
+                and book.uniforms[case, U_RETURN] < self.overgrade_return
+                and AUTHORITY_RANK[level] > AUTHORITY_RANK[self.dispatcher.first_level(self.true_view(case))]
+            ):
+                state.screening = True  # graded too high: not theirs; screen it and hand it down
+                return self._push(t + self.screening_days, END_EVENT, case, visit)
+        pool_level = pool.level
         if (
-            check
-            and book.misgraded[case] == 1
-            and book.uniforms[case, U_RETURN] < self.overgrade_return
-            and AUTHORITY_RANK[visit.level] > AUTHORITY_RANK[self.dispatcher.first_level(self.true_view(case))]
-        ):
-            state.screening = True  # graded too high: not theirs; screen it and hand it down
-            return self._push(t + self.screening_days, END_EVENT, case, visit)
-        if (
-            pool.level is Level.COMMUNITY
+            pool_level is _COMMUNITY
             and RANK[book.authority[case]] == CADRE_RANK
             and self.cadres.join(pool.community)
         ):
@@ -99,21 +108,23 @@ class Service:
             book.cadre[case] = 1
         u = float(book.uniforms[case, U_SERVICE + state.visits - 1])  # a Python float: cheaper to compute with
         severity = book.severity[case]
-        if pool.level is Level.DISPATCH:
+        if pool_level is _DISPATCH:
             duration = self._draw(self.triage_days, u)
-        elif isinstance(server, GridWorker):
+        elif worker:
             duration = self._draw(self.order_hours[book.kind[case]][severity], u) / server.hours_per_day
         elif pool.volunteers:
             duration = self._draw(self.volunteer_service_mean[severity], u)
         else:
-            duration = self._draw(self.service_mean[visit.level][severity] * pool.service_factor, u)
+            duration = self._draw(self.service_mean[level][severity] * pool.service_factor, u)
         return self._push(t + duration, END_EVENT, case, visit)
 
     def _draw(self, mean: float, u: float) -> float:
         """A handling time with this mean, from the case's own uniform."""
         if self.exponential:
             return -mean * math.log1p(-u)
-        return mean * math.exp(self.mu_shift + self.sigma * INVERSE_NORMAL(min(max(u, 1e-12), 1 - 1e-12)))
+        if not 1e-12 < u < 1 - 1e-12:  # clipped only at the ends (rare): two calls saved on every other
+            u = min(max(u, 1e-12), 1 - 1e-12)
+        return mean * math.exp(self.mu_shift + self.sigma * INVERSE_NORMAL(u))
 
     def success_chance(self, case: int, pool: HandlerPool, cadre: bool = False) -> float:
         """Chance this pool resolves the case: its own success rate, unless it lacks the
@@ -146,16 +157,16 @@ class Service:
             state.server = None
             if isinstance(server, GridWorker):
                 self.worktime.stop(server.slot, t)
-            self._pull(pool, t)
+            if pool.waiting:
+                self._pull(pool, t)
         else:
             pool.waiting -= 1
             state.waited += t - state.waiting_since
 
     def _pull(self, pool: HandlerPool, t: float) -> None:
         """The freed handler takes the first case in line (stale entries, of cases that left while
-        waiting, are dropped on the way; with none waiting, any left are dropped later)."""
-        if not pool.waiting:
-            return
+        waiting, are dropped on the way; with none waiting, any left are dropped later). Called only
+        with someone waiting."""
         for queue in pool.queues:
             while queue:
                 case, visit = queue.popleft()

@@ -69,6 +69,7 @@ class WorkTime:
         self.owed = np.zeros(n)  # hours of registration and patrol events not yet done
         self.day_start = 0.0
         self.today = np.zeros((n, len(WorkerActivity)))  # hours by activity, the day just closed
+        self.today_total = np.zeros(len(WorkerActivity))  # all workers' hours by activity, the day just closed
         self.visits_per_week = np.zeros(grids)
         self.patrol_hazard = np.zeros(grids)
         self.restart_ledger()
@@ -115,7 +116,8 @@ class WorkTime:
         hours[:, WorkerActivity.IDLE] = free - light - department - patrol
         self.owed += patrol * self.event_hours_per_patrol_hour  # events found on patrol: tomorrow's orders
         self.week += hours
-        self.total += hours.sum(axis=0)
+        self.today_total = hours.sum(axis=0)  # kept: the day's record reads it too
+        self.total += self.today_total
         self.days_in_week += 1
         if self.days_in_week == DAYS_PER_WEEK:
             self.weeks.append(self.week.copy())
