@@ -125,6 +125,19 @@ def test_a_surge_runs_summary_reads_the_surge_in_its_window_from_the_records():
     assert 0 < window["busy_share.city"] <= 1
 
 
+def test_the_surge_report_is_generated_from_paired_runs(tmp_path):
+    from sim.docgen import surge
+
+    out = tmp_path / "surge.md"
+    assert surge.main(["--scale", "0.05", "--seeds", "2", "--variant-seeds", "2", "--ensemble", "2",
+                       "--ensemble-scale", "0.05", "--ensemble-seeds", "1", "--processes", "2",
+                       "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    for heading in ("## Where it binds", "## If capacity were at the low end", "## Across 2 calibrated worlds"):
+        assert heading in text
+    assert text.count("| city centre at the low end") == 1 and "wait for a handler at the city level" in text
+
+
 def test_the_city_centres_capacity_follows_the_scale():
     """A small city keeps its one centre; its capacity per resident stays the full city's (within a
     slot's rounding), so a scale-0.05 run does not overload it."""
