@@ -177,7 +177,7 @@ def build_organisation(model, city: CityMap, params, population: Population, sys
     part_hours = params["part_time_mediator_hours_per_week"]
 
     def committees(level, nodes, weights, names, towns, communities=None, fields=None,
-                   extra_staff=0, exact_hours=False) -> list[HandlerPool]:
+                   extra_staff=0, exact_extra_staff: float | None = None) -> list[HandlerPool]:
         n = len(nodes)
         if n == 0:
             return []
@@ -190,11 +190,11 @@ def build_organisation(model, city: CityMap, params, population: Population, sys
                        * params["scale"])
         full = np.minimum(largest_remainder(min(int(sizes.sum()), wanted), weights), sizes)
         capacity = committee_capacity(full + extra_staff, sizes - full, level, params)
-        if exact_hours:  # one committee for the city: its hours follow the scale, not whole heads
+        if exact_extra_staff is not None:  # a level's one committee: hours follow the scale, not whole heads
             exact_full = (params[f"full_time_mediators.{level.label}"] * FULL_SCALE_COMMITTEES[level](params)
                           * params["scale"])
             exact_total = max(exact_mediators[level], exact_full)
-            capacity = committee_capacity(np.array([exact_full + params["city_centre_staff"] * params["scale"]]),
+            capacity = committee_capacity(np.array([exact_full + exact_extra_staff]),
                                           np.array([exact_total - exact_full]), level, params)
         result = []
         for i in range(n):
@@ -221,7 +221,7 @@ def build_organisation(model, city: CityMap, params, population: Population, sys
     # the scale (whole heads at scale 0.05 would drop its full-time mediators and overload it).
     (city_pool,) = committees(Level.CITY, np.array([0]), np.ones(1), ["City mediation centre"], [None],
                               extra_staff=scaled_count(params["city_centre_staff"], params["scale"]),
-                              exact_hours=True)
+                              exact_extra_staff=params["city_centre_staff"] * params["scale"])
     fields, names, towns = [], [], []
     for field in SpecialisedField:
         count = params[f"specialised_committees.{field.label}"]
