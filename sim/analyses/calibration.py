@@ -91,6 +91,7 @@ class Target:
     high: float
     point: float  # what the fit aims at
     held_out: bool = False  # a check the ensemble is not fitted to (a posterior predictive check)
+    unit: str = ""  # the unit of a value that is neither a share nor a count (e.g. "days")
 
     def passes(self, low: float, high: float) -> bool:
         """The whole 95 % interval lies inside the target band."""
@@ -125,7 +126,7 @@ TARGETS = (
            "band of 1/3 to 2/3 (estimate)", 1 / 3, 2 / 3, 0.45, held_out=True),
     Target("dispatched_request_days_to_close", "days from report to close of a request sent to a department",
            "anchors, third stage, and r1: mean 4–5 days (Huinan town, 2026), 6.5 (Nanshan, Shenzhen, 2025, mirror), "
-           "6.8 (Huaibei, docs/sources.md)", 4.0, 7.0, 5.5, held_out=True),
+           "6.8 (Huaibei, docs/sources.md)", 4.0, 7.0, 5.5, held_out=True, unit="days"),
     Target("returned_share", "orders graded too high and handed back down (退单), of the cases graded",
            "r1: re-dispatch 0.25 % (Junshan), 0.82 % (Gao'an), 3.9 % \"in transit\" (Yichun)", 0.0025, 0.039, 0.01,
            held_out=True),

@@ -62,7 +62,11 @@ def report(seeds: int = PRESETS["full"].seeds, scale: float = PRESETS["full"].sc
     draw_targets(rows, seeds).savefig(out / "calibration.png", dpi=110, metadata={"Software": None})
 
     def fmt(value: float, target: Target) -> str:
-        return f"{value:,.0f}" if target.high > 10 else f"{100 * value:.2f} %"
+        """In the target's unit: a share as a percentage, a count whole, anything else with its unit."""
+        factor, unit = target_unit(target)
+        if unit.startswith("%"):
+            return f"{factor * value:.2f} %"
+        return f"{factor * value:,.0f}" if target.high > 10 else f"{factor * value:.2f} {unit}"
 
     fit_file = DOCS / "calibration_fit.json"  # the registry's fit, wherever the report goes
     fitted = json.loads(fit_file.read_text()) if fit_file.exists() else None
@@ -124,6 +128,8 @@ def target_unit(target: Target) -> tuple[float, str]:
     measure is an outcome, else a share (a band within 0–1) as a percentage or a count a year."""
     from sim.config.display import factor, shown_unit, unit_of
 
+    if target.unit:
+        return 1.0, target.unit
     unit = unit_of(target.measure)
     if unit:
         return factor(target.measure), shown_unit(unit)
