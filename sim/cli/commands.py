@@ -10,6 +10,7 @@ import os
 import sys
 import time
 
+from sim.cli.tables import say_unless_quiet
 from sim.config.errors import CliError
 from sim.config.params import PARAMS, ParamKind
 from sim.config.paths import DOCS, RESULTS, inside
@@ -197,12 +198,11 @@ def remeasure_patterns(args) -> int:
                        "`python run.py calibrate`)")
     if folder == ENSEMBLE_DIR:
         ensemble_report.check_ensemble_folder(folder)
-    remeasure_ensemble(folder, processes=args.processes or os.cpu_count() or 1, reason=args.remeasure,
-                       log=(lambda message: None) if args.quiet else print)
+    say = say_unless_quiet(args)
+    remeasure_ensemble(folder, processes=args.processes or os.cpu_count() or 1, reason=args.remeasure, log=say)
     report = ensemble_report.write_report(folder, DOCS / "ensemble.md" if folder == ENSEMBLE_DIR
                                           else folder / "ensemble.md")
-    if not args.quiet:
-        print(f"wrote {report}")
+    say(f"wrote {report}")
     return 0
 
 
@@ -216,9 +216,7 @@ def rebuild_ensemble(args) -> int:
     from sim.docgen import ensemble_report
     from sim.results.folders import check_writable, claim, identity, write_marker
 
-    def say(message: str) -> None:
-        if not args.quiet:
-            print(message, flush=True)
+    say = say_unless_quiet(args)
 
     if args.seeds is not None:
         raise CliError("--seeds: the ensemble runs one seed per parameter set (a hash of its values); "
@@ -276,9 +274,7 @@ def central_calibration(args) -> int:
     from sim.docgen import calibration_report
     from sim.results.folders import check_writable, claim, write_marker
 
-    def say(message: str) -> None:
-        if not args.quiet:
-            print(message, flush=True)
+    say = say_unless_quiet(args)
 
     if args.fit:
         check_writable(DOCS)

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from sim.cli.options import add_limit_options
+from sim.cli.tables import say_unless_quiet
 from sim.config.errors import CliError
 from sim.config.paths import RESULTS
 
@@ -162,12 +163,6 @@ def _claim(args, name: str, settings: dict) -> Path:
     return args.out
 
 
-def _say(args):
-    def say(message: str) -> None:
-        if not args.quiet:
-            print(message, flush=True)
-
-    return say
 
 
 # ---------------------------------------------------------------- handlers
@@ -179,7 +174,7 @@ def cost_command(args) -> int:
     from sim.docgen.cost import cost_summary_markdown
 
     setting = Setting(args, "cost", allow_no_ensemble=True)
-    say = _say(args)
+    say = say_unless_quiet(args)
     say(f"cost: {setting.runs} runs ({setting.describe()}) on {setting.processes} process(es) ...")
     started = time.perf_counter()
     frame = setting.run(args, "cost")
@@ -202,7 +197,7 @@ def robust_command(args) -> int:
     if args.via == "ema":
         require("ema_workbench")
     setting = Setting(args, "robust", allow_no_ensemble=False)
-    say = _say(args)
+    say = say_unless_quiet(args)
     say(f"robust: {setting.runs} runs ({setting.describe()}) via {args.via} ...")
     started = time.perf_counter()
     if args.via == "ema":

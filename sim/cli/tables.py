@@ -7,6 +7,15 @@ import math
 from pathlib import Path
 
 
+def say_unless_quiet(args):
+    """A one-line progress printer for a command: flushed at once, nothing with --quiet."""
+    def say(message: str) -> None:
+        if not args.quiet:
+            print(message, flush=True)
+
+    return say
+
+
 def make_console(width_when_piped: int = 120, **kwargs):
     """A rich Console; ``width_when_piped`` columns when output is not a terminal (rich
     would otherwise assume 80 and fold every table)."""
